@@ -1,0 +1,63 @@
+"""`locate` over HTTP against a trivial `{ __typename }` request on the same server (target: ≤ 1.5×).
+
+python bench/bench_locate.py [--rounds 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+
+import httpx
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+
+from bench.common import BenchServer, interleaved, report
+from hub.geo.measure import destination
+
+CENTRE = (115.6097, 34.3767)
+LOCATE = """query($lon: Float!, $lat: Float!, $at: DateTime) { locate(lon: $lon, lat: $lat, at: $at) {
+  subdistrict { name } community { name } grid { code } compound { name } sector { code name }
+  onDuty { squad { name hotline } officers { name } } } }"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=400)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    points = [destination(*CENTRE, rng.uniform(0, 360), rng.uniform(0, 1400)) for _ in range(64)]
+    with BenchServer() as srv, httpx.Client(base_url=srv.url) as client:
+        i = 0
+
+        def locate() -> None:
+            nonlocal i
+            lon, lat = points[i % len(points)]
+            i += 1
+            r = client.post(
+                "/graphql",
+                json={
+                    "query": LOCATE,
+                    "variables": {"lon": lon, "lat": lat, "at": "2024-06-01T21:30:00+08:00"},
+                },
+            )
+            assert r.status_code == 200 and "errors" not in r.json(), r.text
+
+        def trivial() -> None:
+            r = client.post("/graphql", json={"query": "{ __typename }"})
+            assert r.status_code == 200
+
+        m = interleaved({"locate": locate, "trivial": trivial}, rounds=args.rounds)
+    ratio = m["locate"] / m["trivial"]
+    ok = report(
+        "locate vs trivial request",
+        ratio,
+        1.5,
+        f"locate {m['locate'] * 1e3:.2f} ms, trivial {m['trivial'] * 1e3:.2f} ms, medians of {args.rounds}",
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Shared pieces of the benchmarks: a real server on a temporary database, and medians of timed calls.
+
+Benchmarks are programs, not tests: seeded data, a warm-up, the median of many runs, and a ratio
+against a baseline measured in the same run (absolute times are not comparable between machines).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class BenchServer:
+    """`python -m hub serve` on a fresh database in a temporary folder, access log off."""
+
+    def __init__(self, db: Path | None = None, env: dict[str, str] | None = None) -> None:
+        self.tmp = tempfile.TemporaryDirectory(prefix="hub-bench-")
+        self.db = db or Path(self.tmp.name) / "hub.db"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env or {}
+
+    def __enter__(self) -> BenchServer:
+        code = (
+            "import uvicorn; from hub.app import create_app; from hub.settings import Settings; "
+            f"uvicorn.run(create_app(Settings.from_env()), host='127.0.0.1', port={self.port}, "
+            "log_level='warning', access_log=False)"
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "HUB_DB": str(self.db), **self.env}
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("the server did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.tmp.cleanup()
+
+
+def median_time(fn: Callable[[], object], *, runs: int, warmup: int = 20) -> float:
+    """Median wall time of ``fn()`` in seconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def interleaved(fns: dict[str, Callable[[], object]], *, rounds: int, warmup: int = 20) -> dict[str, float]:
+    """Medians of several calls measured in alternation, so drift in machine load hits them all alike."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def report(name: str, ratio: float, target: float, detail: str) -> bool:
+    ok = ratio <= target
+    print(f"{name}: ratio {ratio:.2f} (target ≤ {target:g}) {'OK' if ok else 'MISSED'}  [{detail}]")
+    return ok

@@ -1,0 +1,207 @@
+"""The composition root: ``create_app(settings)`` builds the store, the schema and the routes.
+
+Routes: ``/graphql`` (POST queries; GET serves GraphiQL), ``/healthz``. Two pure-ASGI middlewares
+sit in front: a request-size limit and bearer-token authentication, which sets the viewer every
+resolver sees. Nothing is opened at import time; the store opens in the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import orjson
+from cross_web import HTTPException
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from hub.domain.access import ANONYMOUS, Viewer
+from hub.schema import Context, build_schema
+from hub.settings import Settings
+from hub.store import Store
+
+log = logging.getLogger("hub")
+
+
+def _error_body(message: str, code: str) -> bytes:
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+async def _send_error(
+    send: Send, status: int, message: str, code: str, headers: list[tuple[bytes, bytes]] = ()
+) -> None:
+    body = _error_body(message, code)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413 and a JSON message (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await _send_error(
+                    send,
+                    413,
+                    f"request body is {int(value):,} bytes; the limit is {self.max_bytes:,}",
+                    "LIMIT_EXCEEDED",
+                )
+                return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _send_error(
+                send, 413, f"request body is over the limit of {self.max_bytes:,} bytes", "LIMIT_EXCEEDED"
+            )
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BearerAuth:
+    """Set ``scope['state']['viewer']`` from an ``Authorization: Bearer`` header; refuse unknown tokens (401).
+
+    No header means the public viewer. Token look-ups are cached by the store; a miss runs in a worker
+    thread so the event loop never waits on SQLite.
+    """
+
+    def __init__(self, app: ASGIApp, store: Store) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        viewer = ANONYMOUS
+        header = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+        if header is not None:
+            scheme, _, text = header.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer" or not text.strip():
+                await _send_error(
+                    send,
+                    401,
+                    "Authorization must be 'Bearer <token>' (make one with `hub token create`)",
+                    "UNAUTHENTICATED",
+                    [(b"www-authenticate", b"Bearer")],
+                )
+                return
+            token = await anyio.to_thread.run_sync(self.store.token, text.strip())
+            if token is None:
+                await _send_error(
+                    send,
+                    401,
+                    "the bearer token is unknown or revoked",
+                    "UNAUTHENTICATED",
+                    [(b"www-authenticate", b'Bearer error="invalid_token"')],
+                )
+                return
+            viewer = Viewer(role=token.role, squad_code=token.squad_code, token_id=token.id)
+        scope.setdefault("state", {})["viewer"] = viewer
+        await self.app(scope, receive, send)
+
+
+class HubGraphQL(GraphQL):
+    """strawberry's ASGI view with the hub's context and orjson encoding (pre-serialised geometry passes through)."""
+
+    def __init__(self, store: Store, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None, **kwargs)
+        self.store = store
+        self.settings = settings
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
+        return Context(store=self.store, settings=self.settings, viewer=viewer)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:  # malformed body, no query, wrong method: answer in GraphQL's shape
+            response = Response(
+                _error_body(exc.reason, "BAD_REQUEST"),
+                status_code=exc.status_code,
+                media_type="application/json",
+            )
+        await response(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> ASGIApp:
+    """The hub's ASGI application. The store opens (and loads the demo data if empty) at startup."""
+    settings = settings or Settings.from_env()
+    store = store or Store(settings.db, query_timeout_s=settings.query_timeout_s)
+    graphql = HubGraphQL(store, settings)
+
+    async def healthz(request: Request) -> Response:
+        data = store.data
+        return JSONResponse(
+            {
+                "status": "ok",
+                "schemaVersion": store.db.schema_version,
+                "compounds": len(data.compounds),
+                "sectors": len(data.sectors),
+            }
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if store.catalog is None:
+            await anyio.to_thread.run_sync(lambda: store.open(fixtures=settings.fixtures, load_demo=settings.load_demo))
+        log.info("hub ready: %s (%d compounds)", settings.db, len(store.data.compounds))
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.settings = settings
+    return BodyLimit(BearerAuth(app, store), settings.max_body_bytes)

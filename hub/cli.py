@@ -1,0 +1,217 @@
+"""The ``hub`` command: serve the API, set up the store, make tokens, run one query.
+
+Run ``hub --help`` or ``hub COMMAND --help``: every option says what it does and its default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from hub.errors import HubError
+from hub.settings import Settings
+
+DB_HELP = "SQLite file of the hub (env HUB_DB; default ./hub.db). Created and loaded with the demo data if new."
+
+
+def _settings(db: Path | None, **overrides: object) -> Settings:
+    return Settings.from_env().with_overrides(db=db, **overrides)
+
+
+def _open_store(settings: Settings, *, load_demo: bool | None = None):  # type: ignore[no-untyped-def]
+    from hub.store import Store
+
+    try:
+        return Store(settings.db, query_timeout_s=settings.query_timeout_s).open(
+            fixtures=settings.fixtures, load_demo=settings.load_demo if load_demo is None else load_demo
+        )
+    except HubError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hub")
+def main() -> None:
+    """The Suiyang governance data hub: a GraphQL API over compounds, grids and the old-town sectors.
+
+    Start with `hub serve` and open http://127.0.0.1:8000/graphql.
+    """
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (env HUB_HOST; default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to listen on (env HUB_PORT; default 8000).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+@click.option(
+    "--get",
+    "get_path",
+    default=None,
+    metavar="PATH",
+    help="Instead of serving, make one GET request in-process (e.g. /healthz), print it and exit.",
+)
+def serve(host: str | None, port: int | None, db: Path | None, get_path: str | None) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql, health at /healthz) with uvicorn."""
+    import uvicorn
+
+    from hub.app import create_app
+
+    settings = _settings(db, host=host, port=port)
+    if get_path is not None:
+        from starlette.testclient import TestClient
+
+        with TestClient(create_app(settings)) as client:
+            response = client.get(get_path)
+            click.echo(response.text)
+            sys.exit(0 if response.status_code < 400 else 1)
+    click.echo(f"hub: serving {settings.db} at http://{settings.host}:{settings.port}/graphql", err=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        workers=1,
+        lifespan="on",
+    )
+
+
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+@click.option(
+    "--fixtures",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Folder of a data set in the demo layout (default: the bundled Suiyang demo set).",
+)
+@click.option("--empty", is_flag=True, help="Create the schema only, without loading any data.")
+def init(db: Path | None, fixtures: Path | None, empty: bool) -> None:
+    """Create the store and load a data set (all or nothing; every rejected row is listed)."""
+    settings = _settings(db, fixtures=fixtures)
+    from hub.store import Store
+
+    store = Store(settings.db)
+    try:
+        store.db.open()
+        if empty:
+            click.echo(f"created {settings.db} (schema version {store.db.schema_version}), no data loaded")
+            return
+        if not store.is_empty():
+            raise click.ClickException(f"{settings.db} already holds data; use a new --db path to load again")
+        from hub.store.importer import import_dataset
+
+        report = import_dataset(store.db, settings.fixtures)
+    except HubError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    click.echo(f"loaded {settings.db}: " + ", ".join(f"{n} {t}" for t, n in report.counts.items()))
+
+
+@main.group()
+def token() -> None:
+    """Make, list and revoke bearer tokens (stored hashed; the token text is shown once)."""
+
+
+@token.command("create")
+@click.option(
+    "--role",
+    type=click.Choice(["analyst", "officer", "admin"]),
+    required=True,
+    help="analyst: figures and staff names; officer: their squad in full; admin: everything.",
+)
+@click.option("--squad", default=None, help="Squad code an officer token belongs to (e.g. SQ1); officers only.")
+@click.option("--label", default="", help="A note saying whose token this is.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+def token_create(role: str, squad: str | None, label: str, db: Path | None) -> None:
+    """Create a token and print it (send it as `Authorization: Bearer <token>`)."""
+    from hub.store.tokens import create_token
+
+    store = _open_store(_settings(db))
+    try:
+        record, text = create_token(store.db, role, squad_code=squad, label=label)
+    except HubError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    click.echo(text)
+    click.echo(
+        f"token {record.id}: role {record.role}"
+        + (f", squad {record.squad_code}" if record.squad_code else "")
+        + " (shown once; only its hash is stored)",
+        err=True,
+    )
+
+
+@token.command("list")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+def token_list(db: Path | None) -> None:
+    """List tokens (ids and roles, never the secrets)."""
+    from hub.store.tokens import list_tokens
+
+    store = _open_store(_settings(db))
+    try:
+        for t in list_tokens(store.db):
+            state = "revoked" if t.revoked else "live"
+            click.echo(f"{t.id}  {t.role:8} {t.squad_code or '-':5} {state:8} {t.created_at}  {t.label}")
+    finally:
+        store.close()
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+def token_revoke(token_id: str, db: Path | None) -> None:
+    """Revoke a token by its id (the 8 hex digits after `hub_`)."""
+    from hub.store.tokens import revoke_token
+
+    store = _open_store(_settings(db))
+    try:
+        revoke_token(store.db, token_id)
+    except HubError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    click.echo(f"revoked {token_id}")
+
+
+@main.command()
+@click.argument("document")
+@click.option("--variables", default=None, help="Variables as a JSON object.")
+@click.option(
+    "--role",
+    type=click.Choice(["public", "analyst", "officer", "admin"]),
+    default="analyst",
+    help="Run as this role (default analyst; local use only, no token needed).",
+)
+@click.option("--squad", default=None, help="Squad code when --role officer.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+def query(document: str, variables: str | None, role: str, squad: str | None, db: Path | None) -> None:
+    """Run one GraphQL query against the store and print the JSON result, e.g. hub query '{ stats { compounds } }'."""
+    from hub.domain.access import Viewer
+    from hub.schema import Context, build_schema
+
+    try:
+        values = orjson.loads(variables) if variables else None
+    except orjson.JSONDecodeError as exc:
+        raise click.ClickException(f"--variables is not valid JSON: {exc}") from exc
+    settings = _settings(db)
+    store = _open_store(settings)
+    try:
+        schema = build_schema(settings)
+        ctx = Context(store=store, settings=settings, viewer=Viewer(role=role, squad_code=squad))
+        result = asyncio.run(schema.execute(document, variable_values=values, context_value=ctx))
+    finally:
+        store.close()
+    out: dict[str, object] = {"data": result.data}
+    if result.errors:
+        out["errors"] = [e.formatted for e in result.errors]
+    click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
+    if result.errors:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Spatial and attribute filters, and pages of results.
+
+A :class:`SpatialFilter` is built from API input through ``hub.geo`` validation (so every bad
+polygon is refused with its reason before any work is done); its parts combine with AND. Pages
+are cut from sorted record positions; a cursor is the position of the last record seen, stable
+under writes because positions are never reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+
+from hub.errors import InputError, LimitExceeded
+from hub.geo.geojson import bbox_polygon, parse_geometry, point
+from hub.store.catalog import Layer
+
+DEFAULT_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SpatialFilter:
+    """Validated spatial conditions; every given one must hold."""
+
+    bbox: shapely.Geometry | None = None
+    intersects: shapely.Geometry | None = None
+    within: shapely.Geometry | None = None
+    dwithin: tuple[float, float, float] | None = None
+    contains: tuple[float, float] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return (
+            self.bbox is None
+            and self.intersects is None
+            and self.within is None
+            and self.dwithin is None
+            and self.contains is None
+        )
+
+    def positions(self, layer: Layer[Any]) -> np.ndarray:
+        """Sorted positions of the layer's records that meet every condition."""
+        if self.empty:
+            return layer.all_positions()
+        pos = None
+        if not (self.bbox is None and self.intersects is None and self.within is None and self.dwithin is None):
+            bounds = None if self.bbox is None else tuple(self.bbox.bounds)
+            pos = layer.index.query(bbox=bounds, intersects=self.intersects, within=self.within, dwithin=self.dwithin)
+        if self.contains is not None:
+            hits = layer.index.contains_point(*self.contains)
+            pos = hits if pos is None else np.intersect1d(pos, hits)
+        return pos
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        bbox: Sequence[float] | None = None,
+        intersects: Any = None,
+        within: Any = None,
+        dwithin: tuple[float, float, float] | None = None,
+        contains: tuple[float, float] | None = None,
+        field: str = "where",
+        max_vertices: int = 10_000,
+    ) -> SpatialFilter:
+        """Validate raw input (GeoJSON dicts, a bbox list, a point and distance) into a filter."""
+        box = bbox_polygon(list(bbox), field=f"{field}.bbox") if bbox is not None else None
+        inter = (
+            parse_geometry(intersects, field=f"{field}.intersects", max_vertices=max_vertices)
+            if intersects is not None
+            else None
+        )
+        wi = parse_geometry(within, field=f"{field}.within", max_vertices=max_vertices) if within is not None else None
+        dw = None
+        if dwithin is not None:
+            lon, lat, meters = dwithin
+            point(lon, lat, field=f"{field}.dWithin")
+            if not np.isfinite(meters) or meters < 0:
+                raise InputError(f"meters must be a finite number ≥ 0, got {meters}", field=f"{field}.dWithin.meters")
+            if meters > 100_000:
+                raise LimitExceeded(
+                    f"meters is {meters:g}; the limit is 100,000 (100 km)", field=f"{field}.dWithin.meters"
+                )
+            dw = (float(lon), float(lat), float(meters))
+        if contains is not None:
+            point(*contains, field=f"{field}.contains")
+            contains = (float(contains[0]), float(contains[1]))
+        return cls(box, inter, wi, dw, contains)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of sorted positions, with the total count of matches."""
+
+    positions: np.ndarray
+    total: int
+    has_next: bool
+    has_previous: bool
+
+
+def check_first(first: int | None, *, max_page: int = 1000, field: str = "first") -> int:
+    """The page size to use; refuses negatives and sizes above the cap with a clear message."""
+    if first is None:
+        return min(DEFAULT_PAGE, max_page)
+    if first < 0:
+        raise InputError(f"first must be ≥ 0, got {first}", field=field)
+    if first > max_page:
+        raise LimitExceeded(
+            f"first is {first:,}; at most {max_page:,} per page (use `after` for the next page)", field=field
+        )
+    return first
+
+
+def paginate(positions: np.ndarray, *, first: int, after: int | None = None) -> Page:
+    """The page of ``first`` positions that follow position ``after`` (exclusive) in sorted ``positions``."""
+    total = len(positions)
+    start = 0 if after is None else int(np.searchsorted(positions, after, side="right"))
+    chunk = positions[start : start + first]
+    return Page(chunk, total, start + first < total, start > 0)

@@ -1,0 +1,51 @@
+"""What lies at a point: subdistrict, community, grid, compound, old-town sector, and who is on duty there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from hub.domain.roster import Duty, on_duty
+from hub.geo.geojson import point
+from hub.store import records as r
+from hub.store.catalog import Catalog, Layer
+
+S = TypeVar("S", bound=r.Spatial)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    lon: float
+    lat: float
+    at: datetime
+    subdistrict: r.Subdistrict | None
+    community: r.Community | None
+    grid: r.Grid | None
+    compound: r.Compound | None
+    sector: r.Sector | None
+    on_duty: tuple[Duty, ...]
+
+
+def _first(layer: Layer[Any], lon: float, lat: float) -> Any:
+    """The record containing the point; on a shared border, the one with the lowest key (stable)."""
+    hits = layer.index.contains_point(lon, lat)
+    return layer.records[int(hits[0])] if len(hits) else None
+
+
+def locate(catalog: Catalog, lon: float, lat: float, at: datetime, *, field: str = "locate") -> Location:
+    """Everything the hub knows at (lon, lat) at a moment; parts are None where nothing is there."""
+    point(lon, lat, field=field)
+    sector = _first(catalog.sectors, lon, lat)
+    duties = tuple(on_duty(catalog, sector.code, at)) if sector is not None else ()
+    return Location(
+        lon=lon,
+        lat=lat,
+        at=at,
+        subdistrict=_first(catalog.subdistricts, lon, lat),
+        community=_first(catalog.communities, lon, lat),
+        grid=_first(catalog.grids, lon, lat),
+        compound=_first(catalog.compounds, lon, lat),
+        sector=sector,
+        on_duty=duties,
+    )

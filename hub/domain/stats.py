@@ -1,0 +1,53 @@
+"""The district's headline figures, each computed from the records (never stored as a number)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.store.catalog import Catalog
+
+CLEARED = "CLEARED"
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    compounds: int
+    compounds_with_party_branch: int
+    compounds_with_committee: int
+    compounds_collecting_fees: int
+    compounds_formerly_unmanaged: int
+    joint_meetings: int
+    issues_raised: int
+    issues_resolved: int
+    occupied_area_cleared_m2: float
+    occupied_area_remaining_m2: float
+    public_rooms_recovered_m2: float
+    squads: int
+    officers: int
+    subdistricts: int
+    communities: int
+    grids: int
+
+
+def compute_stats(catalog: Catalog) -> Stats:
+    compounds = list(catalog.compounds)
+    occupations = list(catalog.occupations)
+    problems = list(catalog.problems)
+    return Stats(
+        compounds=len(compounds),
+        compounds_with_party_branch=sum(c.party_branch is not None for c in compounds),
+        compounds_with_committee=sum(c.committee is not None for c in compounds),
+        compounds_collecting_fees=sum(c.collects_fees for c in compounds),
+        compounds_formerly_unmanaged=sum(c.formerly_unmanaged for c in compounds),
+        joint_meetings=len(catalog.meetings),
+        issues_raised=len(problems),
+        issues_resolved=sum(p.solved for p in problems),
+        occupied_area_cleared_m2=sum(o.area_m2 for o in occupations if o.status == CLEARED),
+        occupied_area_remaining_m2=sum(o.area_m2 for o in occupations if o.status != CLEARED),
+        public_rooms_recovered_m2=sum(p.floor_area_m2 for p in catalog.public_rooms),
+        squads=len(catalog.squads),
+        officers=len(catalog.officers),
+        subdistricts=len(catalog.subdistricts),
+        communities=len(catalog.communities),
+        grids=len(catalog.grids),
+    )

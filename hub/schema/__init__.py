@@ -1,0 +1,78 @@
+"""The GraphQL adapter: strawberry types over domain objects, with limits and error shaping on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext, ExecutionResult
+
+from hub.schema import types as t
+from hub.schema.context import Context
+from hub.schema.errors import is_internal, shape_error
+from hub.schema.query import Query
+from hub.schema.scalars import GEOJSON_SCALAR, GeoJSON
+from hub.settings import Settings
+
+__all__ = ["Context", "build_schema"]
+
+
+class HubSchema(strawberry.Schema):
+    """The schema, with every error shaped by :func:`shape_error` (parse and limit errors included).
+
+    Only internal errors are logged; the client's own mistakes are answered, not logged.
+    """
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        internal = [e for e in errors if is_internal(e)]
+        if internal:
+            super().process_errors(internal, execution_context)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        return _shaped(await super().execute(*args, **kwargs))
+
+    def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        return _shaped(super().execute_sync(*args, **kwargs))
+
+
+def _shaped(result: ExecutionResult) -> ExecutionResult:
+    if result.errors:
+        result.errors = [shape_error(e) for e in result.errors]
+    return result
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with the abuse limits of ``settings`` switched on."""
+    return HubSchema(
+        query=Query,
+        types=[
+            t.Compound,
+            t.Subdistrict,
+            t.Community,
+            t.Grid,
+            t.Occupation,
+            t.Sector,
+            t.Squad,
+            t.Officer,
+            t.PropertyCompany,
+            t.Meeting,
+            t.Problem,
+        ],
+        config=StrawberryConfig(scalar_map={GeoJSON: GEOJSON_SCALAR}),
+        extensions=[
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: ParserCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: ValidationCache(maxsize=256),
+        ],
+    )

@@ -1,0 +1,22 @@
+"""The typed context of one request: who is asking, the store, the settings, the moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from hub.domain.access import Viewer
+from hub.settings import Settings
+from hub.store import Catalog, Store
+
+
+@dataclass
+class Context:
+    store: Store
+    settings: Settings
+    viewer: Viewer
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def data(self) -> Catalog:
+        return self.store.data

@@ -1,0 +1,34 @@
+"""GraphQL enums; values are the codes the store keeps."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.enum(description="How a compound is managed.")
+class ManagementMode(Enum):
+    PROPERTY_COMPANY = "PROPERTY_COMPANY"
+    COMMITTEE_HIRED = "COMMITTEE_HIRED"
+    SELF_MANAGED = "SELF_MANAGED"
+
+
+@strawberry.enum(description="业主委员会 (elected by owners) or 物业管理委员会 (set up, led by the branch).")
+class CommitteeKind(Enum):
+    OWNERS_COMMITTEE = "OWNERS_COMMITTEE"
+    PROPERTY_MANAGEMENT_COMMITTEE = "PROPERTY_MANAGEMENT_COMMITTEE"
+
+
+@strawberry.enum(description="Whether an occupation of public space has been cleared.")
+class OccupationStatus(Enum):
+    OCCUPIED = "OCCUPIED"
+    CLEARED = "CLEARED"
+
+
+@strawberry.enum(description="The roles a bearer token can carry; PUBLIC is the caller with no token.")
+class Role(Enum):
+    PUBLIC = "public"
+    ANALYST = "analyst"
+    OFFICER = "officer"
+    ADMIN = "admin"

@@ -1,0 +1,248 @@
+"""The Query root: thin resolvers that validate input, ask the domain, and wrap records in types."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import numpy as np
+import strawberry
+from strawberry.types import Info
+
+from hub.domain.compounds import CompoundFilter as DomainCompoundFilter
+from hub.domain.filters import SpatialFilter as DomainSpatialFilter
+from hub.domain.filters import check_first, paginate
+from hub.domain.locate import locate as domain_locate
+from hub.domain.stats import compute_stats
+from hub.errors import NotFound
+from hub.schema import types as t
+from hub.schema.context import Context
+from hub.schema.enums import ManagementMode, OccupationStatus
+from hub.schema.scalars import GeoJSON, decode_cursor, encode_cursor, from_global_id
+from hub.store.catalog import Layer
+
+N = TypeVar("N")
+
+
+@strawberry.input(description="A point and a distance: features within `meters` (on the ground) of the point.")
+class DWithin:
+    lon: float
+    lat: float
+    meters: float
+
+
+@strawberry.input(description="A WGS84 point.")
+class PointInput:
+    lon: float
+    lat: float
+
+
+@strawberry.input(description="Spatial conditions; every one given must hold. Coordinates are WGS84 lon/lat.")
+class SpatialFilter:
+    bbox: list[float] | None = strawberry.field(
+        default=None, description="[minLon, minLat, maxLon, maxLat]: features that intersect the box."
+    )
+    intersects: GeoJSON | None = strawberry.field(
+        default=None, description="Features that intersect this GeoJSON geometry."
+    )
+    within: GeoJSON | None = strawberry.field(
+        default=None, description="Features entirely within this GeoJSON geometry."
+    )
+    contains: PointInput | None = strawberry.field(
+        default=None,
+        description="Features that contain this point (a point on a border counts for both sides).",
+    )
+    d_within: DWithin | None = strawberry.field(
+        default=None, description="Features within a distance in metres of a point."
+    )
+
+
+@strawberry.input(description="Attribute conditions on compounds; every one given must hold.")
+class CompoundFilter:
+    subdistrict_code: str | None = None
+    community_code: str | None = None
+    management_mode: ManagementMode | None = None
+    formerly_unmanaged: bool | None = None
+    property_company_code: str | None = None
+    name_contains: str | None = None
+
+
+def _spatial(where: SpatialFilter | None, ctx: Context) -> DomainSpatialFilter:
+    if where is None:
+        return DomainSpatialFilter()
+    dwithin = (where.d_within.lon, where.d_within.lat, where.d_within.meters) if where.d_within else None
+    contains = (where.contains.lon, where.contains.lat) if where.contains else None
+    return DomainSpatialFilter.parse(
+        bbox=where.bbox,
+        intersects=where.intersects,
+        within=where.within,
+        contains=contains,
+        dwithin=dwithin,
+        field="where",
+        max_vertices=ctx.settings.max_vertices,
+    )
+
+
+def _connection(
+    layer: Layer[Any],
+    positions: np.ndarray,
+    wrap: Callable[[Any], N],
+    first: int | None,
+    after: str | None,
+    ctx: Context,
+) -> t.Connection[N]:
+    size = check_first(first, max_page=ctx.settings.max_page)
+    page = paginate(positions, first=size, after=decode_cursor(after))
+    records = layer.records
+    edges = [t.Edge(cursor=encode_cursor(int(p)), node=wrap(records[p])) for p in page.positions.tolist()]
+    return t.Connection(
+        total_count=page.total,
+        page_info=t.PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        edges=edges,
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The district's headline figures, computed from the records.")
+    def stats(self, info: Info[Context, None]) -> t.Stats:
+        s = compute_stats(info.context.data)
+        return t.Stats(**dataclasses.asdict(s))
+
+    @strawberry.field(description="The urban subdistricts (街道) that hold the compounds.")
+    def subdistricts(self, info: Info[Context, None]) -> list[t.Subdistrict]:
+        return [t.Subdistrict.from_domain(s) for s in info.context.data.subdistricts]
+
+    @strawberry.field(description="Communities (社区), optionally filtered in space.")
+    def communities(
+        self,
+        info: Info[Context, None],
+        where: SpatialFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> t.Connection[t.Community]:
+        layer = info.context.data.communities
+        pos = _spatial(where, info.context).positions(layer)
+        return _connection(layer, pos, t.Community.from_domain, first, after, info.context)
+
+    @strawberry.field(description="Residential compounds (小区) meeting the spatial and attribute filters.")
+    def compounds(
+        self,
+        info: Info[Context, None],
+        where: SpatialFilter | None = None,
+        filter: CompoundFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> t.Connection[t.Compound]:
+        data = info.context.data
+        pos = _spatial(where, info.context).positions(data.compounds)
+        if filter is not None:
+            f = DomainCompoundFilter(
+                subdistrict_code=filter.subdistrict_code,
+                community_code=filter.community_code,
+                management_mode=filter.management_mode.value if filter.management_mode else None,
+                formerly_unmanaged=filter.formerly_unmanaged,
+                property_company_id=filter.property_company_code,
+                name_contains=filter.name_contains,
+            )
+            pos = f.apply(data, pos)
+        return _connection(data.compounds, pos, t.Compound.from_domain, first, after, info.context)
+
+    @strawberry.field(description="Unit grids (网格) meeting the spatial filter.")
+    def grids(
+        self,
+        info: Info[Context, None],
+        where: SpatialFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> t.Connection[t.Grid]:
+        layer = info.context.data.grids
+        pos = _spatial(where, info.context).positions(layer)
+        return _connection(layer, pos, t.Grid.from_domain, first, after, info.context)
+
+    @strawberry.field(description="Occupations of public space inside compounds.")
+    def occupations(
+        self,
+        info: Info[Context, None],
+        where: SpatialFilter | None = None,
+        status: OccupationStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> t.Connection[t.Occupation]:
+        layer = info.context.data.occupations
+        pos = _spatial(where, info.context).positions(layer)
+        if status is not None:
+            recs = layer.records
+            pos = np.asarray([p for p in pos if recs[p] is not None and recs[p].status == status.value], dtype=np.intp)
+        return _connection(layer, pos, t.Occupation.from_domain, first, after, info.context)
+
+    @strawberry.field(description="The four fan-shaped sectors (片区) of the old town.")
+    def sectors(self, info: Info[Context, None]) -> list[t.Sector]:
+        return [t.Sector.from_domain(s) for s in info.context.data.sectors]
+
+    @strawberry.field(description="The squads (分队) of the old-town enforcement brigade.")
+    def squads(self, info: Info[Context, None]) -> list[t.Squad]:
+        return [t.Squad.from_domain(s) for s in info.context.data.squads.values()]
+
+    @strawberry.field(description="The brigade's shifts, in local time (Asia/Shanghai).")
+    def shifts(self, info: Info[Context, None]) -> list[t.Shift]:
+        return [t.Shift(code=s.code, name=s.name, start=s.start, end=s.end) for s in info.context.data.shifts.values()]
+
+    @strawberry.field(description="Property companies with their yearly credit scores and grades.")
+    def property_companies(self, info: Info[Context, None]) -> list[t.PropertyCompany]:
+        return [t.PropertyCompany.from_domain(c) for c in info.context.data.companies.values()]
+
+    @strawberry.field(
+        description="What lies at a point, and the squads and officers on shift there at `at` "
+        "(now if omitted; a time without offset is Asia/Shanghai)."
+    )
+    def locate(self, info: Info[Context, None], lon: float, lat: float, at: datetime | None = None) -> t.Location:
+        ctx = info.context
+        loc = domain_locate(ctx.data, lon, lat, at or ctx.now, field="locate")
+        return t.Location(
+            lon=loc.lon,
+            lat=loc.lat,
+            at=loc.at,
+            subdistrict=t.Subdistrict.from_domain(loc.subdistrict) if loc.subdistrict else None,
+            community=t.Community.from_domain(loc.community) if loc.community else None,
+            grid=t.Grid.from_domain(loc.grid) if loc.grid else None,
+            compound=t.Compound.from_domain(loc.compound) if loc.compound else None,
+            sector=t.Sector.from_domain(loc.sector) if loc.sector else None,
+            on_duty=[t.OnDuty(_duty=d) for d in loc.on_duty],
+        )
+
+    @strawberry.field(description="Any object by its global ID.")
+    def node(self, info: Info[Context, None], id: strawberry.ID) -> t.Node | None:
+        type_name, key = from_global_id(id)
+        data = info.context.data
+        lookups: dict[str, Callable[[], Any]] = {
+            "Compound": lambda: (c := data.compounds.get(int(key))) and t.Compound.from_domain(c),
+            "Subdistrict": lambda: (s := data.subdistricts.get(key)) and t.Subdistrict.from_domain(s),
+            "Community": lambda: (c := data.communities.get(key)) and t.Community.from_domain(c),
+            "Grid": lambda: (g := data.grids.get(key)) and t.Grid.from_domain(g),
+            "Occupation": lambda: (o := data.occupations.get(int(key))) and t.Occupation.from_domain(o),
+            "Sector": lambda: (s := data.sectors.get(key)) and t.Sector.from_domain(s),
+            "Squad": lambda: (s := data.squads.get(key)) and t.Squad.from_domain(s),
+            "Officer": lambda: (o := data.officers.get(key)) and t.Officer.from_domain(o),
+            "PropertyCompany": lambda: (c := data.companies.get(key)) and t.PropertyCompany.from_domain(c),
+            "Meeting": lambda: (m := data.meetings.get(int(key))) and t.Meeting.from_domain(m),
+            "Problem": lambda: (p := data.problems.get(int(key))) and t.Problem.from_domain(p),
+        }
+        if type_name not in lookups:
+            raise NotFound(f"no object type {type_name!r}", field="id")
+        try:
+            return lookups[type_name]() or None
+        except ValueError:
+            raise NotFound(f"{id!r} names no object", field="id") from None
+
+    @strawberry.field(description="Who the hub thinks you are (your token's role and squad).")
+    def viewer(self, info: Info[Context, None]) -> t.Viewer:
+        v = info.context.viewer
+        return t.Viewer(role=v.role, squad_code=v.squad_code, token_id=v.token_id)

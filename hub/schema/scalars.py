@@ -1,0 +1,80 @@
+"""Scalars and identifiers: GeoJSON (pre-serialised on output), Relay global IDs, opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, NewType
+
+import orjson
+import strawberry
+
+from hub.errors import InputError
+
+
+def _serialize_geojson(value: Any) -> Any:
+    # Stored geometry is GeoJSON text serialised once at write time: hand it to orjson as is.
+    if isinstance(value, str):
+        return orjson.Fragment(value)
+    return value
+
+
+def _parse_geojson(value: Any) -> Any:
+    if isinstance(value, str | bytes):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(f"GeoJSON string is not valid JSON: {exc}") from exc
+    return value
+
+
+GeoJSON = NewType("GeoJSON", object)
+"""A GeoJSON geometry: pre-serialised text on output, a decoded object on input."""
+
+GEOJSON_SCALAR = strawberry.scalar(
+    name="GeoJSON",
+    description="An RFC 7946 GeoJSON geometry object (WGS84 longitude/latitude, 6 decimals, exterior rings CCW).",
+    serialize=_serialize_geojson,
+    parse_value=_parse_geojson,
+)
+
+
+def to_global_id(type_name: str, key: object) -> str:
+    """A Relay global ID: base64 of ``Type:key``.
+
+    >>> to_global_id("Compound", 12)
+    'Q29tcG91bmQ6MTI='
+    """
+    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
+
+
+def from_global_id(gid: str, *, field: str = "id") -> tuple[str, str]:
+    """(type, key) of a global ID; a clear error for anything else.
+
+    >>> from_global_id('Q29tcG91bmQ6MTI=')
+    ('Compound', '12')
+    """
+    try:
+        type_name, _, key = base64.b64decode(gid.encode(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InputError(f"{gid!r} is not an ID this hub issued", field=field) from None
+    if not type_name or not key:
+        raise InputError(f"{gid!r} is not an ID this hub issued", field=field)
+    return type_name, key
+
+
+def encode_cursor(position: int) -> str:
+    return base64.b64encode(f"p:{position}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None, *, field: str = "after") -> int | None:
+    """The position inside an opaque cursor, or a clear error when it is not one of ours."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+        if not text.startswith("p:"):
+            raise ValueError
+        return int(text[2:])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InputError(f"{cursor!r} is not a cursor from this connection", field=field) from None

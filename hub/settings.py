@@ -1,0 +1,82 @@
+"""Settings: every knob the hub has, with its environment variable and default, in one place.
+
+``Settings.from_env()`` reads ``HUB_*`` variables; the CLI overrides them with its options.
+The README's configuration table is checked against ``Settings.documented()`` by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Configuration of one hub process."""
+
+    db: Path = Path("hub.db")
+    """SQLite file; created and loaded with the demo data on first start (``HUB_DB``)."""
+    fixtures: Path | None = None
+    """Folder of the demo data set to load into an empty store; default: the bundled Suiyang set (``HUB_FIXTURES``)."""
+    load_demo: bool = True
+    """Load the demo data into an empty store on start (``HUB_LOAD_DEMO``, 0 to start empty)."""
+    host: str = "127.0.0.1"
+    """Address to listen on (``HUB_HOST``)."""
+    port: int = 8000
+    """Port to listen on (``HUB_PORT``)."""
+    max_depth: int = 12
+    """Deepest nesting a GraphQL query may have (``HUB_MAX_DEPTH``)."""
+    max_aliases: int = 30
+    """Most aliases a GraphQL query may use (``HUB_MAX_ALIASES``)."""
+    max_tokens: int = 2000
+    """Most lexical tokens in a GraphQL document (``HUB_MAX_TOKENS``)."""
+    max_page: int = 1000
+    """Largest ``first`` a connection accepts (``HUB_MAX_PAGE``); the default page is 100."""
+    max_body_bytes: int = 2_000_000
+    """Largest request body in bytes (``HUB_MAX_BODY_BYTES``)."""
+    max_vertices: int = 10_000
+    """Most vertices in one input geometry (``HUB_MAX_VERTICES``)."""
+    query_timeout_s: float = 10.0
+    """Longest a database read may run, in seconds (``HUB_QUERY_TIMEOUT_S``)."""
+    timezone: str = "Asia/Shanghai"
+    """Local time zone of shifts and dates (``HUB_TIMEZONE``)."""
+    graphiql: bool = True
+    """Serve the GraphiQL page at GET /graphql (``HUB_GRAPHIQL``)."""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Settings from ``HUB_*`` environment variables, defaults for the rest."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"HUB_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f.name, f.default, raw)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with the given values replaced; ``None`` values are ignored."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def documented(cls) -> list[str]:
+        """Names of every environment variable the hub reads."""
+        return [f"HUB_{f.name.upper()}" for f in fields(cls)]
+
+
+def _coerce(name: str, default: object, raw: str) -> object:
+    if isinstance(default, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"HUB_{name.upper()} must be 1/0/true/false, got {raw!r}")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if name in ("db", "fixtures"):
+        return Path(raw)
+    return raw

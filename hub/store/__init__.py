@@ -1,0 +1,62 @@
+"""Persistence behind one interface: the SQLite file and the in-memory layers loaded from it.
+
+``Store(path).open()`` creates and migrates the file, loads the demo data into an empty store when
+asked, and reads every record into a :class:`~hub.store.catalog.Catalog` with spatial indexes.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from hub.store.catalog import Catalog, Layer, load_catalog
+from hub.store.importer import DEFAULT_FIXTURES, ImportReport, import_dataset
+from hub.store.records import Token
+from hub.store.sqlite import SQLiteDatabase
+from hub.store.tokens import find_token
+
+__all__ = ["DEFAULT_FIXTURES", "Catalog", "ImportReport", "Layer", "SQLiteDatabase", "Store"]
+
+TOKEN_CACHE_S = 30.0
+
+
+class Store:
+    """One hub's data: the database file and its in-memory catalog."""
+
+    def __init__(self, path: str | Path, *, query_timeout_s: float = 10.0) -> None:
+        self.db = SQLiteDatabase(path, query_timeout_s=query_timeout_s)
+        self.catalog: Catalog | None = None
+        self._tokens: dict[str, tuple[float, Token | None]] = {}
+
+    def open(self, *, fixtures: Path | None = None, load_demo: bool = True) -> Store:
+        """Open (creating and migrating) the file; import the data set if the store is empty and asked to."""
+        self.db.open()
+        if load_demo and self.is_empty():
+            import_dataset(self.db, fixtures)
+        self.catalog = load_catalog(self.db)
+        return self
+
+    def close(self) -> None:
+        self.db.close()
+
+    def is_empty(self) -> bool:
+        row = self.db.read_one("SELECT count(*) FROM subdistricts")
+        return row is None or row[0] == 0
+
+    @property
+    def data(self) -> Catalog:
+        if self.catalog is None:
+            raise RuntimeError("the store is not open")
+        return self.catalog
+
+    def token(self, text: str) -> Token | None:
+        """The live token for this bearer text (cached for 30 s, so revocations take effect within that)."""
+        now = time.monotonic()
+        hit = self._tokens.get(text)
+        if hit is not None and now - hit[0] < TOKEN_CACHE_S:
+            return hit[1]
+        found = find_token(self.db, text)
+        if len(self._tokens) > 10_000:
+            self._tokens.clear()
+        self._tokens[text] = (now, found)
+        return found

@@ -1,0 +1,310 @@
+"""The in-memory side of the store: every record, and a spatial index per spatial layer.
+
+Loaded from the database when the store opens and kept current by every write, so reads never
+touch SQLite. A :class:`Layer` keeps its records in a list whose positions never change (a deleted
+record leaves ``None``), so positions serve as stable page cursors.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+import orjson
+import shapely
+
+from hub.geo.index import SpatialIndex
+from hub.store import records as r
+from hub.store.sqlite import SQLiteDatabase
+
+R = TypeVar("R", bound=r.Spatial)
+
+
+class Layer(Generic[R]):
+    """Spatial records of one kind, their index, and lookup by key."""
+
+    def __init__(self, name: str, records: list[R], key: Callable[[R], Hashable]) -> None:
+        self.name = name
+        self._key = key
+        self.records: list[R | None] = list(records)
+        self.index = SpatialIndex([x.geometry for x in records])
+        self._by_key: dict[Hashable, int] = {key(x): i for i, x in enumerate(records)}
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __iter__(self) -> Iterator[R]:
+        return (x for x in self.records if x is not None)
+
+    def get(self, key: Hashable) -> R | None:
+        pos = self._by_key.get(key)
+        return None if pos is None else self.records[pos]
+
+    def position(self, key: Hashable) -> int | None:
+        return self._by_key.get(key)
+
+    def at(self, positions: np.ndarray | list[int]) -> list[R]:
+        recs = self.records
+        return [x for p in positions if (x := recs[p]) is not None]
+
+    def all_positions(self) -> np.ndarray:
+        return np.fromiter((i for i, x in enumerate(self.records) if x is not None), dtype=np.intp)
+
+    def query(self, **filters: Any) -> np.ndarray:
+        """Sorted positions of the records meeting every given filter (see ``SpatialIndex.query``)."""
+        if not any(v is not None for v in filters.values()):
+            return self.all_positions()
+        return self.index.query(**filters)
+
+    def upsert(self, record: R) -> int:
+        """Add a record or replace the one with the same key; returns its position."""
+        k = self._key(record)
+        pos = self._by_key.get(k)
+        if pos is None:
+            pos = self.index.append(record.geometry)
+            self.records.append(record)
+            self._by_key[k] = pos
+        else:
+            self.index.replace(pos, record.geometry)
+            self.records[pos] = record
+        return pos
+
+    def delete(self, key: Hashable) -> None:
+        pos = self._by_key.pop(key, None)
+        if pos is not None:
+            self.index.delete(pos)
+            self.records[pos] = None
+
+
+@dataclass
+class Catalog:
+    """Every record of the store, in memory."""
+
+    subdistricts: Layer[r.Subdistrict]
+    communities: Layer[r.Community]
+    grids: Layer[r.Grid]
+    compounds: Layer[r.Compound]
+    problems: Layer[r.Problem]
+    occupations: Layer[r.Occupation]
+    public_rooms: Layer[r.PublicRoom]
+    sectors: Layer[r.Sector]
+    merchants: Layer[r.Merchant]
+    companies: dict[str, r.PropertyCompany] = field(default_factory=dict)
+    meetings: dict[int, r.Meeting] = field(default_factory=dict)
+    squads: dict[str, r.Squad] = field(default_factory=dict)
+    officers: dict[str, r.Officer] = field(default_factory=dict)
+    shifts: dict[str, r.Shift] = field(default_factory=dict)
+    old_town: r.OldTown | None = None
+    meetings_by_compound: dict[int, list[int]] = field(default_factory=dict)
+
+    def layers(self) -> dict[str, Layer[Any]]:
+        return {
+            name: getattr(self, name)
+            for name in (
+                "subdistricts",
+                "communities",
+                "grids",
+                "compounds",
+                "problems",
+                "occupations",
+                "public_rooms",
+                "sectors",
+                "merchants",
+            )
+        }
+
+
+def _d(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _spatial(db: SQLiteDatabase, table: str, columns: str, order: str) -> tuple[list[Any], list[Any]]:
+    rows = db.read(f"SELECT {columns}, geom, geojson FROM {table} ORDER BY {order}")
+    geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows else []
+    return rows, list(geoms)
+
+
+def load_catalog(db: SQLiteDatabase) -> Catalog:
+    """Read every table into records and build the spatial indexes."""
+    rows, g = _spatial(db, "subdistricts", "code, name, kind, area_m2", "code")
+    subdistricts = [
+        r.Subdistrict(g[i], x["geojson"], x["code"], x["name"], x["kind"], x["area_m2"]) for i, x in enumerate(rows)
+    ]
+    rows, g = _spatial(db, "communities", "code, name, subdistrict_code, area_m2", "code")
+    communities = [
+        r.Community(g[i], x["geojson"], x["code"], x["name"], x["subdistrict_code"], x["area_m2"])
+        for i, x in enumerate(rows)
+    ]
+    rows, g = _spatial(db, "grids", "code, community_code, worker_name, worker_phone, area_m2", "code")
+    grids = [
+        r.Grid(
+            g[i],
+            x["geojson"],
+            x["code"],
+            x["community_code"],
+            x["worker_name"],
+            x["worker_phone"],
+            x["area_m2"],
+        )
+        for i, x in enumerate(rows)
+    ]
+
+    scores: dict[str, list[r.CreditScore]] = defaultdict(list)
+    for x in db.read("SELECT company_id, year, score FROM credit_scores ORDER BY company_id, year"):
+        scores[x["company_id"]].append(r.CreditScore(x["year"], x["score"]))
+    companies = {
+        x["id"]: r.PropertyCompany(x["id"], x["name"], x["credit_code"], x["hotline"], tuple(scores[x["id"]]))
+        for x in db.read("SELECT * FROM property_companies ORDER BY id")
+    }
+
+    committees = {
+        x["compound_id"]: r.Committee(x["kind"], date.fromisoformat(x["established_on"]), x["members"], x["chair_name"])
+        for x in db.read("SELECT * FROM committees")
+    }
+    branches = {
+        x["compound_id"]: r.PartyBranch(
+            date.fromisoformat(x["established_on"]),
+            bool(x["provisional"]),
+            x["secretary_name"],
+            x["secretary_role"],
+            x["owner_party_members"],
+            x["retired_party_members"],
+            x["deputies"],
+            x["property_company_party_members"],
+        )
+        for x in db.read("SELECT * FROM party_branches")
+    }
+    rows, g = _spatial(db, "compounds", "*", "id")
+    compounds = [
+        r.Compound(
+            g[i],
+            x["geojson"],
+            x["id"],
+            x["name"],
+            x["community_code"],
+            x["subdistrict_code"],
+            x["households"],
+            x["year_built"],
+            x["management_mode"],
+            x["property_company_id"],
+            bool(x["formerly_unmanaged"]),
+            bool(x["collects_fees"]),
+            x["fee_yuan_per_m2_month"],
+            x["building_heads"],
+            committees.get(x["id"]),
+            branches.get(x["id"]),
+            x["area_m2"],
+        )
+        for i, x in enumerate(rows)
+    ]
+
+    meetings = {
+        x["id"]: r.Meeting(
+            x["id"],
+            x["compound_id"],
+            date.fromisoformat(x["held_on"]),
+            x["kind"],
+            tuple(orjson.loads(x["parties"])),
+        )
+        for x in db.read("SELECT * FROM meetings ORDER BY id")
+    }
+    by_compound: dict[int, list[int]] = defaultdict(list)
+    for m in meetings.values():
+        by_compound[m.compound_id].append(m.id)
+
+    rows, g = _spatial(db, "problems", "*", "id")
+    problems = [
+        r.Problem(
+            g[i],
+            x["geojson"],
+            x["id"],
+            x["meeting_id"],
+            x["compound_id"],
+            x["category"],
+            x["description"],
+            bool(x["solved"]),
+            _d(x["solved_on"]),
+        )
+        for i, x in enumerate(rows)
+    ]
+    rows, g = _spatial(db, "occupations", "*", "id")
+    occupations = [
+        r.Occupation(
+            g[i],
+            x["geojson"],
+            x["id"],
+            x["compound_id"],
+            x["kind"],
+            x["status"],
+            _d(x["reported_on"]),
+            _d(x["cleared_on"]),
+            x["area_m2"],
+        )
+        for i, x in enumerate(rows)
+    ]
+    rows, g = _spatial(db, "public_rooms", "*", "id")
+    rooms = [
+        r.PublicRoom(g[i], x["geojson"], x["id"], x["compound_id"], x["floor_area_m2"], x["use"], _d(x["recovered_on"]))
+        for i, x in enumerate(rows)
+    ]
+    rows, g = _spatial(db, "sectors", "*", "code")
+    sectors = [
+        r.Sector(g[i], x["geojson"], x["code"], x["name"], x["squad_code"], x["area_m2"]) for i, x in enumerate(rows)
+    ]
+    agreements = {
+        x["merchant_id"]: r.FrontageAgreement(
+            date.fromisoformat(x["signed_on"]), x["officer_id"], tuple(orjson.loads(x["duties"]))
+        )
+        for x in db.read("SELECT * FROM frontage_agreements")
+    }
+    rows, g = _spatial(db, "merchants", "*", "id")
+    merchants = [
+        r.Merchant(
+            g[i],
+            x["geojson"],
+            x["id"],
+            x["name"],
+            x["trade"],
+            x["sector_code"],
+            x["frontage"],
+            agreements.get(x["id"]),
+        )
+        for i, x in enumerate(rows)
+    ]
+
+    town = db.read_one("SELECT * FROM old_town WHERE id = 1")
+    return Catalog(
+        subdistricts=Layer("subdistricts", subdistricts, lambda x: x.code),
+        communities=Layer("communities", communities, lambda x: x.code),
+        grids=Layer("grids", grids, lambda x: x.code),
+        compounds=Layer("compounds", compounds, lambda x: x.id),
+        problems=Layer("problems", problems, lambda x: x.id),
+        occupations=Layer("occupations", occupations, lambda x: x.id),
+        public_rooms=Layer("public_rooms", rooms, lambda x: x.id),
+        sectors=Layer("sectors", sectors, lambda x: x.code),
+        merchants=Layer("merchants", merchants, lambda x: x.id),
+        companies=companies,
+        meetings=meetings,
+        squads={
+            x["code"]: r.Squad(x["code"], x["name"], x["sector_code"], x["hotline"])
+            for x in db.read("SELECT * FROM squads ORDER BY code")
+        },
+        officers={
+            x["id"]: r.Officer(
+                x["id"], x["squad_code"], x["name"], x["phone"], x["service"], x["role"], x["shift_code"]
+            )
+            for x in db.read("SELECT * FROM officers ORDER BY id")
+        },
+        shifts={
+            x["code"]: r.Shift(x["code"], x["name"], x["start"], x["end"])
+            for x in db.read("SELECT * FROM shifts ORDER BY start, code")
+        },
+        old_town=None
+        if town is None
+        else r.OldTown(town["centre_lon"], town["centre_lat"], town["centre_name"], town["radius_m"]),
+        meetings_by_compound=dict(by_compound),
+    )

@@ -1,0 +1,368 @@
+"""Import a data set (the Suiyang demo set, or a district's own files in the same layout) into the store.
+
+All or nothing: every row is checked first, every rejected row is reported with its file, feature
+number and reason, and only a clean set is written, in one transaction. Geometry is validated by
+``hub.geo.geojson``, measured on the ellipsoid and serialised once here; responses reuse that text.
+
+The layout is documented in ``fixtures/README.md``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import shapely
+
+from hub.errors import HubError, InputError
+from hub.geo.geojson import parse_geometry, to_geojson
+from hub.geo.measure import geodesic_area
+from hub.geo.sectors import sector
+from hub.store.sqlite import SQLiteDatabase
+
+DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "suiyang"
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows per table, and every rejected row with its reason."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    rejected: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Layer:
+    file: str
+    table: str
+    columns: tuple[str, ...]
+    geom_types: frozenset[str]
+    row: Callable[[dict[str, Any]], dict[str, Any]] = lambda p: p
+    measure: bool = True
+
+
+_POLY = frozenset({"Polygon", "MultiPolygon"})
+_POINT = frozenset({"Point"})
+
+LAYERS: tuple[_Layer, ...] = (
+    _Layer("subdistricts.geojson", "subdistricts", ("code", "name", "kind"), _POLY),
+    _Layer("communities.geojson", "communities", ("code", "name", "subdistrict_code"), _POLY),
+    _Layer("grids.geojson", "grids", ("code", "community_code", "worker_name", "worker_phone"), _POLY),
+    _Layer(
+        "compounds.geojson",
+        "compounds",
+        (
+            "id",
+            "name",
+            "community_code",
+            "subdistrict_code",
+            "households",
+            "year_built",
+            "management_mode",
+            "property_company_id",
+            "formerly_unmanaged",
+            "collects_fees",
+            "fee_yuan_per_m2_month",
+            "building_heads",
+        ),
+        _POLY,
+    ),
+    _Layer(
+        "problems.geojson",
+        "problems",
+        ("id", "meeting_id", "compound_id", "category", "description", "solved", "solved_on"),
+        _POINT,
+        measure=False,
+    ),
+    _Layer(
+        "occupations.geojson",
+        "occupations",
+        ("id", "compound_id", "kind", "status", "reported_on", "cleared_on"),
+        _POLY,
+    ),
+    _Layer(
+        "public_rooms.geojson",
+        "public_rooms",
+        ("id", "compound_id", "floor_area_m2", "use", "recovered_on"),
+        _POINT,
+        row=lambda p: {**p, "floor_area_m2": p.get("area_m2")},
+        measure=False,
+    ),
+    _Layer(
+        "merchants.geojson",
+        "merchants",
+        ("id", "name", "trade", "sector_code", "frontage"),
+        _POINT,
+        row=lambda p: {**p, "frontage": orjson.dumps(p["frontage"]).decode() if p.get("frontage") else None},
+        measure=False,
+    ),
+)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return orjson.loads(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: file not found") from exc
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc}") from exc
+
+
+def spatial_values(geoms: list[shapely.Geometry], *, measure: bool = True) -> list[tuple[Any, ...]]:
+    """(area_m2, wkb, geojson, minx, miny, maxx, maxy) for each geometry, computed once at write time."""
+    arr = np.asarray(geoms, dtype=object)
+    areas = geodesic_area(arr) if measure and len(arr) else np.zeros(len(arr))
+    wkbs = shapely.to_wkb(arr)
+    texts = to_geojson(arr)
+    bounds = shapely.bounds(arr)
+    return [(float(areas[i]), wkbs[i], texts[i], *map(float, bounds[i])) for i in range(len(arr))]
+
+
+SPATIAL_COLUMNS = ("area_m2", "geom", "geojson", "minx", "miny", "maxx", "maxy")
+
+
+def _insert(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    cols = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+
+
+def _features(path: Path, layer: _Layer, report: ImportReport) -> tuple[list[dict[str, Any]], list[Any]]:
+    doc = _read_json(path)
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise InputError(f"{path.name}: expected a GeoJSON FeatureCollection")
+    props, geoms = [], []
+    for i, feature in enumerate(doc.get("features") or []):
+        where = f"{path.name} feature {i}"
+        try:
+            geom = parse_geometry(feature.get("geometry"), field=f"{where}.geometry", allowed=set(layer.geom_types))
+            p = layer.row(dict(feature.get("properties") or {}))
+            missing = [c for c in layer.columns if c not in p]
+            if missing:
+                raise InputError(f"missing properties {', '.join(missing)}", field=where)
+        except HubError as exc:
+            report.rejected.append(str(exc) if exc.field else f"{where}: {exc}")
+            continue
+        props.append(p)
+        geoms.append(geom)
+    return props, geoms
+
+
+def _date_or_none(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportReport:
+    """Check and load a whole data set into an empty store in one transaction; raise InputError listing rejects."""
+    folder = folder or DEFAULT_FIXTURES
+    if not folder.is_dir():
+        raise InputError(f"data set folder {folder} does not exist")
+    report = ImportReport()
+    staged: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = []
+    compounds_props: list[dict[str, Any]] = []
+
+    companies = _read_json(folder / "property_companies.json").get("companies", [])
+    staged.append(
+        (
+            "property_companies",
+            ("id", "name", "credit_code", "hotline"),
+            [(c["id"], c["name"], c["credit_code"], c["hotline"]) for c in companies],
+        )
+    )
+    staged.append(
+        (
+            "credit_scores",
+            ("company_id", "year", "score"),
+            [(c["id"], s["year"], s["score"]) for c in companies for s in c.get("scores", [])],
+        )
+    )
+
+    town = _read_json(folder / "old_town.json")
+    centre = town["centre"]
+    staged.append(
+        (
+            "old_town",
+            ("id", "centre_lon", "centre_lat", "centre_name", "radius_m"),
+            [(1, centre["lon"], centre["lat"], centre.get("name", ""), town["radius_m"])],
+        )
+    )
+    staged.append(
+        (
+            "squads",
+            ("code", "name", "sector_code", "hotline"),
+            [(s["code"], s["name"], s["sector_code"], s.get("hotline", "")) for s in town["squads"]],
+        )
+    )
+    sector_geoms = [
+        sector(centre["lon"], centre["lat"], town["radius_m"], s["start_bearing"], s["end_bearing"])
+        for s in town["sectors"]
+    ]
+    staged.append(
+        (
+            "sectors",
+            ("code", "name", "squad_code", "start_bearing", "end_bearing", *SPATIAL_COLUMNS),
+            [
+                (s["code"], s["name"], s["squad_code"], s["start_bearing"], s["end_bearing"], *v)
+                for s, v in zip(town["sectors"], spatial_values(sector_geoms), strict=True)
+            ],
+        )
+    )
+    staged.append(
+        (
+            "shifts",
+            ("code", "name", "start", "end"),
+            [(s["code"], s["name"], s["start"], s["end"]) for s in town["shifts"]],
+        )
+    )
+    staged.append(
+        (
+            "officers",
+            ("id", "squad_code", "name", "phone", "service", "role", "shift_code"),
+            [
+                (o["id"], o["squad_code"], o["name"], o["phone"], o["service"], o["role"], o["shift_code"])
+                for o in town["officers"]
+            ],
+        )
+    )
+
+    for layer in LAYERS:
+        props, geoms = _features(folder / layer.file, layer, report)
+        values = spatial_values(geoms, measure=layer.measure)
+        rows = [(*(_jsonish(p[c]) for c in layer.columns), *v) for p, v in zip(props, values, strict=True)]
+        staged.append((layer.table, (*layer.columns, *SPATIAL_COLUMNS), rows))
+        if layer.table == "compounds":
+            compounds_props = props
+        if layer.table == "merchants":
+            staged.append(
+                (
+                    "frontage_agreements",
+                    ("merchant_id", "signed_on", "officer_id", "duties"),
+                    [
+                        (p["id"], a["signed_on"], a["officer_id"], orjson.dumps(a.get("duties", [])).decode())
+                        for p in props
+                        if (a := p.get("agreement"))
+                    ],
+                )
+            )
+
+    staged.append(
+        (
+            "committees",
+            ("compound_id", "kind", "established_on", "members", "chair_name"),
+            [
+                (p["id"], c["kind"], c["established_on"], c["members"], c["chair_name"])
+                for p in compounds_props
+                if (c := p.get("committee"))
+            ],
+        )
+    )
+    branch_cols = (
+        "owner_party_members",
+        "retired_party_members",
+        "deputies",
+        "property_company_party_members",
+    )
+    staged.append(
+        (
+            "party_branches",
+            (
+                "compound_id",
+                "established_on",
+                "provisional",
+                "secretary_name",
+                "secretary_role",
+                *branch_cols,
+            ),
+            [
+                (
+                    p["id"],
+                    b["established_on"],
+                    bool(b["provisional"]),
+                    b["secretary_name"],
+                    b["secretary_role"],
+                    *(int(b.get("members", {}).get(k, 0)) for k in branch_cols),
+                )
+                for p in compounds_props
+                if (b := p.get("party_branch"))
+            ],
+        )
+    )
+    meetings = _read_json(folder / "meetings.json").get("meetings", [])
+    staged.append(
+        (
+            "meetings",
+            ("id", "compound_id", "held_on", "kind", "parties"),
+            [
+                (
+                    m["id"],
+                    m["compound_id"],
+                    m["held_on"],
+                    m["kind"],
+                    orjson.dumps(m.get("parties", [])).decode(),
+                )
+                for m in meetings
+            ],
+        )
+    )
+
+    if report.rejected:
+        raise InputError(
+            f"the data set in {folder} has {len(report.rejected)} rejected rows; nothing was imported:\n- "
+            + "\n- ".join(report.rejected[:50])
+        )
+
+    order = [
+        "subdistricts",
+        "communities",
+        "grids",
+        "property_companies",
+        "credit_scores",
+        "compounds",
+        "committees",
+        "party_branches",
+        "meetings",
+        "problems",
+        "occupations",
+        "public_rooms",
+        "old_town",
+        "squads",
+        "sectors",
+        "shifts",
+        "officers",
+        "merchants",
+        "frontage_agreements",
+    ]
+    staged.sort(key=lambda t: order.index(t[0]))
+
+    def load(conn: sqlite3.Connection) -> None:
+        if conn.execute("SELECT count(*) FROM compounds").fetchone()[0]:
+            raise InputError("the store already holds data; import into an empty store")
+        for table, columns, rows in staged:
+            try:
+                _insert(conn, table, columns, rows)
+            except sqlite3.IntegrityError as exc:
+                raise InputError(f"{table}: {exc}") from exc
+            report.counts[table] = len(rows)
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, action, entity, detail) VALUES (datetime('now'), 'hub init', "
+            "'import', 'dataset', ?)",
+            (orjson.dumps({"folder": str(folder), "counts": report.counts}).decode(),),
+        )
+
+    db.write(load)
+    return report
+
+
+def _jsonish(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return value

@@ -1,0 +1,92 @@
+"""Versioned schema of the SQLite store. Append a migration; never edit one that has shipped.
+
+The version lives in ``PRAGMA user_version``. Each migration runs in the writer's transaction,
+so a store is either at the old version or the new one, never between.
+"""
+
+from __future__ import annotations
+
+SPATIAL = (
+    "area_m2 REAL NOT NULL DEFAULT 0, geom BLOB NOT NULL, geojson TEXT NOT NULL, "
+    "minx REAL NOT NULL, miny REAL NOT NULL, maxx REAL NOT NULL, maxy REAL NOT NULL"
+)
+
+MIGRATIONS: list[str] = [
+    # 1: the demo data model, tokens and the audit log
+    f"""
+    CREATE TABLE subdistricts (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, {SPATIAL});
+    CREATE TABLE communities (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL,
+        subdistrict_code TEXT NOT NULL REFERENCES subdistricts(code), {SPATIAL});
+    CREATE TABLE grids (
+        code TEXT PRIMARY KEY, community_code TEXT NOT NULL REFERENCES communities(code),
+        worker_name TEXT NOT NULL, worker_phone TEXT NOT NULL, {SPATIAL});
+    CREATE TABLE property_companies (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, credit_code TEXT NOT NULL, hotline TEXT NOT NULL);
+    CREATE TABLE credit_scores (
+        company_id TEXT NOT NULL REFERENCES property_companies(id), year INTEGER NOT NULL,
+        score REAL NOT NULL, PRIMARY KEY (company_id, year));
+    CREATE TABLE compounds (
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL,
+        community_code TEXT NOT NULL REFERENCES communities(code),
+        subdistrict_code TEXT NOT NULL REFERENCES subdistricts(code),
+        households INTEGER NOT NULL, year_built INTEGER, management_mode TEXT NOT NULL,
+        property_company_id TEXT REFERENCES property_companies(id),
+        formerly_unmanaged INTEGER NOT NULL, collects_fees INTEGER NOT NULL,
+        fee_yuan_per_m2_month REAL, building_heads INTEGER NOT NULL DEFAULT 0, {SPATIAL});
+    CREATE TABLE committees (
+        compound_id INTEGER PRIMARY KEY REFERENCES compounds(id), kind TEXT NOT NULL,
+        established_on TEXT NOT NULL, members INTEGER NOT NULL, chair_name TEXT NOT NULL);
+    CREATE TABLE party_branches (
+        compound_id INTEGER PRIMARY KEY REFERENCES compounds(id), established_on TEXT NOT NULL,
+        provisional INTEGER NOT NULL, secretary_name TEXT NOT NULL, secretary_role TEXT NOT NULL,
+        owner_party_members INTEGER NOT NULL, retired_party_members INTEGER NOT NULL,
+        deputies INTEGER NOT NULL, property_company_party_members INTEGER NOT NULL);
+    CREATE TABLE meetings (
+        id INTEGER PRIMARY KEY, compound_id INTEGER NOT NULL REFERENCES compounds(id),
+        held_on TEXT NOT NULL, kind TEXT NOT NULL, parties TEXT NOT NULL);
+    CREATE TABLE problems (
+        id INTEGER PRIMARY KEY, meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+        compound_id INTEGER NOT NULL REFERENCES compounds(id), category TEXT NOT NULL,
+        description TEXT NOT NULL, solved INTEGER NOT NULL, solved_on TEXT, {SPATIAL});
+    CREATE TABLE occupations (
+        id INTEGER PRIMARY KEY, compound_id INTEGER NOT NULL REFERENCES compounds(id),
+        kind TEXT NOT NULL, status TEXT NOT NULL, reported_on TEXT, cleared_on TEXT, {SPATIAL});
+    CREATE TABLE public_rooms (
+        id INTEGER PRIMARY KEY, compound_id INTEGER NOT NULL REFERENCES compounds(id),
+        floor_area_m2 REAL NOT NULL, use TEXT NOT NULL, recovered_on TEXT, {SPATIAL});
+    CREATE TABLE old_town (
+        id INTEGER PRIMARY KEY CHECK (id = 1), centre_lon REAL NOT NULL, centre_lat REAL NOT NULL,
+        centre_name TEXT NOT NULL, radius_m REAL NOT NULL);
+    CREATE TABLE squads (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, sector_code TEXT NOT NULL, hotline TEXT NOT NULL);
+    CREATE TABLE sectors (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, squad_code TEXT NOT NULL REFERENCES squads(code),
+        start_bearing REAL NOT NULL, end_bearing REAL NOT NULL, {SPATIAL});
+    CREATE TABLE shifts (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL);
+    CREATE TABLE officers (
+        id TEXT PRIMARY KEY, squad_code TEXT NOT NULL REFERENCES squads(code), name TEXT NOT NULL,
+        phone TEXT NOT NULL, service TEXT NOT NULL, role TEXT NOT NULL,
+        shift_code TEXT NOT NULL REFERENCES shifts(code));
+    CREATE TABLE merchants (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, trade TEXT NOT NULL, sector_code TEXT,
+        frontage TEXT, {SPATIAL});
+    CREATE TABLE frontage_agreements (
+        merchant_id TEXT PRIMARY KEY REFERENCES merchants(id), signed_on TEXT NOT NULL,
+        officer_id TEXT NOT NULL REFERENCES officers(id), duties TEXT NOT NULL);
+    CREATE TABLE tokens (
+        id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, squad_code TEXT,
+        label TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
+        action TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT, detail TEXT NOT NULL DEFAULT '{{}}');
+    CREATE INDEX compounds_community ON compounds(community_code);
+    CREATE INDEX problems_compound ON problems(compound_id);
+    CREATE INDEX occupations_compound ON occupations(compound_id);
+    CREATE INDEX meetings_compound ON meetings(compound_id);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,216 @@
+"""The records the store keeps: plain, immutable data, one class per table.
+
+These are the hub's entities. The store reads and writes them; ``hub.domain`` applies the rules of
+the work to them; ``hub.schema`` shows them. Spatial records carry their shapely ``geometry``, the
+``geojson`` text serialised once when the record was written (reused by every response), and
+their geodesic measure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import shapely
+
+
+@dataclass(frozen=True, slots=True)
+class Spatial:
+    """Fields every spatial record has."""
+
+    geometry: shapely.Geometry = field(repr=False, compare=False)
+    geojson: str = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Subdistrict(Spatial):
+    code: str = ""
+    name: str = ""
+    kind: str = "subdistrict"
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Community(Spatial):
+    code: str = ""
+    name: str = ""
+    subdistrict_code: str = ""
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Grid(Spatial):
+    code: str = ""
+    community_code: str = ""
+    worker_name: str = ""
+    worker_phone: str = ""
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CreditScore:
+    year: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyCompany:
+    id: str
+    name: str
+    credit_code: str
+    hotline: str
+    scores: tuple[CreditScore, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Committee:
+    kind: str
+    established_on: date
+    members: int
+    chair_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartyBranch:
+    established_on: date
+    provisional: bool
+    secretary_name: str
+    secretary_role: str
+    owner_party_members: int
+    retired_party_members: int
+    deputies: int
+    property_company_party_members: int
+
+
+@dataclass(frozen=True, slots=True)
+class Compound(Spatial):
+    id: int = 0
+    name: str = ""
+    community_code: str = ""
+    subdistrict_code: str = ""
+    households: int = 0
+    year_built: int | None = None
+    management_mode: str = ""
+    property_company_id: str | None = None
+    formerly_unmanaged: bool = False
+    collects_fees: bool = False
+    fee_yuan_per_m2_month: float | None = None
+    building_heads: int = 0
+    committee: Committee | None = None
+    party_branch: PartyBranch | None = None
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    id: int
+    compound_id: int
+    held_on: date
+    kind: str
+    parties: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem(Spatial):
+    id: int = 0
+    meeting_id: int = 0
+    compound_id: int = 0
+    category: str = ""
+    description: str = ""
+    solved: bool = False
+    solved_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Occupation(Spatial):
+    id: int = 0
+    compound_id: int = 0
+    kind: str = ""
+    status: str = ""
+    reported_on: date | None = None
+    cleared_on: date | None = None
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PublicRoom(Spatial):
+    id: int = 0
+    compound_id: int = 0
+    floor_area_m2: float = 0.0
+    """Floor area of the rooms (not ground area), as recorded by the housing security centre."""
+    use: str = ""
+    recovered_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sector(Spatial):
+    code: str = ""
+    name: str = ""
+    squad_code: str = ""
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Squad:
+    code: str
+    name: str
+    sector_code: str
+    hotline: str
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    id: str
+    squad_code: str
+    name: str
+    phone: str
+    service: str
+    role: str
+    shift_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    code: str
+    name: str
+    start: str
+    """Local start time, ``HH:MM``."""
+    end: str
+    """Local end time, ``HH:MM``; earlier than ``start`` (or ``24:00``-style) when the shift runs past midnight."""
+
+
+@dataclass(frozen=True, slots=True)
+class FrontageAgreement:
+    signed_on: date
+    officer_id: str
+    duties: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Merchant(Spatial):
+    id: str = ""
+    name: str = ""
+    trade: str = ""
+    sector_code: str | None = None
+    frontage_geojson: str | None = None
+    agreement: FrontageAgreement | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OldTown:
+    """The old town's frame: the centre (大隅首) and the 城郭路 ring radius the sectors are drawn to."""
+
+    centre_lon: float
+    centre_lat: float
+    centre_name: str
+    radius_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    id: str
+    role: str
+    squad_code: str | None
+    label: str
+    created_at: str
+    revoked: bool = False

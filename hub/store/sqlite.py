@@ -1,0 +1,160 @@
+"""The embedded store: one SQLite file, one writer, many readers.
+
+Every write goes through :meth:`SQLiteDatabase.write`, which runs a function on the single writer
+connection inside ``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on any exception), serialised by a
+lock, so there is exactly one writer however many threads call it (Datasette's
+``execute_write_fn``). Reads use one read-only connection per thread, bounded by a progress-handler
+time limit. The file runs in WAL mode with ``synchronous=FULL``: a write that returned survives the
+process being killed. The schema is migrated forward on open (``hub.store.migrations``).
+
+Blocking calls: callers on an event loop run these in a worker thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hub.errors import StoreError
+from hub.store.migrations import MIGRATIONS, SCHEMA_VERSION
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
+    else:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class SQLiteDatabase:
+    """A SQLite file opened for one process: a single writer and per-thread readers."""
+
+    def __init__(self, path: str | Path, *, query_timeout_s: float = 10.0) -> None:
+        self.path = Path(path)
+        self.query_timeout_s = query_timeout_s
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._writer: sqlite3.Connection | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def open(self) -> SQLiteDatabase:
+        """Create the file if needed, switch on WAL and FULL sync, and migrate to the current schema."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            writer = _connect(self.path, readonly=False)
+            mode = writer.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"could not switch {self.path} to WAL mode (got {mode})")
+            writer.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
+        self._writer = writer
+        self._migrate()
+        return self
+
+    def close(self) -> None:
+        """Close every connection this object opened."""
+        for conn in self._readers:
+            conn.close()
+        self._readers.clear()
+        self._local = threading.local()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def __enter__(self) -> SQLiteDatabase:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.read_one("PRAGMA user_version")[0])
+
+    def _migrate(self) -> None:
+        def step(conn: sqlite3.Connection) -> None:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {current}, newer than this hub ({SCHEMA_VERSION}); upgrade the hub"
+                )
+            for version in range(current, SCHEMA_VERSION):
+                for statement in _statements(MIGRATIONS[version]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+
+        self.write(step)
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction on the writer; commit, or roll back on error."""
+        if self._writer is None:
+            raise StoreError("the database is not open")
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return result
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path, readonly=True)
+            self._local.conn = conn
+            self._readers.append(conn)
+        return conn
+
+    @contextmanager
+    def _time_limit(self, conn: sqlite3.Connection) -> Iterator[None]:
+        deadline = time.monotonic() + self.query_timeout_s
+        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise StoreError(f"the query took longer than {self.query_timeout_s:g} s and was stopped") from exc
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only query, under the query time limit."""
+        conn = self._reader()
+        with self._time_limit(conn):
+            return conn.execute(sql, params).fetchall()
+
+    def read_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        rows = self.read(sql, params)
+        return rows[0] if rows else None
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (they contain no semicolons inside literals)."""
+    return [s.strip() for s in script.split(";") if s.strip()]

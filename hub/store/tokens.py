@@ -1,0 +1,86 @@
+"""Bearer tokens: made by ``hub token create``, stored only as a SHA-256 hash.
+
+A token reads ``hub_<id>_<secret>``; the id is public (it names the token in lists and the audit
+log), the secret is 32 random bytes. Only the hash of the whole token is kept, so a copy of the
+database does not leak usable tokens. SHA-256 (not a slow password hash) is right here because the
+secret is random and long, not a human-chosen password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import sqlite3
+from datetime import UTC, datetime
+
+from hub.errors import InputError, NotFound
+from hub.store.records import Token
+from hub.store.sqlite import SQLiteDatabase
+
+ROLES = ("analyst", "officer", "admin")
+TOKEN_RE = re.compile(r"^hub_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(db: SQLiteDatabase, role: str, *, squad_code: str | None = None, label: str = "") -> tuple[Token, str]:
+    """Store a new token; returns the record and the token text (shown once, never stored)."""
+    if role not in ROLES:
+        raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
+    if role == "officer" and not squad_code:
+        raise InputError("an officer token needs --squad CODE (the squad the officer belongs to)", field="squad")
+    if role != "officer" and squad_code:
+        raise InputError("only officer tokens are bound to a squad; drop --squad", field="squad")
+    token_id = secrets.token_hex(4)
+    text = f"hub_{token_id}_{secrets.token_urlsafe(32)}"
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def insert(conn: sqlite3.Connection) -> None:
+        if squad_code and not conn.execute("SELECT 1 FROM squads WHERE code = ?", (squad_code,)).fetchone():
+            known = ", ".join(r[0] for r in conn.execute("SELECT code FROM squads ORDER BY code"))
+            raise NotFound(f"no squad {squad_code!r}; known squads: {known or 'none'}", field="squad")
+        conn.execute(
+            "INSERT INTO tokens (id, hash, role, squad_code, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (token_id, token_hash(text), role, squad_code, label, created),
+        )
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?, 'cli', 'create', "
+            "'token', ?, ?)",
+            (created, token_id, f'{{"role": "{role}", "squad": "{squad_code or ""}"}}'),
+        )
+
+    db.write(insert)
+    return Token(token_id, role, squad_code, label, created), text
+
+
+def find_token(db: SQLiteDatabase, text: str) -> Token | None:
+    """The live token with this text, or None when it is unknown, revoked or malformed."""
+    if not TOKEN_RE.match(text):
+        return None
+    row = db.read_one("SELECT * FROM tokens WHERE hash = ? AND revoked = 0", (token_hash(text),))
+    if row is None:
+        return None
+    return Token(row["id"], row["role"], row["squad_code"], row["label"], row["created_at"], bool(row["revoked"]))
+
+
+def revoke_token(db: SQLiteDatabase, token_id: str) -> None:
+    def revoke(conn: sqlite3.Connection) -> None:
+        cur = conn.execute("UPDATE tokens SET revoked = 1 WHERE id = ?", (token_id,))
+        if cur.rowcount == 0:
+            raise NotFound(f"no token with id {token_id!r}", field="id")
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id) VALUES (?, 'cli', 'revoke', 'token', ?)",
+            (datetime.now(UTC).isoformat(timespec="seconds"), token_id),
+        )
+
+    db.write(revoke)
+
+
+def list_tokens(db: SQLiteDatabase) -> list[Token]:
+    return [
+        Token(r["id"], r["role"], r["squad_code"], r["label"], r["created_at"], bool(r["revoked"]))
+        for r in db.read("SELECT * FROM tokens ORDER BY created_at, id")
+    ]

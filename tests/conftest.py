@@ -1,0 +1,128 @@
+"""Shared fixtures: a demo store built once per session, an in-process GraphQL runner, the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.domain.access import Viewer
+from hub.schema import Context, build_schema
+from hub.settings import Settings
+from hub.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+Run = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The Suiyang demo data set loaded into a fresh SQLite file (read-only use, please)."""
+    store = Store(tmp_path_factory.mktemp("demo") / "hub.db").open()
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def run(demo_store: Store, settings: Settings) -> Run:
+    """Execute a GraphQL document in-process: run(doc, variables=None, role='public', squad=None) -> result dict."""
+    schema = build_schema(settings)
+
+    def execute(
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        role: str = "public",
+        squad: str | None = None,
+    ) -> dict[str, Any]:
+        ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role=role, squad_code=squad))
+        result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
+        out: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            out["errors"] = [e.formatted for e in result.errors]
+        return out
+
+    return execute
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """A real `hub serve` process on a free port."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Server:
+        env = {**os.environ, "HUB_DB": str(self.db)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hub", "serve", "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub serve exited: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("hub serve did not become healthy in 90 s")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None and self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+    def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.post(
+            f"{self.url}/graphql",
+            json={"query": query, "variables": variables},
+            headers=headers,
+            timeout=30,
+            **kwargs,
+        )
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The real server, started with `python -m hub serve` on a new database (demo data loaded on start)."""
+    srv = Server(tmp_path_factory.mktemp("e2e") / "hub.db").start()
+    yield srv
+    srv.stop()

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from hub.errors import InputError, NotFound
+from hub.store.sqlite import SQLiteDatabase
+from hub.store.tokens import create_token, find_token, revoke_token
+
+
+@pytest.fixture
+def db(tmp_path):
+    with SQLiteDatabase(tmp_path / "t.db") as d:
+        d.write(lambda c: c.execute("INSERT INTO squads VALUES ('SQ1', '第一分队', 'NE', '0370-1')"))
+        yield d
+
+
+def test_a_token_is_stored_only_as_a_hash(db, tmp_path):
+    _record, text = create_token(db, "admin")
+    assert find_token(db, text).role == "admin"
+    assert text.encode() not in (tmp_path / "t.db").read_bytes()
+    assert db.read_one("SELECT hash FROM tokens")[0] != text
+
+
+def test_a_revoked_token_no_longer_works(db):
+    record, text = create_token(db, "analyst")
+    revoke_token(db, record.id)
+    assert find_token(db, text) is None
+
+
+def test_an_officer_token_needs_a_known_squad(db):
+    with pytest.raises(InputError, match="--squad"):
+        create_token(db, "officer")
+    with pytest.raises(NotFound, match="SQ1"):
+        create_token(db, "officer", squad_code="SQ9")
+    assert create_token(db, "officer", squad_code="SQ1")[0].squad_code == "SQ1"
+
+
+def test_garbage_is_not_a_token(db):
+    assert find_token(db, "let me in") is None
