@@ -205,6 +205,14 @@ def point(lon: Any, lat: Any, *, field: str) -> Point:
     ...
     hub.errors.GeometryError: where.containsPoint: longitude true is not a number at where.containsPoint
     """
+    if (
+        type(lon) is float
+        and type(lat) is float
+        and -180.0 <= lon <= 180.0
+        and -90.0 <= lat <= 90.0
+        and not (3.0 <= lon <= 54.0 and 73.0 <= lat <= 136.0)
+    ):
+        return Point(lon, lat)  # the common case, without building arrays; same checks as below
     lon, lat = as_numbers([lon, lat], lambda _: field, ("longitude", "latitude")).tolist()
     xy = np.array([[lon, lat]])
     if looks_swapped(xy[:, 0], xy[:, 1]).any():

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.errors import is_internal, shape_error
+from hub.schema.extensions import DATETIME_SCALAR, pipeline
+from hub.schema.fast import HubExecutionContext
 from hub.schema.query import Query
 from hub.schema.scalars import GEOJSON_SCALAR, GeoJSON
 from hub.settings import Settings
@@ -50,8 +46,12 @@ def _shaped(result: ExecutionResult) -> ExecutionResult:
     return result
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
-    """The schema with the abuse limits of ``settings`` switched on."""
+def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.Schema:
+    """The schema with the abuse limits of ``settings`` switched on.
+
+    ``fast_lists=False`` turns off the compiled completion of long lists (``hub.schema.fast``);
+    tests use it to check that both give the same answers.
+    """
     return HubSchema(
         query=Query,
         types=[
@@ -67,12 +67,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             t.Meeting,
             t.Problem,
         ],
-        config=StrawberryConfig(scalar_map={GeoJSON: GEOJSON_SCALAR}),
-        extensions=[
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: ParserCache(maxsize=256),
-            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            lambda: ValidationCache(maxsize=256),
-        ],
+        execution_context_class=HubExecutionContext if fast_lists else None,
+        config=StrawberryConfig(scalar_map={GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR}),
+        extensions=pipeline(settings),
     )

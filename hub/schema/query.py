@@ -20,6 +20,7 @@ from hub.errors import NotFound
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.enums import ManagementMode, OccupationStatus
+from hub.schema.fast import RecordList
 from hub.schema.scalars import GeoJSON, decode_cursor, encode_cursor, from_global_id
 from hub.store.catalog import Layer
 
@@ -96,16 +97,17 @@ def _connection(
     size = check_first(first, max_page=ctx.settings.max_page)
     page = paginate(positions, first=size, after=decode_cursor(after))
     records = layer.records
-    edges = [t.Edge(cursor=encode_cursor(int(p)), node=wrap(records[p])) for p in page.positions.tolist()]
+    kept = page.positions.tolist()
+    cursors = [encode_cursor(p) for p in kept[:1] + kept[-1:]]
     return t.Connection(
         total_count=page.total,
         page_info=t.PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
         ),
-        edges=edges,
+        _page=RecordList([records[p] for p in kept], kept, wrap),
     )
 
 
@@ -193,7 +195,7 @@ class Query:
 
     @strawberry.field(description="The brigade's shifts, in local time (Asia/Shanghai).")
     def shifts(self, info: Info[Context, None]) -> list[t.Shift]:
-        return [t.Shift(code=s.code, name=s.name, start=s.start, end=s.end) for s in info.context.data.shifts.values()]
+        return [t.Shift.from_domain(s) for s in info.context.data.shifts.values()]
 
     @strawberry.field(description="Property companies with their yearly credit scores and grades.")
     def property_companies(self, info: Info[Context, None]) -> list[t.PropertyCompany]:
@@ -205,18 +207,7 @@ class Query:
     )
     def locate(self, info: Info[Context, None], lon: float, lat: float, at: datetime | None = None) -> t.Location:
         ctx = info.context
-        loc = domain_locate(ctx.data, lon, lat, at or ctx.now, field="locate")
-        return t.Location(
-            lon=loc.lon,
-            lat=loc.lat,
-            at=loc.at,
-            subdistrict=t.Subdistrict.from_domain(loc.subdistrict) if loc.subdistrict else None,
-            community=t.Community.from_domain(loc.community) if loc.community else None,
-            grid=t.Grid.from_domain(loc.grid) if loc.grid else None,
-            compound=t.Compound.from_domain(loc.compound) if loc.compound else None,
-            sector=t.Sector.from_domain(loc.sector) if loc.sector else None,
-            on_duty=[t.OnDuty(_duty=d) for d in loc.on_duty],
-        )
+        return t.Location.from_domain(domain_locate(ctx.data, lon, lat, at or ctx.now, field="locate"))
 
     @strawberry.field(description="Any object by its global ID.")
     def node(self, info: Info[Context, None], id: strawberry.ID) -> t.Node | None:

@@ -1,13 +1,16 @@
-"""GraphQL object types: thin views of the store's records, with the viewer's masking applied.
+"""GraphQL object types: thin views of records, declared once as plain, masked and link fields.
 
-Each type is made by ``from_domain(record)``; the record is kept as a private field so link
-resolvers can follow it. No business rule lives here: masking is ``hub.domain.access``, links are
-``hub.domain.compounds``, grades are ``hub.domain.grading``.
+Each type names the record it shows (``__record__``) and declares its fields as getters:
+``__plain__`` (read from the record), ``__masked__`` (personal data, through ``hub.domain.access``)
+and ``__links__`` (other records, through ``hub.domain`` rules). Resolvers call those same getters,
+and ``hub.schema.fast`` compiles them for long lists, so each field is defined in one place. No
+business rule lives here.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Generic, TypeVar
 
 import strawberry
@@ -15,13 +18,17 @@ from strawberry.types import Info
 
 from hub.domain import access, grading
 from hub.domain import compounds as compound_rules
+from hub.domain.locate import Location as DomainLocation
 from hub.domain.roster import Duty
 from hub.schema.context import Context
 from hub.schema.enums import CommitteeKind, ManagementMode, OccupationStatus
+from hub.schema.fast import FromRecord, RecordList, links, masked, plain
 from hub.schema.scalars import GeoJSON, to_global_id
 from hub.store import records as rec
 
 N = TypeVar("N")
+_get = attrgetter
+Ctx = Info[Context, None]
 
 
 @strawberry.type
@@ -42,11 +49,15 @@ class Edge(Generic[N]):
 class Connection(Generic[N]):
     total_count: int
     page_info: PageInfo
-    edges: list[Edge[N]]
+    _page: strawberry.Private[RecordList]
 
-    @strawberry.field(description="The nodes of the page, without cursors.")
+    @strawberry.field(description="The page's records, each with its cursor.")
+    def edges(self) -> list[Edge[N]]:
+        return self._page.as_edges(Edge)  # type: ignore[return-value]
+
+    @strawberry.field(description="The page's records, without cursors.")
     def nodes(self) -> list[N]:
-        return [e.node for e in self.edges]
+        return self._page.as_nodes()  # type: ignore[return-value]
 
 
 @strawberry.interface(description="An object with a global ID.")
@@ -55,144 +66,145 @@ class Node:
 
 
 @strawberry.type(description="A township-level unit (街道); the six urban subdistricts hold the compounds.")
-class Subdistrict(Node):
+class Subdistrict(FromRecord, Node):
     _rec: strawberry.Private[rec.Subdistrict]
     code: str
     name: str
     kind: str
-    area_m2: float
+    area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON
 
-    @classmethod
-    def from_domain(cls, r: rec.Subdistrict) -> Subdistrict:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("Subdistrict", r.code)),
-            code=r.code,
-            name=r.name,
-            kind=r.kind,
-            area_m2=r.area_m2,
-            geometry=r.geojson,
-        )
+    __record__ = rec.Subdistrict
+    __plain__ = plain(
+        id=lambda r: to_global_id("Subdistrict", r.code),
+        code=_get("code"),
+        name=_get("name"),
+        kind=_get("kind"),
+        area_m2=_get("area_m2"),
+        geometry=_get("geojson"),
+    )
+    __links__ = links(
+        communities=lambda r, ctx: [c for c in ctx.data.communities if c.subdistrict_code == r.code],
+    )
 
     @strawberry.field(description="Communities (社区) of this subdistrict.")
-    def communities(self, info: Info[Context, None]) -> list[Community]:
-        return [Community.from_domain(c) for c in info.context.data.communities if c.subdistrict_code == self.code]
+    def communities(self, info: Ctx) -> list[Community]:
+        return self._follow("communities", info)
 
 
 @strawberry.type(description="A neighbourhood committee area (社区) with a 12-digit code.")
-class Community(Node):
+class Community(FromRecord, Node):
     _rec: strawberry.Private[rec.Community]
     code: str
     name: str
-    area_m2: float
+    area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON
 
-    @classmethod
-    def from_domain(cls, r: rec.Community) -> Community:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("Community", r.code)),
-            code=r.code,
-            name=r.name,
-            area_m2=r.area_m2,
-            geometry=r.geojson,
-        )
+    __record__ = rec.Community
+    __plain__ = plain(
+        id=lambda r: to_global_id("Community", r.code),
+        code=_get("code"),
+        name=_get("name"),
+        area_m2=_get("area_m2"),
+        geometry=_get("geojson"),
+    )
+    __links__ = links(subdistrict=lambda r, ctx: ctx.data.subdistricts.get(r.subdistrict_code))
 
     @strawberry.field
-    def subdistrict(self, info: Info[Context, None]) -> Subdistrict | None:
-        s = info.context.data.subdistricts.get(self._rec.subdistrict_code)
-        return Subdistrict.from_domain(s) if s else None
+    def subdistrict(self, info: Ctx) -> Subdistrict | None:
+        return self._follow("subdistrict", info)
 
 
 @strawberry.type(description="A unit grid (网格, 14-digit code) and its grid worker.")
-class Grid(Node):
+class Grid(FromRecord, Node):
     _rec: strawberry.Private[rec.Grid]
     code: str
-    area_m2: float
+    area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON
 
-    @classmethod
-    def from_domain(cls, r: rec.Grid) -> Grid:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("Grid", r.code)),
-            code=r.code,
-            area_m2=r.area_m2,
-            geometry=r.geojson,
-        )
+    __record__ = rec.Grid
+    __plain__ = plain(
+        id=lambda r: to_global_id("Grid", r.code), code=_get("code"), area_m2=_get("area_m2"), geometry=_get("geojson")
+    )
+    __masked__ = masked(
+        worker_name=lambda r, v: access.worker_name(v, r.worker_name),
+        worker_phone=lambda r, v: access.worker_phone(v, r.worker_phone),
+    )
+    __links__ = links(community=lambda r, ctx: ctx.data.communities.get(r.community_code))
 
     @strawberry.field(description="The grid worker's name; masked (张*) for the public.")
-    def worker_name(self, info: Info[Context, None]) -> str:
-        return access.worker_name(info.context.viewer, self._rec.worker_name)
+    def worker_name(self, info: Ctx) -> str:
+        return self._mask("worker_name", info)
 
     @strawberry.field(description="The grid worker's phone: admins see it, other staff masked, the public not.")
-    def worker_phone(self, info: Info[Context, None]) -> str | None:
-        return access.worker_phone(info.context.viewer, self._rec.worker_phone)
+    def worker_phone(self, info: Ctx) -> str | None:
+        return self._mask("worker_phone", info)
 
     @strawberry.field
-    def community(self, info: Info[Context, None]) -> Community | None:
-        c = info.context.data.communities.get(self._rec.community_code)
-        return Community.from_domain(c) if c else None
+    def community(self, info: Ctx) -> Community | None:
+        return self._follow("community", info)
 
 
-@strawberry.type(description="A yearly credit score and the grade and list it earns.")
-class CreditScore:
+@strawberry.type(description="A yearly credit score, and the grade and list it earns under that year's scheme.")
+class CreditScore(FromRecord):
+    _rec: strawberry.Private[rec.CreditScore]
     year: int
     score: float
-    grade: str | None = strawberry.field(description="AAA, AA, A, B, C, or null below 60.")
+    grade: str | None = strawberry.field(description="AAA, AA, A, B, C, or null below the lowest grade.")
     listing: str | None = strawberry.field(description="RED (诚实守信红榜), BLACK (失信黑榜) or null.")
+
+    __record__ = rec.CreditScore
+    __plain__ = plain(
+        year=_get("year"),
+        score=_get("score"),
+        grade=lambda s: grading.grade(s.score, grading.scheme_for(s.year)),
+        listing=lambda s: grading.listing(s.score, grading.scheme_for(s.year)),
+    )
 
 
 @strawberry.type(description="A property services company (物业服务企业).")
-class PropertyCompany(Node):
+class PropertyCompany(FromRecord, Node):
     _rec: strawberry.Private[rec.PropertyCompany]
     code: str
     name: str
     credit_code: str
     hotline: str
 
-    @classmethod
-    def from_domain(cls, r: rec.PropertyCompany) -> PropertyCompany:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("PropertyCompany", r.id)),
-            code=r.id,
-            name=r.name,
-            credit_code=r.credit_code,
-            hotline=r.hotline,
-        )
+    __record__ = rec.PropertyCompany
+    __plain__ = plain(
+        id=lambda r: to_global_id("PropertyCompany", r.id),
+        code=_get("id"),
+        name=_get("name"),
+        credit_code=_get("credit_code"),
+        hotline=_get("hotline"),
+    )
+    __links__ = links(scores=lambda r, ctx: r.scores)
 
     @strawberry.field
-    def scores(self) -> list[CreditScore]:
-        out = []
-        for s in self._rec.scores:
-            scheme = grading.scheme_for(s.year)
-            out.append(
-                CreditScore(
-                    year=s.year,
-                    score=s.score,
-                    grade=grading.grade(s.score, scheme),
-                    listing=grading.listing(s.score, scheme),
-                )
-            )
-        return out
+    def scores(self, info: Ctx) -> list[CreditScore]:
+        return self._follow("scores", info)
 
 
 @strawberry.type(description="The owners committee or property management committee of a compound.")
-class Committee:
+class Committee(FromRecord):
     _rec: strawberry.Private[rec.Committee]
     kind: CommitteeKind
     established_on: date
     members: int
 
+    __record__ = rec.Committee
+    __plain__ = plain(
+        kind=lambda r: CommitteeKind(r.kind), established_on=_get("established_on"), members=_get("members")
+    )
+    __masked__ = masked(chair_name=lambda r, v: access.worker_name(v, r.chair_name))
+
     @strawberry.field(description="The chair's name; masked for the public.")
-    def chair_name(self, info: Info[Context, None]) -> str:
-        return access.worker_name(info.context.viewer, self._rec.chair_name)
+    def chair_name(self, info: Ctx) -> str:
+        return self._mask("chair_name", info)
 
 
 @strawberry.type(description="The compound's party branch (小区党支部).")
-class PartyBranch:
+class PartyBranch(FromRecord):
     _rec: strawberry.Private[rec.PartyBranch]
     established_on: date
     provisional: bool
@@ -201,19 +213,30 @@ class PartyBranch:
     retired_party_members: int
     deputies: int
     property_company_party_members: int
+    members: int
 
-    @strawberry.field
-    def members(self) -> int:
-        r = self._rec
-        return r.owner_party_members + r.retired_party_members + r.deputies + r.property_company_party_members
+    __record__ = rec.PartyBranch
+    __plain__ = plain(
+        established_on=_get("established_on"),
+        provisional=_get("provisional"),
+        secretary_role=_get("secretary_role"),
+        owner_party_members=_get("owner_party_members"),
+        retired_party_members=_get("retired_party_members"),
+        deputies=_get("deputies"),
+        property_company_party_members=_get("property_company_party_members"),
+        members=lambda r: (
+            r.owner_party_members + r.retired_party_members + r.deputies + r.property_company_party_members
+        ),
+    )
+    __masked__ = masked(secretary_name=lambda r, v: access.worker_name(v, r.secretary_name))
 
     @strawberry.field(description="The secretary's name; masked for the public.")
-    def secretary_name(self, info: Info[Context, None]) -> str:
-        return access.worker_name(info.context.viewer, self._rec.secretary_name)
+    def secretary_name(self, info: Ctx) -> str:
+        return self._mask("secretary_name", info)
 
 
 @strawberry.type(description="A problem raised at a joint meeting, at a point inside its compound.")
-class Problem(Node):
+class Problem(FromRecord, Node):
     _rec: strawberry.Private[rec.Problem]
     category: str
     description: str
@@ -221,43 +244,40 @@ class Problem(Node):
     solved_on: date | None
     geometry: GeoJSON
 
-    @classmethod
-    def from_domain(cls, r: rec.Problem) -> Problem:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("Problem", r.id)),
-            category=r.category,
-            description=r.description,
-            solved=r.solved,
-            solved_on=r.solved_on,
-            geometry=r.geojson,
-        )
+    __record__ = rec.Problem
+    __plain__ = plain(
+        id=lambda r: to_global_id("Problem", r.id),
+        category=_get("category"),
+        description=_get("description"),
+        solved=_get("solved"),
+        solved_on=_get("solved_on"),
+        geometry=_get("geojson"),
+    )
 
 
 @strawberry.type(description="A three-party joint meeting (三方联席会议) on a compound's problems.")
-class Meeting(Node):
+class Meeting(FromRecord, Node):
     _rec: strawberry.Private[rec.Meeting]
     held_on: date
     kind: str
     parties: list[str]
 
-    @classmethod
-    def from_domain(cls, r: rec.Meeting) -> Meeting:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("Meeting", r.id)),
-            held_on=r.held_on,
-            kind=r.kind,
-            parties=list(r.parties),
-        )
+    __record__ = rec.Meeting
+    __plain__ = plain(
+        id=lambda r: to_global_id("Meeting", r.id),
+        held_on=_get("held_on"),
+        kind=_get("kind"),
+        parties=lambda r: list(r.parties),
+    )
+    __links__ = links(problems=lambda r, ctx: compound_rules.problems_of(ctx.data, r))
 
     @strawberry.field
-    def problems(self, info: Info[Context, None]) -> list[Problem]:
-        return [Problem.from_domain(p) for p in compound_rules.problems_of(info.context.data, self._rec)]
+    def problems(self, info: Ctx) -> list[Problem]:
+        return self._follow("problems", info)
 
 
 @strawberry.type(description="Illegally occupied public space inside a compound (非法侵占公共空间).")
-class Occupation(Node):
+class Occupation(FromRecord, Node):
     _rec: strawberry.Private[rec.Occupation]
     kind: str
     status: OccupationStatus
@@ -266,27 +286,25 @@ class Occupation(Node):
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON
 
-    @classmethod
-    def from_domain(cls, r: rec.Occupation) -> Occupation:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("Occupation", r.id)),
-            kind=r.kind,
-            status=OccupationStatus(r.status),
-            reported_on=r.reported_on,
-            cleared_on=r.cleared_on,
-            area_m2=r.area_m2,
-            geometry=r.geojson,
-        )
+    __record__ = rec.Occupation
+    __plain__ = plain(
+        id=lambda r: to_global_id("Occupation", r.id),
+        kind=_get("kind"),
+        status=lambda r: OccupationStatus(r.status),
+        reported_on=_get("reported_on"),
+        cleared_on=_get("cleared_on"),
+        area_m2=_get("area_m2"),
+        geometry=_get("geojson"),
+    )
+    __links__ = links(compound=lambda r, ctx: ctx.data.compounds.get(r.compound_id))
 
     @strawberry.field
-    def compound(self, info: Info[Context, None]) -> Compound | None:
-        c = info.context.data.compounds.get(self._rec.compound_id)
-        return Compound.from_domain(c) if c else None
+    def compound(self, info: Ctx) -> Compound | None:
+        return self._follow("compound", info)
 
 
 @strawberry.type(description="A residential compound (小区).")
-class Compound(Node):
+class Compound(FromRecord, Node):
     _rec: strawberry.Private[rec.Compound]
     compound_id: int = strawberry.field(description="The compound's number in the district register.")
     name: str
@@ -300,104 +318,97 @@ class Compound(Node):
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON
 
-    @classmethod
-    def from_domain(cls, r: rec.Compound) -> Compound:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("Compound", r.id)),
-            compound_id=r.id,
-            name=r.name,
-            households=r.households,
-            year_built=r.year_built,
-            management_mode=ManagementMode(r.management_mode),
-            formerly_unmanaged=r.formerly_unmanaged,
-            collects_fees=r.collects_fees,
-            fee_yuan_per_m2_month=r.fee_yuan_per_m2_month,
-            building_heads=r.building_heads,
-            area_m2=r.area_m2,
-            geometry=r.geojson,
-        )
+    __record__ = rec.Compound
+    __plain__ = plain(
+        id=lambda r: to_global_id("Compound", r.id),
+        compound_id=_get("id"),
+        name=_get("name"),
+        households=_get("households"),
+        year_built=_get("year_built"),
+        management_mode=lambda r: ManagementMode(r.management_mode),
+        formerly_unmanaged=_get("formerly_unmanaged"),
+        collects_fees=_get("collects_fees"),
+        fee_yuan_per_m2_month=_get("fee_yuan_per_m2_month"),
+        building_heads=_get("building_heads"),
+        area_m2=_get("area_m2"),
+        geometry=_get("geojson"),
+    )
+    __links__ = links(
+        subdistrict=lambda r, ctx: ctx.data.subdistricts.get(r.subdistrict_code),
+        community=lambda r, ctx: ctx.data.communities.get(r.community_code),
+        grids=lambda r, ctx: compound_rules.grids_of(ctx.data, r),
+        committee=lambda r, ctx: r.committee,
+        party_branch=lambda r, ctx: r.party_branch,
+        property_company=lambda r, ctx: (
+            ctx.data.companies.get(r.property_company_id) if r.property_company_id else None
+        ),
+        occupations=lambda r, ctx: compound_rules.occupations_of(ctx.data, r),
+        meetings=lambda r, ctx: compound_rules.meetings_of(ctx.data, r),
+    )
 
     @strawberry.field
-    def subdistrict(self, info: Info[Context, None]) -> Subdistrict | None:
-        s = info.context.data.subdistricts.get(self._rec.subdistrict_code)
-        return Subdistrict.from_domain(s) if s else None
+    def subdistrict(self, info: Ctx) -> Subdistrict | None:
+        return self._follow("subdistrict", info)
 
     @strawberry.field
-    def community(self, info: Info[Context, None]) -> Community | None:
-        c = info.context.data.communities.get(self._rec.community_code)
-        return Community.from_domain(c) if c else None
+    def community(self, info: Ctx) -> Community | None:
+        return self._follow("community", info)
 
     @strawberry.field(description="The grids the compound lies in.")
-    def grids(self, info: Info[Context, None]) -> list[Grid]:
-        return [Grid.from_domain(g) for g in compound_rules.grids_of(info.context.data, self._rec)]
+    def grids(self, info: Ctx) -> list[Grid]:
+        return self._follow("grids", info)
 
     @strawberry.field
-    def committee(self) -> Committee | None:
-        c = self._rec.committee
-        if c is None:
-            return None
-        return Committee(_rec=c, kind=CommitteeKind(c.kind), established_on=c.established_on, members=c.members)
+    def committee(self, info: Ctx) -> Committee | None:
+        return self._follow("committee", info)
 
     @strawberry.field
-    def party_branch(self) -> PartyBranch | None:
-        b = self._rec.party_branch
-        if b is None:
-            return None
-        return PartyBranch(
-            _rec=b,
-            established_on=b.established_on,
-            provisional=b.provisional,
-            secretary_role=b.secretary_role,
-            owner_party_members=b.owner_party_members,
-            retired_party_members=b.retired_party_members,
-            deputies=b.deputies,
-            property_company_party_members=b.property_company_party_members,
-        )
+    def party_branch(self, info: Ctx) -> PartyBranch | None:
+        return self._follow("party_branch", info)
 
     @strawberry.field
-    def property_company(self, info: Info[Context, None]) -> PropertyCompany | None:
-        pid = self._rec.property_company_id
-        company = info.context.data.companies.get(pid) if pid else None
-        return PropertyCompany.from_domain(company) if company else None
+    def property_company(self, info: Ctx) -> PropertyCompany | None:
+        return self._follow("property_company", info)
 
-    @strawberry.field
-    def occupations(self, info: Info[Context, None]) -> list[Occupation]:
-        return [Occupation.from_domain(o) for o in compound_rules.occupations_of(info.context.data, self._rec)]
+    @strawberry.field(description="Occupations of public space inside the compound.")
+    def occupations(self, info: Ctx) -> list[Occupation]:
+        return self._follow("occupations", info)
 
-    @strawberry.field
-    def meetings(self, info: Info[Context, None]) -> list[Meeting]:
-        return [Meeting.from_domain(m) for m in compound_rules.meetings_of(info.context.data, self._rec)]
+    @strawberry.field(description="The three-party joint meetings held on the compound's problems.")
+    def meetings(self, info: Ctx) -> list[Meeting]:
+        return self._follow("meetings", info)
 
 
 @strawberry.type(description="A member of the old-town enforcement brigade.")
-class Officer(Node):
+class Officer(FromRecord, Node):
     _rec: strawberry.Private[rec.Officer]
     service: str
     role: str
     shift_code: str
 
-    @classmethod
-    def from_domain(cls, r: rec.Officer) -> Officer:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("Officer", r.id)),
-            service=r.service,
-            role=r.role,
-            shift_code=r.shift_code,
-        )
+    __record__ = rec.Officer
+    __plain__ = plain(
+        id=lambda r: to_global_id("Officer", r.id),
+        service=_get("service"),
+        role=_get("role"),
+        shift_code=_get("shift_code"),
+    )
+    __masked__ = masked(
+        name=lambda r, v: access.officer_name(v, r.squad_code, r.name),
+        phone=lambda r, v: access.officer_phone(v, r.squad_code, r.phone),
+    )
 
     @strawberry.field(description="Masked (张*) unless you are of this officer's squad, an analyst or an admin.")
-    def name(self, info: Info[Context, None]) -> str:
-        return access.officer_name(info.context.viewer, self._rec.squad_code, self._rec.name)
+    def name(self, info: Ctx) -> str:
+        return self._mask("name", info)
 
     @strawberry.field(description="The personal phone: only the officer's own squad and admins see it.")
-    def phone(self, info: Info[Context, None]) -> str | None:
-        return access.officer_phone(info.context.viewer, self._rec.squad_code, self._rec.phone)
+    def phone(self, info: Ctx) -> str | None:
+        return self._mask("phone", info)
 
 
 @strawberry.type(description="A squad (分队) of the brigade, responsible for one sector.")
-class Squad(Node):
+class Squad(FromRecord, Node):
     _rec: strawberry.Private[rec.Squad]
     code: str
     name: str
@@ -406,83 +417,121 @@ class Squad(Node):
         description="The squad's public duty hotline (published instead of personal phones)."
     )
 
-    @classmethod
-    def from_domain(cls, r: rec.Squad) -> Squad:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("Squad", r.code)),
-            code=r.code,
-            name=r.name,
-            sector_code=r.sector_code,
-            hotline=r.hotline,
-        )
+    __record__ = rec.Squad
+    __plain__ = plain(
+        id=lambda r: to_global_id("Squad", r.code),
+        code=_get("code"),
+        name=_get("name"),
+        sector_code=_get("sector_code"),
+        hotline=_get("hotline"),
+    )
+    __links__ = links(officers=lambda r, ctx: [o for o in ctx.data.officers.values() if o.squad_code == r.code])
 
     @strawberry.field
-    def officers(self, info: Info[Context, None]) -> list[Officer]:
-        return [Officer.from_domain(o) for o in info.context.data.officers.values() if o.squad_code == self.code]
+    def officers(self, info: Ctx) -> list[Officer]:
+        return self._follow("officers", info)
 
 
 @strawberry.type(description="A fan-shaped management sector (片区) of the old town.")
-class Sector(Node):
+class Sector(FromRecord, Node):
     _rec: strawberry.Private[rec.Sector]
     code: str
     name: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON
 
-    @classmethod
-    def from_domain(cls, r: rec.Sector) -> Sector:
-        return cls(
-            _rec=r,
-            id=strawberry.ID(to_global_id("Sector", r.code)),
-            code=r.code,
-            name=r.name,
-            area_m2=r.area_m2,
-            geometry=r.geojson,
-        )
+    __record__ = rec.Sector
+    __plain__ = plain(
+        id=lambda r: to_global_id("Sector", r.code),
+        code=_get("code"),
+        name=_get("name"),
+        area_m2=_get("area_m2"),
+        geometry=_get("geojson"),
+    )
+    __links__ = links(squad=lambda r, ctx: ctx.data.squads.get(r.squad_code))
 
     @strawberry.field
-    def squad(self, info: Info[Context, None]) -> Squad | None:
-        s = info.context.data.squads.get(self._rec.squad_code)
-        return Squad.from_domain(s) if s else None
+    def squad(self, info: Ctx) -> Squad | None:
+        return self._follow("squad", info)
 
 
-@strawberry.type(description="A shift in local time; end before start means it runs past midnight.")
-class Shift:
+@strawberry.type(description="A shift in local time; an end before the start means it runs past midnight.")
+class Shift(FromRecord):
+    _rec: strawberry.Private[rec.Shift]
     code: str
     name: str
     start: str
     end: str
 
+    __record__ = rec.Shift
+    __plain__ = plain(code=_get("code"), name=_get("name"), start=_get("start"), end=_get("end"))
+
 
 @strawberry.type(description="A squad on duty in a sector at a moment, and its officers on shift.")
-class OnDuty:
-    _duty: strawberry.Private[Duty]
+class OnDuty(FromRecord):
+    _rec: strawberry.Private[Duty]
+    sector_code: str
+
+    __record__ = Duty
+    __plain__ = plain(sector_code=_get("sector_code"))
+    __links__ = links(
+        squad=lambda d, ctx: d.squad, officers=lambda d, ctx: list(d.officers), shifts=lambda d, ctx: list(d.shifts)
+    )
 
     @strawberry.field
-    def squad(self) -> Squad:
-        return Squad.from_domain(self._duty.squad)
+    def squad(self, info: Ctx) -> Squad:
+        return self._follow("squad", info)
 
-    @strawberry.field
-    def officers(self) -> list[Officer]:
-        return [Officer.from_domain(o) for o in self._duty.officers]
+    @strawberry.field(description="The squad's officers whose shift is running.")
+    def officers(self, info: Ctx) -> list[Officer]:
+        return self._follow("officers", info)
 
-    @strawberry.field
-    def shifts(self) -> list[Shift]:
-        return [Shift(code=s.code, name=s.name, start=s.start, end=s.end) for s in self._duty.shifts]
+    @strawberry.field(description="The shifts those officers are on.")
+    def shifts(self, info: Ctx) -> list[Shift]:
+        return self._follow("shifts", info)
 
 
 @strawberry.type(description="What lies at a point, and who is on duty there.")
-class Location:
+class Location(FromRecord):
+    _rec: strawberry.Private[DomainLocation]
     lon: float
     lat: float
     at: datetime
-    subdistrict: Subdistrict | None
-    community: Community | None
-    grid: Grid | None
-    compound: Compound | None
-    sector: Sector | None
-    on_duty: list[OnDuty]
+
+    __record__ = DomainLocation
+    __plain__ = plain(lon=_get("lon"), lat=_get("lat"), at=_get("at"))
+    __links__ = links(
+        subdistrict=lambda loc, ctx: loc.subdistrict,
+        community=lambda loc, ctx: loc.community,
+        grid=lambda loc, ctx: loc.grid,
+        compound=lambda loc, ctx: loc.compound,
+        sector=lambda loc, ctx: loc.sector,
+        on_duty=lambda loc, ctx: list(loc.on_duty),
+    )
+
+    @strawberry.field
+    def subdistrict(self, info: Ctx) -> Subdistrict | None:
+        return self._follow("subdistrict", info)
+
+    @strawberry.field
+    def community(self, info: Ctx) -> Community | None:
+        return self._follow("community", info)
+
+    @strawberry.field
+    def grid(self, info: Ctx) -> Grid | None:
+        return self._follow("grid", info)
+
+    @strawberry.field
+    def compound(self, info: Ctx) -> Compound | None:
+        return self._follow("compound", info)
+
+    @strawberry.field(description="The old-town sector the point lies in; null outside the 城郭路 ring.")
+    def sector(self, info: Ctx) -> Sector | None:
+        return self._follow("sector", info)
+
+    @strawberry.field(description="The squads and officers on shift in that sector at that moment.")
+    def on_duty(self, info: Ctx) -> list[OnDuty]:
+        return self._follow("on_duty", info)
 
 
 @strawberry.type(description="The district's figures, each computed from the records.")
