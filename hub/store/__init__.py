@@ -7,15 +7,29 @@ asked, and reads every record into a :class:`~hub.store.catalog.Catalog` with sp
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from hub.store import unit_of_work
 from hub.store.catalog import Catalog, Layer, load_catalog
 from hub.store.importer import DEFAULT_FIXTURES, ImportReport, import_dataset
 from hub.store.records import Token
 from hub.store.sqlite import SQLiteDatabase
 from hub.store.tokens import find_token
+from hub.store.unit_of_work import Outcome, UnitOfWork
 
-__all__ = ["DEFAULT_FIXTURES", "Catalog", "ImportReport", "Layer", "SQLiteDatabase", "Store"]
+__all__ = [
+    "DEFAULT_FIXTURES",
+    "Catalog",
+    "ImportReport",
+    "Layer",
+    "Outcome",
+    "SQLiteDatabase",
+    "Store",
+    "UnitOfWork",
+]
 
 TOKEN_CACHE_S = 30.0
 
@@ -33,11 +47,35 @@ class Store:
         self.db.open()
         if load_demo and self.is_empty():
             import_dataset(self.db, fixtures)
+        self.db.write(unit_of_work.purge_keys)
         self.catalog = load_catalog(self.db)
         return self
 
     def close(self) -> None:
         self.db.close()
+
+    def submit(
+        self,
+        *,
+        operation: str,
+        client_id: str | None,
+        actor: str,
+        payload: Any,
+        apply: Callable[[UnitOfWork], Any],
+        now: datetime | None = None,
+    ) -> Outcome:
+        """Run one write (see ``hub.store.unit_of_work``) in one transaction, then update the catalog.
+
+        Blocking: call it from a worker thread when on an event loop.
+        """
+        outcome = self.db.write(
+            lambda conn: unit_of_work.run(
+                conn, operation=operation, client_id=client_id, actor=actor, payload=payload, apply=apply, now=now
+            )
+        )
+        for record, deleted in outcome.written:
+            self.data.apply(record, deleted=deleted)
+        return outcome
 
     def is_empty(self) -> bool:
         row = self.db.read_one("SELECT count(*) FROM subdistricts")

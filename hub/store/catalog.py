@@ -7,6 +7,7 @@ record leaves ``None``), so positions serve as stable page cursors.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import shapely
 
 from hub.geo.index import SpatialIndex
 from hub.store import records as r
+from hub.store import tables
 from hub.store.sqlite import SQLiteDatabase
 
 R = TypeVar("R", bound=r.Spatial)
@@ -100,6 +102,11 @@ class Catalog:
     shifts: dict[str, r.Shift] = field(default_factory=dict)
     old_town: r.OldTown | None = None
     meetings_by_compound: dict[int, list[int]] = field(default_factory=dict)
+    incidents: Layer[r.Incident] = field(default_factory=lambda: Layer("incidents", [], lambda x: x.id))
+    incident_steps: dict[int, list[r.IncidentStep]] = field(default_factory=dict)
+    patrols: Layer[r.Patrol] = field(default_factory=lambda: Layer("patrols", [], lambda x: x.id))
+    roster_rules: dict[str, r.RosterRule] = field(default_factory=dict)
+    roster_exceptions: dict[int, r.RosterException] = field(default_factory=dict)
 
     def layers(self) -> dict[str, Layer[Any]]:
         return {
@@ -114,8 +121,34 @@ class Catalog:
                 "public_rooms",
                 "sectors",
                 "merchants",
+                "incidents",
+                "patrols",
             )
         }
+
+    def apply(self, record: Any, *, deleted: bool = False) -> None:
+        """Bring the in-memory side up to date with a record just committed (or deleted)."""
+        if isinstance(record, r.Occupation):
+            self.occupations.upsert(record)
+        elif isinstance(record, r.Incident):
+            self.incidents.upsert(record)
+        elif isinstance(record, r.IncidentStep):
+            self.incident_steps.setdefault(record.incident_id, []).append(record)
+        elif isinstance(record, r.Patrol):
+            self.patrols.upsert(record)
+        elif isinstance(record, r.RosterRule):
+            self.roster_rules[record.squad_code] = record
+        elif isinstance(record, r.RosterException):
+            if deleted:
+                self.roster_exceptions.pop(record.id, None)
+            else:
+                self.roster_exceptions[record.id] = record
+        elif isinstance(record, r.FrontageAgreement):
+            merchant = self.merchants.get(record.merchant_id)
+            if merchant is not None:
+                self.merchants.upsert(dataclasses.replace(merchant, agreement=None if deleted else record))
+        else:
+            raise TypeError(f"the catalog does not keep {type(record).__name__} records")
 
 
 def _d(value: str | None) -> date | None:
@@ -232,20 +265,7 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         for i, x in enumerate(rows)
     ]
     rows, g = _spatial(db, "occupations", "*", "id")
-    occupations = [
-        r.Occupation(
-            g[i],
-            x["geojson"],
-            x["id"],
-            x["compound_id"],
-            x["kind"],
-            x["status"],
-            _d(x["reported_on"]),
-            _d(x["cleared_on"]),
-            x["area_m2"],
-        )
-        for i, x in enumerate(rows)
-    ]
+    occupations = tables.read_all(db, r.Occupation)
     rows, g = _spatial(db, "public_rooms", "*", "id")
     rooms = [
         r.PublicRoom(g[i], x["geojson"], x["id"], x["compound_id"], x["floor_area_m2"], x["use"], _d(x["recovered_on"]))
@@ -255,12 +275,7 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
     sectors = [
         r.Sector(g[i], x["geojson"], x["code"], x["name"], x["squad_code"], x["area_m2"]) for i, x in enumerate(rows)
     ]
-    agreements = {
-        x["merchant_id"]: r.FrontageAgreement(
-            date.fromisoformat(x["signed_on"]), x["officer_id"], tuple(orjson.loads(x["duties"]))
-        )
-        for x in db.read("SELECT * FROM frontage_agreements")
-    }
+    agreements = {a.merchant_id: a for a in tables.read_all(db, r.FrontageAgreement)}
     rows, g = _spatial(db, "merchants", "*", "id")
     merchants = [
         r.Merchant(
@@ -277,6 +292,10 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
     ]
 
     town = db.read_one("SELECT * FROM old_town WHERE id = 1")
+    steps: dict[int, list[r.IncidentStep]] = defaultdict(list)
+    for step in tables.read_all(db, r.IncidentStep):
+        steps[step.incident_id].append(step)
+    steps = dict(steps)
     return Catalog(
         subdistricts=Layer("subdistricts", subdistricts, lambda x: x.code),
         communities=Layer("communities", communities, lambda x: x.code),
@@ -307,4 +326,9 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         if town is None
         else r.OldTown(town["centre_lon"], town["centre_lat"], town["centre_name"], town["radius_m"]),
         meetings_by_compound=dict(by_compound),
+        incidents=Layer("incidents", tables.read_all(db, r.Incident), lambda x: x.id),
+        incident_steps=steps,
+        patrols=Layer("patrols", tables.read_all(db, r.Patrol), lambda x: x.id),
+        roster_rules={x.squad_code: x for x in tables.read_all(db, r.RosterRule)},
+        roster_exceptions={x.id: x for x in tables.read_all(db, r.RosterException)},
     )

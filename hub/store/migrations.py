@@ -89,4 +89,40 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+MIGRATIONS.append(
+    # 2: the field side: idempotency keys, incidents and their steps, patrols, rosters, field reports
+    f"""
+    CREATE TABLE idempotency_keys (
+        client_id TEXT PRIMARY KEY, operation TEXT NOT NULL, actor TEXT NOT NULL,
+        payload_hash TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL);
+    CREATE INDEX idempotency_created ON idempotency_keys(created_at);
+    ALTER TABLE occupations ADD COLUMN reported_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE occupations ADD COLUMN cleared_by TEXT NOT NULL DEFAULT '';
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, category TEXT NOT NULL,
+        description TEXT NOT NULL, photos TEXT NOT NULL, seen_at TEXT NOT NULL, reported_at TEXT NOT NULL,
+        reported_by TEXT NOT NULL, sector_code TEXT, squad_code TEXT, state TEXT NOT NULL, deadline TEXT,
+        closed_at TEXT, {SPATIAL});
+    CREATE INDEX incidents_squad_state ON incidents(squad_code, state);
+    CREATE TABLE incident_steps (
+        id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents(id), at TEXT NOT NULL,
+        actor TEXT NOT NULL, action TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '');
+    CREATE INDEX incident_steps_incident ON incident_steps(incident_id);
+    CREATE TABLE patrols (
+        id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE,
+        squad_code TEXT NOT NULL REFERENCES squads(code), officer_ids TEXT NOT NULL,
+        started_at TEXT NOT NULL, ended_at TEXT NOT NULL, point_times TEXT NOT NULL,
+        length_m REAL NOT NULL, logged_by TEXT NOT NULL, {SPATIAL});
+    CREATE TABLE roster_rules (
+        squad_code TEXT PRIMARY KEY REFERENCES squads(code), anchor TEXT NOT NULL, cycle TEXT NOT NULL,
+        teams TEXT NOT NULL, updated_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE roster_exceptions (
+        id INTEGER PRIMARY KEY, on_date TEXT NOT NULL, officer_id TEXT NOT NULL REFERENCES officers(id),
+        kind TEXT NOT NULL, shift_code TEXT, sector_code TEXT, swap_with TEXT, note TEXT NOT NULL DEFAULT '',
+        created_by TEXT NOT NULL DEFAULT '');
+    CREATE INDEX roster_exceptions_date ON roster_exceptions(on_date);
+    """
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)

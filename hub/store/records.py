@@ -9,7 +9,7 @@ their geodesic measure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import shapely
 
@@ -130,6 +130,8 @@ class Occupation(Spatial):
     reported_on: date | None = None
     cleared_on: date | None = None
     area_m2: float = 0.0
+    reported_by: str = ""
+    cleared_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,7 @@ class Shift:
 
 @dataclass(frozen=True, slots=True)
 class FrontageAgreement:
+    merchant_id: str
     signed_on: date
     officer_id: str
     duties: tuple[str, ...]
@@ -214,3 +217,84 @@ class Token:
     label: str
     created_at: str
     revoked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Incident(Spatial):
+    """A case of digital city management, reported at a point and dispatched to a squad."""
+
+    id: int = 0
+    client_id: str = ""
+    category: str = ""
+    description: str = ""
+    photos: tuple[str, ...] = ()
+    seen_at: datetime | None = None
+    reported_at: datetime | None = None
+    reported_by: str = ""
+    sector_code: str | None = None
+    squad_code: str | None = None
+    state: str = ""
+    deadline: datetime | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentStep:
+    """One move of a case through the workflow: who, when, from which state to which."""
+
+    incident_id: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str
+    note: str = ""
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Patrol(Spatial):
+    """A logged patrol: its GPS track (LineString, WGS84), who walked it, and when."""
+
+    id: int = 0
+    client_id: str = ""
+    squad_code: str = ""
+    officer_ids: tuple[str, ...] = ()
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    point_times: tuple[str, ...] = ()
+    """ISO times of each track point, or empty when the phone sent none."""
+    length_m: float = 0.0
+    logged_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRule:
+    """How a squad's officers rotate through shifts: a cycle of shift codes (``OFF`` for a day off) per team."""
+
+    squad_code: str
+    anchor: date
+    """The date on which every team is at position 0 of its cycle."""
+    cycle: tuple[str, ...]
+    """Shift codes, one per day of the cycle; ``OFF`` is a day off."""
+    teams: tuple[tuple[str, int], ...]
+    """(officer id, offset into the cycle) for each officer of the squad."""
+    updated_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RosterException:
+    """A dated change to the rule: leave, a swap of shifts between two officers, or cover in another sector."""
+
+    id: int
+    on_date: date
+    officer_id: str
+    kind: str
+    """LEAVE, SWAP or COVER."""
+    shift_code: str | None = None
+    """For COVER: the shift worked; for SWAP: unused (the two officers exchange their shifts)."""
+    sector_code: str | None = None
+    """For COVER: the sector covered."""
+    swap_with: str | None = None
+    note: str = ""
+    created_by: str = ""

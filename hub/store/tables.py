@@ -1,0 +1,195 @@
+"""How records map to rows, for the tables the hub writes while it runs.
+
+A :class:`Table` names a record class, its table and key. Conversion follows the record's type
+hints: dates and times are ISO text, booleans integers, tuples JSON, and a spatial record's shapely
+geometry becomes WKB plus its pre-serialised GeoJSON, geodesic measure and bounding box, all
+computed once here, at write time. Reading back applies the same rules in reverse.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+import numpy as np
+import orjson
+import shapely
+
+from hub.geo.geojson import to_geojson
+from hub.geo.measure import geodesic_area, geodesic_length
+from hub.store import records as r
+
+SPATIAL_COLUMNS = ("area_m2", "geom", "geojson", "minx", "miny", "maxx", "maxy")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    record: type
+    key: str
+    autoincrement: bool = False
+    """The key is an integer the database assigns when the record comes with key 0."""
+    measure: str | None = None
+    """Record field that receives the geometry's geodesic measure (``area_m2`` or ``length_m``), if any."""
+
+
+TABLES: dict[type, Table] = {
+    t.record: t
+    for t in (
+        Table("occupations", r.Occupation, "id", autoincrement=True, measure="area_m2"),
+        Table("incidents", r.Incident, "id", autoincrement=True),
+        Table("incident_steps", r.IncidentStep, "id", autoincrement=True),
+        Table("patrols", r.Patrol, "id", autoincrement=True, measure="length_m"),
+        Table("roster_rules", r.RosterRule, "squad_code"),
+        Table("roster_exceptions", r.RosterException, "id", autoincrement=True),
+        Table("frontage_agreements", r.FrontageAgreement, "merchant_id"),
+    )
+}
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, vars(r))
+
+
+def _base(tp: Any) -> Any:
+    """The non-None type of an annotation (``date | None`` → ``date``)."""
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return args[0] if len(args) == 1 else tp
+    return tp
+
+
+def _columns(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls) if f.name not in ("geometry", "geojson", "area_m2")]
+
+
+def to_row(record: Any) -> dict[str, Any]:
+    """The column values of a record; a spatial record's geometry columns are computed here."""
+    table = TABLES[type(record)]
+    hints = _hints(type(record))
+    row: dict[str, Any] = {}
+    for name in _columns(type(record)):
+        if name == table.measure:
+            continue
+        value = getattr(record, name)
+        if name == table.key and table.autoincrement and not value:
+            continue
+        row[name] = _dump(value, _base(hints[name]))
+    if isinstance(record, r.Spatial):
+        geom = record.geometry
+        measure = float(geodesic_area(geom)) if table.measure == "area_m2" else 0.0
+        if table.measure == "length_m":
+            row["length_m"] = float(geodesic_length(geom))
+        minx, miny, maxx, maxy = shapely.bounds(geom).tolist()
+        row.update(
+            area_m2=measure,
+            geom=shapely.to_wkb(geom),
+            geojson=to_geojson(np.asarray([geom]))[0],
+            minx=minx,
+            miny=miny,
+            maxx=maxx,
+            maxy=maxy,
+        )
+    return row
+
+
+def _dump(value: Any, tp: Any) -> Any:
+    if value is None:
+        return None
+    if tp is bool:
+        return int(value)
+    if tp in (date, datetime):
+        return value.isoformat()
+    if typing.get_origin(tp) in (tuple, list, dict):
+        return orjson.dumps(value).decode()
+    return value
+
+
+def from_row(cls: type, row: sqlite3.Row | dict[str, Any], geometry: Any = None) -> Any:
+    """A record of ``cls`` from a row (and its geometry, already decoded, for spatial records)."""
+    hints = _hints(cls)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name == "geometry":
+            values["geometry"] = geometry
+        elif f.name in row.keys():  # noqa: SIM118 (sqlite3.Row has keys() but no __contains__ for names)
+            values[f.name] = _load(row[f.name], _base(hints[f.name]))
+    return cls(**values)
+
+
+def _load(value: Any, tp: Any) -> Any:
+    if value is None:
+        return None
+    if tp is bool:
+        return bool(value)
+    if tp is date:
+        return date.fromisoformat(value)
+    if tp is datetime:
+        return datetime.fromisoformat(value)
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return _tuples(orjson.loads(value))
+    if origin in (list, dict):
+        return orjson.loads(value)
+    return value
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def insert(conn: sqlite3.Connection, record: Any) -> Any:
+    """Insert a record (the database assigns an autoincrement key given as 0); returns it as stored."""
+    table = TABLES[type(record)]
+    row = to_row(record)
+    cols = ", ".join(f'"{c}"' for c in row)
+    cur = conn.execute(f"INSERT INTO {table.name} ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    return reread(
+        conn,
+        type(record),
+        cur.lastrowid if table.autoincrement and not getattr(record, table.key) else getattr(record, table.key),
+        record,
+    )
+
+
+def replace(conn: sqlite3.Connection, record: Any) -> Any:
+    """Insert or overwrite the record with the same key; returns it as stored."""
+    table = TABLES[type(record)]
+    row = to_row(record)
+    cols = ", ".join(f'"{c}"' for c in row)
+    conn.execute(
+        f"INSERT OR REPLACE INTO {table.name} ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
+    )
+    return reread(conn, type(record), getattr(record, table.key), record)
+
+
+def delete(conn: sqlite3.Connection, record: Any) -> None:
+    table = TABLES[type(record)]
+    conn.execute(f"DELETE FROM {table.name} WHERE {table.key} = ?", (getattr(record, table.key),))
+
+
+def reread(conn: sqlite3.Connection, cls: type, key: Any, original: Any = None) -> Any:
+    table = TABLES[cls]
+    row = conn.execute(f"SELECT * FROM {table.name} WHERE {table.key} = ?", (key,)).fetchone()
+    geometry = getattr(original, "geometry", None)
+    if isinstance(original, r.Spatial) and row is not None and geometry is None:
+        geometry = shapely.from_wkb(row["geom"])
+    return from_row(cls, row, geometry)
+
+
+def read_all(conn_or_db: Any, cls: type, order: str | None = None) -> list[Any]:
+    """Every record of a table, in key order; spatial geometry decoded in one vectorised call."""
+    table = TABLES[cls]
+    sql = f"SELECT * FROM {table.name} ORDER BY {order or table.key}"
+    rows = conn_or_db.read(sql) if hasattr(conn_or_db, "read") else conn_or_db.execute(sql).fetchall()
+    if issubclass(cls, r.Spatial):
+        geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows else []
+        return [from_row(cls, row, g) for row, g in zip(rows, geoms, strict=True)]
+    return [from_row(cls, row) for row in rows]

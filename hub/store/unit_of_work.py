@@ -1,0 +1,132 @@
+"""One write: a transaction that records the change, its audit row and its idempotency key together.
+
+Phones on patchy networks retry. Every mutation carries a client-generated UUID; the first time a
+UUID is seen its write runs and the result is kept under the key, so a retry gets the original
+result back and writes nothing. The same UUID with a different payload (or for another operation)
+is refused with :class:`~hub.errors.Conflict`. Keys are kept for 30 days (at least 7 is promised).
+
+The domain hands :meth:`UnitOfWork.add` records, never SQL; after the commit the store brings its
+in-memory catalog up to date with exactly the records written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import orjson
+
+from hub.errors import Conflict, InputError
+from hub.store import tables
+
+T = TypeVar("T")
+
+KEEP_KEYS = timedelta(days=30)
+
+
+def canonical_uuid(value: str, *, field: str = "clientId") -> str:
+    """The UUID in canonical form, or an InputError naming the field.
+
+    >>> canonical_uuid("0F8FAD5B-D9CB-469F-A165-70867728950E")
+    '0f8fad5b-d9cb-469f-a165-70867728950e'
+    """
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise InputError(f"{value!r} is not a UUID (e.g. 0f8fad5b-d9cb-469f-a165-70867728950e)", field=field) from None
+
+
+def payload_hash(operation: str, payload: Any) -> str:
+    """A stable hash of an operation's input (keys sorted), to tell a retry from a different request."""
+    return hashlib.sha256(operation.encode() + b"\0" + orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@dataclass
+class UnitOfWork:
+    """What one write may do inside its transaction."""
+
+    conn: sqlite3.Connection
+    actor: str
+    now: datetime
+    written: list[tuple[Any, bool]] = field(default_factory=list)
+    audit_rows: list[tuple[str, str, str | None, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, record: T) -> T:
+        """Insert a record (a 0 key is assigned by the database); returns it as stored."""
+        stored = tables.insert(self.conn, record)
+        self.written.append((stored, False))
+        return stored
+
+    def put(self, record: T) -> T:
+        """Insert or overwrite the record with the same key; returns it as stored."""
+        stored = tables.replace(self.conn, record)
+        self.written.append((stored, False))
+        return stored
+
+    def remove(self, record: Any) -> None:
+        tables.delete(self.conn, record)
+        self.written.append((record, True))
+
+    def audit(self, action: str, entity: str, entity_id: Any, detail: dict[str, Any]) -> None:
+        """Record who changed what (the store adds who and when)."""
+        self.audit_rows.append((action, entity, None if entity_id is None else str(entity_id), detail))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a write returned: its result (kept under the client id), and whether it was a replay."""
+
+    result: Any
+    replayed: bool
+    written: tuple[tuple[Any, bool], ...] = ()
+
+
+def run(
+    conn: sqlite3.Connection,
+    *,
+    operation: str,
+    client_id: str | None,
+    actor: str,
+    payload: Any,
+    apply: Callable[[UnitOfWork], Any],
+    now: datetime | None = None,
+) -> Outcome:
+    """Inside the caller's transaction: replay a known client id, or apply the write and keep its key."""
+    now = now or datetime.now(UTC)
+    digest = payload_hash(operation, payload)
+    if client_id is not None:
+        row = conn.execute("SELECT * FROM idempotency_keys WHERE client_id = ?", (client_id,)).fetchone()
+        if row is not None:
+            if row["operation"] != operation or row["payload_hash"] != digest:
+                raise Conflict(
+                    f"clientId {client_id} was already used for a different {row['operation']} request; "
+                    "use a new UUID for a new request",
+                    field="clientId",
+                )
+            return Outcome(orjson.loads(row["result"]), replayed=True)
+    uow = UnitOfWork(conn, actor, now)
+    result = apply(uow)
+    stamp = now.isoformat(timespec="seconds")
+    if client_id is not None:
+        conn.execute(
+            "INSERT INTO idempotency_keys (client_id, operation, actor, payload_hash, result, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (client_id, operation, actor, digest, orjson.dumps(result).decode(), stamp),
+        )
+    for action, entity, entity_id, detail in uow.audit_rows or [(operation, operation, None, {"input": payload})]:
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            (stamp, actor, action, entity, entity_id, orjson.dumps({**detail, "clientId": client_id}).decode()),
+        )
+    return Outcome(result, replayed=False, written=tuple(uow.written))
+
+
+def purge_keys(conn: sqlite3.Connection, now: datetime | None = None) -> int:
+    """Drop idempotency keys older than the keeping period; returns how many went."""
+    cutoff = ((now or datetime.now(UTC)) - KEEP_KEYS).isoformat(timespec="seconds")
+    return conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,)).rowcount
