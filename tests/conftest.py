@@ -126,3 +126,37 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(tmp_path_factory.mktemp("e2e") / "hub.db").start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Any]:
+    """A demo store of this module's own, for writes, and a runner that executes as any role on it."""
+    from hub.domain.events import Broker
+
+    store = Store(tmp_path_factory.mktemp("w") / "hub.db").open()
+    schema = build_schema(settings)
+    broker = Broker()
+
+    def execute(
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        role: str = "admin",
+        squad: str | None = None,
+        now: Any = None,
+    ) -> dict[str, Any]:
+        ctx = Context(
+            store=store, settings=settings, viewer=Viewer(role=role, squad_code=squad, token_id="t"), events=broker
+        )
+        if now is not None:
+            ctx.now = now
+        result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
+        out: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            out["errors"] = [e.formatted for e in result.errors]
+        return out
+
+    execute.store = store  # type: ignore[attr-defined]
+    execute.events = broker  # type: ignore[attr-defined]
+    yield execute
+    store.close()

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from hub.schema import types as t
@@ -15,6 +16,7 @@ from hub.schema.context import Context
 from hub.schema.errors import is_internal, shape_error
 from hub.schema.extensions import DATETIME_SCALAR, pipeline
 from hub.schema.fast import HubExecutionContext
+from hub.schema.frontage import FrontageMutation, FrontageQuery
 from hub.schema.query import Query
 from hub.schema.scalars import GEOJSON_SCALAR, GeoJSON
 from hub.settings import Settings
@@ -53,7 +55,8 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
     tests use it to check that both give the same answers.
     """
     return HubSchema(
-        query=Query,
+        query=merge_types("Query", (Query, FrontageQuery)),
+        mutation=merge_types("Mutation", (FrontageMutation,)),
         types=[
             t.Compound,
             t.Subdistrict,

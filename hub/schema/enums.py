@@ -32,3 +32,19 @@ class Role(Enum):
     ANALYST = "analyst"
     OFFICER = "officer"
     ADMIN = "admin"
+
+
+@strawberry.enum(description="What occupies the public space.")
+class OccupationKind(Enum):
+    ENCLOSURE = "ENCLOSURE"
+    CONSTRUCTION = "CONSTRUCTION"
+    STORAGE = "STORAGE"
+    PLANTING = "PLANTING"
+    PARKING = "PARKING"
+
+
+@strawberry.enum(description="The duties a 门前三包 agreement covers.")
+class FrontageDuty(Enum):
+    SANITATION = "SANITATION"
+    ORDER = "ORDER"
+    GREENERY = "GREENERY"

@@ -12,103 +12,16 @@ import strawberry
 from strawberry.types import Info
 
 from hub.domain.compounds import CompoundFilter as DomainCompoundFilter
-from hub.domain.filters import SpatialFilter as DomainSpatialFilter
-from hub.domain.filters import check_first, paginate
 from hub.domain.locate import locate as domain_locate
 from hub.domain.stats import compute_stats
 from hub.errors import NotFound
 from hub.schema import types as t
 from hub.schema.context import Context
-from hub.schema.enums import ManagementMode, OccupationStatus
-from hub.schema.fast import RecordList
-from hub.schema.scalars import GeoJSON, decode_cursor, encode_cursor, from_global_id
-from hub.store.catalog import Layer
+from hub.schema.enums import OccupationStatus
+from hub.schema.inputs import CompoundFilter, SpatialFilter, connection, spatial
+from hub.schema.scalars import from_global_id
 
 N = TypeVar("N")
-
-
-@strawberry.input(description="A point and a distance: features within `meters` (on the ground) of the point.")
-class DWithin:
-    lon: float
-    lat: float
-    meters: float
-
-
-@strawberry.input(description="A WGS84 point.")
-class PointInput:
-    lon: float
-    lat: float
-
-
-@strawberry.input(description="Spatial conditions; every one given must hold. Coordinates are WGS84 lon/lat.")
-class SpatialFilter:
-    bbox: list[float] | None = strawberry.field(
-        default=None, description="[minLon, minLat, maxLon, maxLat]: features that intersect the box."
-    )
-    intersects: GeoJSON | None = strawberry.field(
-        default=None, description="Features that intersect this GeoJSON geometry."
-    )
-    within: GeoJSON | None = strawberry.field(
-        default=None, description="Features entirely within this GeoJSON geometry."
-    )
-    contains: PointInput | None = strawberry.field(
-        default=None,
-        description="Features that contain this point (a point on a border counts for both sides).",
-    )
-    d_within: DWithin | None = strawberry.field(
-        default=None, description="Features within a distance in metres of a point."
-    )
-
-
-@strawberry.input(description="Attribute conditions on compounds; every one given must hold.")
-class CompoundFilter:
-    subdistrict_code: str | None = None
-    community_code: str | None = None
-    management_mode: ManagementMode | None = None
-    formerly_unmanaged: bool | None = None
-    property_company_code: str | None = None
-    name_contains: str | None = None
-
-
-def _spatial(where: SpatialFilter | None, ctx: Context) -> DomainSpatialFilter:
-    if where is None:
-        return DomainSpatialFilter()
-    dwithin = (where.d_within.lon, where.d_within.lat, where.d_within.meters) if where.d_within else None
-    contains = (where.contains.lon, where.contains.lat) if where.contains else None
-    return DomainSpatialFilter.parse(
-        bbox=where.bbox,
-        intersects=where.intersects,
-        within=where.within,
-        contains=contains,
-        dwithin=dwithin,
-        field="where",
-        max_vertices=ctx.settings.max_vertices,
-    )
-
-
-def _connection(
-    layer: Layer[Any],
-    positions: np.ndarray,
-    wrap: Callable[[Any], N],
-    first: int | None,
-    after: str | None,
-    ctx: Context,
-) -> t.Connection[N]:
-    size = check_first(first, max_page=ctx.settings.max_page)
-    page = paginate(positions, first=size, after=decode_cursor(after))
-    records = layer.records
-    kept = page.positions.tolist()
-    cursors = [encode_cursor(p) for p in kept[:1] + kept[-1:]]
-    return t.Connection(
-        total_count=page.total,
-        page_info=t.PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
-        ),
-        _page=RecordList([records[p] for p in kept], kept, wrap),
-    )
 
 
 @strawberry.type
@@ -131,8 +44,8 @@ class Query:
         after: str | None = None,
     ) -> t.Connection[t.Community]:
         layer = info.context.data.communities
-        pos = _spatial(where, info.context).positions(layer)
-        return _connection(layer, pos, t.Community.from_domain, first, after, info.context)
+        pos = spatial(where, info.context).positions(layer)
+        return connection(layer, pos, t.Community.from_domain, first, after, info.context)
 
     @strawberry.field(description="Residential compounds (小区) meeting the spatial and attribute filters.")
     def compounds(
@@ -144,7 +57,7 @@ class Query:
         after: str | None = None,
     ) -> t.Connection[t.Compound]:
         data = info.context.data
-        pos = _spatial(where, info.context).positions(data.compounds)
+        pos = spatial(where, info.context).positions(data.compounds)
         if filter is not None:
             f = DomainCompoundFilter(
                 subdistrict_code=filter.subdistrict_code,
@@ -155,7 +68,7 @@ class Query:
                 name_contains=filter.name_contains,
             )
             pos = f.apply(data, pos)
-        return _connection(data.compounds, pos, t.Compound.from_domain, first, after, info.context)
+        return connection(data.compounds, pos, t.Compound.from_domain, first, after, info.context)
 
     @strawberry.field(description="Unit grids (网格) meeting the spatial filter.")
     def grids(
@@ -166,8 +79,8 @@ class Query:
         after: str | None = None,
     ) -> t.Connection[t.Grid]:
         layer = info.context.data.grids
-        pos = _spatial(where, info.context).positions(layer)
-        return _connection(layer, pos, t.Grid.from_domain, first, after, info.context)
+        pos = spatial(where, info.context).positions(layer)
+        return connection(layer, pos, t.Grid.from_domain, first, after, info.context)
 
     @strawberry.field(description="Occupations of public space inside compounds.")
     def occupations(
@@ -179,11 +92,11 @@ class Query:
         after: str | None = None,
     ) -> t.Connection[t.Occupation]:
         layer = info.context.data.occupations
-        pos = _spatial(where, info.context).positions(layer)
+        pos = spatial(where, info.context).positions(layer)
         if status is not None:
             recs = layer.records
             pos = np.asarray([p for p in pos if recs[p] is not None and recs[p].status == status.value], dtype=np.intp)
-        return _connection(layer, pos, t.Occupation.from_domain, first, after, info.context)
+        return connection(layer, pos, t.Occupation.from_domain, first, after, info.context)
 
     @strawberry.field(description="The four fan-shaped sectors (片区) of the old town.")
     def sectors(self, info: Info[Context, None]) -> list[t.Sector]:

@@ -68,14 +68,17 @@ class Store:
 
         Blocking: call it from a worker thread when on an event loop.
         """
-        outcome = self.db.write(
+
+        def refresh(outcome: Outcome) -> None:
+            for record, deleted in outcome.written:
+                self.data.apply(record, deleted=deleted)
+
+        return self.db.write(
             lambda conn: unit_of_work.run(
                 conn, operation=operation, client_id=client_id, actor=actor, payload=payload, apply=apply, now=now
-            )
+            ),
+            after=refresh,
         )
-        for record, deleted in outcome.written:
-            self.data.apply(record, deleted=deleted)
-        return outcome
 
     def is_empty(self) -> bool:
         row = self.db.read_one("SELECT count(*) FROM subdistricts")

@@ -105,8 +105,12 @@ class SQLiteDatabase:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction on the writer; commit, or roll back on error."""
+    def write(self, fn: Callable[[sqlite3.Connection], T], after: Callable[[T], None] | None = None) -> T:
+        """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction on the writer; commit, or roll back on error.
+
+        ``after(result)`` runs once the commit has succeeded, still holding the writer's lock, so
+        in-memory state derived from the write is current before the next write starts.
+        """
         if self._writer is None:
             raise StoreError("the database is not open")
         with self._write_lock:
@@ -119,6 +123,8 @@ class SQLiteDatabase:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            if after is not None:
+                after(result)
             return result
 
     # -- reading ---------------------------------------------------------------------------------

@@ -1,0 +1,261 @@
+"""门前三包 and occupied space from the field: merchant types, their queries, and the field-report mutations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import strawberry
+from strawberry.types import Info
+
+from hub.domain import frontage as frontage_rules
+from hub.domain import occupations as occupation_rules
+from hub.domain.roster import local_time
+from hub.errors import InputError
+from hub.schema import types as t
+from hub.schema.context import Context
+from hub.schema.enums import FrontageDuty, OccupationKind
+from hub.schema.fast import FromRecord, links, plain
+from hub.schema.inputs import SpatialFilter, connection, spatial
+from hub.schema.scalars import GeoJSON, from_global_id, to_global_id
+from hub.schema.writes import UserError, perform
+from hub.store import records as rec
+
+Ctx = Info[Context, None]
+
+
+@strawberry.type(
+    description="A signed 门前三包 agreement: the merchant's duties for the pavement in front of the shop."
+)
+class FrontageAgreement(FromRecord):
+    _rec: strawberry.Private[rec.FrontageAgreement]
+    signed_on: date
+    duties: list[FrontageDuty]
+
+    __record__ = rec.FrontageAgreement
+    __plain__ = plain(signed_on=lambda a: a.signed_on, duties=lambda a: [FrontageDuty(d) for d in a.duties])
+    __links__ = links(officer=lambda a, ctx: ctx.data.officers.get(a.officer_id))
+
+    @strawberry.field(description="The officer who signed it (masked as officers are).")
+    def officer(self, info: Ctx) -> t.Officer | None:
+        return self._follow("officer", info)
+
+
+@strawberry.type(description="A shop in the old town: its door (the point) and its pavement frontage.")
+class Merchant(FromRecord, t.Node):
+    _rec: strawberry.Private[rec.Merchant]
+    code: str
+    name: str
+    trade: str
+    sector_code: str | None
+    geometry: GeoJSON
+    frontage: GeoJSON | None = strawberry.field(description="The pavement frontage, a GeoJSON LineString.")
+
+    __record__ = rec.Merchant
+    __plain__ = plain(
+        id=lambda m: to_global_id("Merchant", m.id),
+        code=lambda m: m.id,
+        name=lambda m: m.name,
+        trade=lambda m: m.trade,
+        sector_code=lambda m: m.sector_code,
+        geometry=lambda m: m.geojson,
+        frontage=lambda m: m.frontage_geojson,
+    )
+    __links__ = links(agreement=lambda m, ctx: m.agreement)
+
+    @strawberry.field(description="The signed 门前三包 agreement, or null when not signed.")
+    def agreement(self, info: Ctx) -> FrontageAgreement | None:
+        return self._follow("agreement", info)
+
+
+@strawberry.type(description="Signed 门前三包 agreements and merchants in one sector.")
+class SignedCount:
+    sector_code: str
+    signed: int
+    merchants: int
+
+
+@strawberry.type
+class FrontageQuery:
+    @strawberry.field(description="Merchants, optionally in an area, in a sector, and signed or not.")
+    def merchants(
+        self,
+        info: Ctx,
+        where: SpatialFilter | None = None,
+        sector: str | None = None,
+        signed: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> t.Connection[Merchant]:
+        data = info.context.data
+        pos = spatial(where, info.context).positions(data.merchants)
+        recs = data.merchants.records
+        if sector is not None or signed is not None:
+            pos = np.asarray(
+                [
+                    p
+                    for p in pos.tolist()
+                    if (m := recs[p]) is not None
+                    and (sector is None or m.sector_code == sector)
+                    and (signed is None or (m.agreement is not None) == signed)
+                ],
+                dtype=np.intp,
+            )
+        return connection(data.merchants, pos, Merchant.from_domain, first, after, info.context)
+
+    @strawberry.field(description="Signed 门前三包 agreements by sector.")
+    def frontage_signed_counts(self, info: Ctx) -> list[SignedCount]:
+        return [
+            SignedCount(sector_code=c.sector_code, signed=c.signed, merchants=c.merchants)
+            for c in frontage_rules.signed_counts(info.context.data)
+        ]
+
+
+@strawberry.input
+class ReportOccupationInput:
+    client_id: str = strawberry.field(description="A UUID made by the client; a retry with the same one is safe.")
+    geometry: GeoJSON = strawberry.field(description="A Polygon inside one compound (WGS84).")
+    kind: OccupationKind
+    reported_on: date | None = strawberry.field(default=None, description="Local date; default today.")
+
+
+@strawberry.input
+class ClearOccupationInput:
+    client_id: str
+    occupation_id: strawberry.ID
+    cleared_on: date | None = None
+
+
+@strawberry.input
+class SignFrontageAgreementInput:
+    client_id: str
+    merchant_id: strawberry.ID = strawberry.field(description="The merchant's global ID or code (M0001).")
+    officer_id: strawberry.ID = strawberry.field(description="The signing officer's global ID or code (OF01).")
+    duties: list[FrontageDuty]
+    signed_on: date | None = None
+
+
+@strawberry.type
+class OccupationPayload:
+    occupation: t.Occupation | None
+    replayed: bool
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class FrontageAgreementPayload:
+    merchant: Merchant | None
+    replayed: bool
+    user_errors: list[UserError]
+
+
+def record_key(value: str, type_name: str, *, field: str) -> str:
+    """A record key from a global ID of the given type, or the bare key itself."""
+    try:
+        kind, key = from_global_id(value, field=field)
+    except InputError:
+        return value
+    if kind != type_name:
+        raise InputError(f"{value!r} is a {kind} ID, not a {type_name} ID", field=field)
+    return key
+
+
+def _today(ctx: Context) -> date:
+    return local_time(ctx.now).date()
+
+
+@strawberry.type
+class FrontageMutation:
+    @strawberry.mutation(description="Record occupied public space found inside a compound.")
+    async def report_occupation(self, info: Ctx, input: ReportOccupationInput) -> OccupationPayload:
+        ctx = info.context
+        today = _today(ctx)
+        reported_on = input.reported_on or today
+        payload = {"geometry": input.geometry, "kind": input.kind.value, "reportedOn": reported_on.isoformat()}
+
+        def apply(uow):  # type: ignore[no-untyped-def]
+            occupation = occupation_rules.report(
+                ctx.data,
+                ctx.viewer,
+                geometry=input.geometry,
+                kind=input.kind.value,
+                reported_on=reported_on,
+                today=today,
+                max_vertices=ctx.settings.max_vertices,
+            )
+            stored = uow.add(occupation)
+            uow.audit("report", "occupation", stored.id, {"input": payload, "areaM2": stored.area_m2})
+            return {"occupation": stored.id}
+
+        done = await perform(ctx, operation="reportOccupation", client_id=input.client_id, payload=payload, apply=apply)
+        occupation = ctx.data.occupations.get(done.result["occupation"]) if done.result else None
+        return OccupationPayload(
+            occupation=t.Occupation.from_domain(occupation) if occupation else None,
+            replayed=done.replayed,
+            user_errors=done.errors,
+        )
+
+    @strawberry.mutation(description="Mark occupied public space cleared; its area joins the cleared total.")
+    async def clear_occupation(self, info: Ctx, input: ClearOccupationInput) -> OccupationPayload:
+        ctx = info.context
+        today = _today(ctx)
+        cleared_on = input.cleared_on or today
+        payload = {"occupationId": str(input.occupation_id), "clearedOn": cleared_on.isoformat()}
+
+        def apply(uow):  # type: ignore[no-untyped-def]
+            key = record_key(input.occupation_id, "Occupation", field="occupationId")
+            if not key.isdigit():
+                raise InputError(f"{input.occupation_id!r} is not an occupation ID", field="occupationId")
+            cleared = occupation_rules.clear(
+                ctx.data, ctx.viewer, occupation_id=int(key), cleared_on=cleared_on, today=today
+            )
+            stored = uow.put(cleared)
+            uow.audit("clear", "occupation", stored.id, {"input": payload, "areaM2": stored.area_m2})
+            return {"occupation": stored.id}
+
+        done = await perform(ctx, operation="clearOccupation", client_id=input.client_id, payload=payload, apply=apply)
+        occupation = ctx.data.occupations.get(done.result["occupation"]) if done.result else None
+        return OccupationPayload(
+            occupation=t.Occupation.from_domain(occupation) if occupation else None,
+            replayed=done.replayed,
+            user_errors=done.errors,
+        )
+
+    @strawberry.mutation(description="Record a merchant's signed 门前三包 agreement.")
+    async def sign_frontage_agreement(self, info: Ctx, input: SignFrontageAgreementInput) -> FrontageAgreementPayload:
+        ctx = info.context
+        today = _today(ctx)
+        signed_on = input.signed_on or today
+        duties = [d.value for d in input.duties]
+        payload = {
+            "merchantId": str(input.merchant_id),
+            "officerId": str(input.officer_id),
+            "duties": duties,
+            "signedOn": signed_on.isoformat(),
+        }
+
+        def apply(uow):  # type: ignore[no-untyped-def]
+            merchant_id = record_key(input.merchant_id, "Merchant", field="merchantId")
+            officer_id = record_key(input.officer_id, "Officer", field="officerId")
+            agreement = frontage_rules.sign(
+                ctx.data,
+                ctx.viewer,
+                merchant_id=merchant_id,
+                officer_id=officer_id,
+                signed_on=signed_on,
+                duties=duties,
+                today=today,
+            )
+            uow.put(agreement)
+            uow.audit("sign", "frontage_agreement", merchant_id, {"input": payload})
+            return {"merchant": merchant_id}
+
+        done = await perform(
+            ctx, operation="signFrontageAgreement", client_id=input.client_id, payload=payload, apply=apply
+        )
+        merchant = ctx.data.merchants.get(done.result["merchant"]) if done.result else None
+        return FrontageAgreementPayload(
+            merchant=Merchant.from_domain(merchant) if merchant else None,
+            replayed=done.replayed,
+            user_errors=done.errors,
+        )
