@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -61,12 +62,9 @@ def serve(host: str | None, port: int | None, db: Path | None, get_path: str | N
 
     settings = _settings(db, host=host, port=port)
     if get_path is not None:
-        from starlette.testclient import TestClient
-
-        with TestClient(create_app(settings)) as client:
-            response = client.get(get_path)
-            click.echo(response.text)
-            sys.exit(0 if response.status_code < 400 else 1)
+        status, body = asyncio.run(_get_in_process(settings, get_path))
+        click.echo(body.decode())
+        sys.exit(0 if status < 400 else 1)
     click.echo(f"hub: serving {settings.db} at http://{settings.host}:{settings.port}/graphql", err=True)
     uvicorn.run(
         create_app(settings),
@@ -76,6 +74,44 @@ def serve(host: str | None, port: int | None, db: Path | None, get_path: str | N
         workers=1,
         lifespan="on",
     )
+
+
+async def _get_in_process(settings: Settings, path: str) -> tuple[int, bytes]:
+    """One GET request through the whole app, without a socket (for ``serve --get``)."""
+    from hub.app import create_app
+
+    store = _open_store(settings)
+    app = create_app(settings, store)
+    target, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": target,
+        "raw_path": target.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"localhost"), (b"accept", b"application/json")],
+        "client": ("127.0.0.1", 0),
+        "server": ("localhost", 80),
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    try:
+        await app(scope, receive, send)
+    finally:
+        store.close()
+    status = next(int(m["status"]) for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, body
 
 
 @main.command()
