@@ -18,11 +18,16 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET
 
 from hub.domain.access import ANONYMOUS, Viewer
+from hub.domain.categories import CATEGORIES, load_categories
+from hub.domain.events import Broker
 from hub.schema import Context, build_schema
 from hub.settings import Settings
 from hub.store import Store
@@ -139,16 +144,40 @@ class BearerAuth:
 
 
 class HubGraphQL(GraphQL):
-    """strawberry's ASGI view with the hub's context and orjson encoding (pre-serialised geometry passes through)."""
+    """strawberry's ASGI view with the hub's context, orjson encoding (pre-serialised geometry passes
+    through), and bearer tokens for websockets taken from the connection_init payload."""
 
     def __init__(self, store: Store, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None, **kwargs)
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=settings.max_subscriptions,
+            **kwargs,
+        )
         self.store = store
         self.settings = settings
+        self.events = Broker()
+        self.categories = load_categories(settings.categories) if settings.categories else CATEGORIES
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
-        return Context(store=self.store, settings=self.settings, viewer=viewer)
+        return Context(
+            store=self.store, settings=self.settings, viewer=viewer, events=self.events, categories=self.categories
+        )
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """Accept ``{"authorization": "Bearer <token>"}`` (or ``{"token": …}``) in connection_init."""
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization") or params.get("token")
+        if raw is None:
+            return UNSET
+        text = str(raw).removeprefix("Bearer ").removeprefix("bearer ").strip()
+        token = await anyio.to_thread.run_sync(self.store.token, text)
+        if token is None:
+            raise ConnectionRejectionError({"message": "the bearer token is unknown or revoked"})
+        context.viewer = Viewer(role=token.role, squad_code=token.squad_code, token_id=token.id)
+        return UNSET
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -201,6 +230,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
         ],
         lifespan=lifespan,

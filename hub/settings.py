@@ -39,6 +39,10 @@ class Settings:
     """Most vertices in one input geometry (``HUB_MAX_VERTICES``)."""
     query_timeout_s: float = 10.0
     """Longest a database read may run, in seconds (``HUB_QUERY_TIMEOUT_S``)."""
+    categories: Path | None = None
+    """JSON file of incident categories and deadlines; default: the built-in old-town table (``HUB_CATEGORIES``)."""
+    max_subscriptions: int = 10
+    """Most live subscriptions one websocket connection may hold (``HUB_MAX_SUBSCRIPTIONS``)."""
     timezone: str = "Asia/Shanghai"
     """Local time zone of shifts and dates (``HUB_TIMEZONE``)."""
     graphiql: bool = True
@@ -77,6 +81,6 @@ def _coerce(name: str, default: object, raw: str) -> object:
         return int(raw)
     if isinstance(default, float):
         return float(raw)
-    if name in ("db", "fixtures"):
+    if name in ("db", "fixtures", "categories"):
         return Path(raw)
     return raw

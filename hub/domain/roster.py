@@ -1,20 +1,38 @@
 """Who is on shift, where, when. Shifts are defined in local time (Asia/Shanghai) and may run past midnight.
 
 A shift ``20:00``–``02:00`` covers 20:00 to midnight of its day and midnight to 02:00 of the next;
-``16:00``–``24:00`` ends at midnight. An officer works the shift of their roster entry; a squad is
-on duty in its sector whenever any of its officers is on shift.
+``16:00``–``24:00`` ends at midnight. An officer's shift on a date comes from three places, each
+overriding the one before:
+
+1. the officer's standing ``shift_code`` (every day);
+2. their squad's :class:`~hub.store.records.RosterRule`, if it lists them: the cycle position
+   ``(offset + days since anchor) mod len(cycle)``, where ``OFF`` is a day off;
+3. the dated :class:`~hub.store.records.RosterException` records of that date: ``LEAVE`` (off),
+   ``SWAP`` (two officers exchange that day's shift and sector), ``COVER`` (the officer works the
+   given shift in the given sector instead of their own).
+
+An officer works in their squad's sector unless a swap or cover sends them elsewhere; they stay
+a member of their own squad wherever they work. Edits are checked in :mod:`hub.domain.roster_edit`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.store.catalog import Catalog
-from hub.store.records import Officer, Shift, Squad
+from hub.store.records import Officer, RosterException, Shift, Squad
 
 LOCAL = ZoneInfo("Asia/Shanghai")
+OFF = "OFF"
+"""The cycle entry for a day off."""
+KINDS = ("LEAVE", "SWAP", "COVER")
+"""The kinds of roster exception."""
+BRIGADE_HOURS = ("07:00", "02:00")
+"""The brigade's working day, local time: streets are to be covered from 07:00 to 02:00 the next morning."""
 
 
 def minutes(hhmm: str) -> int:
@@ -51,6 +69,42 @@ def local_time(at: datetime, tz: ZoneInfo = LOCAL) -> datetime:
     return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
 
 
+def span(start: str, end: str, day: date, tz: ZoneInfo = LOCAL) -> tuple[datetime, datetime]:
+    """The local moments a ``start``–``end`` stretch of ``day`` begins and ends; an end ≤ start is the next day.
+
+    >>> s, e = span("20:00", "02:00", date(2024, 6, 1))
+    >>> s.isoformat(), e.isoformat()
+    ('2024-06-01T20:00:00+08:00', '2024-06-02T02:00:00+08:00')
+    >>> span("16:00", "24:00", date(2024, 6, 1))[1].isoformat()
+    '2024-06-02T00:00:00+08:00'
+    """
+    midnight = datetime.combine(day, time(0), tzinfo=tz)
+    a, b = minutes(start), minutes(end)
+    if b <= a:
+        b += 1440
+    return midnight + timedelta(minutes=a), midnight + timedelta(minutes=b)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One officer's shift on one date: where, and the local moments it starts and ends."""
+
+    date: dt.date
+    officer: Officer
+    squad_code: str
+    """The officer's own squad (also when covering another squad's sector)."""
+    sector_code: str
+    """The sector worked that day."""
+    shift: Shift
+    start: datetime
+    end: datetime
+    """Exclusive; the next day for a shift that runs past midnight."""
+
+    def running(self, at: datetime) -> bool:
+        """True when the shift is running at ``at`` (start inclusive, end exclusive)."""
+        return self.start <= local_time(at) < self.end
+
+
 @dataclass(frozen=True, slots=True)
 class Duty:
     """One squad on duty in a sector at a moment, with the officers on shift and their shifts."""
@@ -61,16 +115,165 @@ class Duty:
     shifts: tuple[Shift, ...]
 
 
-def on_duty(catalog: Catalog, sector_code: str, at: datetime) -> list[Duty]:
-    """The squads (with their officers on shift) working in a sector at a moment."""
-    local = local_time(at).time()
-    duties = []
-    for squad in catalog.squads.values():
-        if squad.sector_code != sector_code:
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A stretch of the brigade's working hours in which nobody is on shift in a sector."""
+
+    sector_code: str
+    start: datetime
+    end: datetime
+
+
+def rostered(catalog: Catalog, officer: Officer, day: date) -> str:
+    """The shift code (or ``OFF``) the squad's rule gives an officer on a date, before exceptions.
+
+    Without a rule for the squad, or for an officer the rule does not list, the standing
+    ``shift_code`` every day.
+    """
+    rule = catalog.roster_rules.get(officer.squad_code)
+    if rule is None or not rule.cycle:
+        return officer.shift_code
+    offset = dict(rule.teams).get(officer.id)
+    if offset is None:
+        return officer.shift_code
+    return rule.cycle[(offset + (day - rule.anchor).days) % len(rule.cycle)]
+
+
+def exceptions_on(catalog: Catalog, day: date) -> list[RosterException]:
+    """The roster exceptions dated ``day``, in the order they were made (by id)."""
+    return sorted((x for x in catalog.roster_exceptions.values() if x.on_date == day), key=lambda x: x.id)
+
+
+def involved(exc: RosterException) -> tuple[str, ...]:
+    """The officers an exception changes: its officer, and for a swap the other officer too."""
+    if exc.kind == "SWAP" and exc.swap_with:
+        return (exc.officer_id, exc.swap_with)
+    return (exc.officer_id,)
+
+
+def plan(catalog: Catalog, day: date) -> dict[str, tuple[str, str | None]]:
+    """Officer id → (shift code or ``OFF``, sector code) on a date, after that date's exceptions.
+
+    Exceptions apply in id order; a swap exchanges whatever the two officers have at that point.
+    """
+    out: dict[str, tuple[str, str | None]] = {}
+    for officer in catalog.officers.values():
+        squad = catalog.squads.get(officer.squad_code)
+        out[officer.id] = (rostered(catalog, officer, day), squad.sector_code if squad else None)
+    for exc in exceptions_on(catalog, day):
+        if exc.officer_id not in out:
             continue
-        running = {code for code, shift in catalog.shifts.items() if covers(shift, local)}
-        officers = tuple(o for o in catalog.officers.values() if o.squad_code == squad.code and o.shift_code in running)
-        if officers:
-            shifts = tuple(catalog.shifts[c] for c in sorted(running) if any(o.shift_code == c for o in officers))
-            duties.append(Duty(squad, sector_code, officers, shifts))
+        if exc.kind == "LEAVE":
+            out[exc.officer_id] = (OFF, out[exc.officer_id][1])
+        elif exc.kind == "SWAP" and exc.swap_with in out and exc.swap_with != exc.officer_id:
+            other = exc.swap_with
+            out[exc.officer_id], out[other] = out[other], out[exc.officer_id]
+        elif exc.kind == "COVER" and exc.shift_code and exc.sector_code:
+            out[exc.officer_id] = (exc.shift_code, exc.sector_code)
+    return out
+
+
+def assignments(
+    catalog: Catalog, day: date, *, squad: str | None = None, sector: str | None = None
+) -> list[Assignment]:
+    """Every officer working on a local date (optionally of one squad, or in one sector), by start and officer id.
+
+    Officers who are off, and entries naming a shift or sector the catalog does not know, give no
+    assignment.
+    """
+    out = []
+    for officer_id, (code, sector_code) in plan(catalog, day).items():
+        officer = catalog.officers[officer_id]
+        shift = catalog.shifts.get(code)
+        if shift is None or sector_code is None:
+            continue
+        if (squad is not None and officer.squad_code != squad) or (sector is not None and sector_code != sector):
+            continue
+        start, end = span(shift.start, shift.end, day)
+        out.append(Assignment(day, officer, officer.squad_code, sector_code, shift, start, end))
+    out.sort(key=lambda a: (a.start, a.officer.id))
+    return out
+
+
+def _around(catalog: Catalog, days: Iterable[date], sector: str | None = None) -> list[Assignment]:
+    return [a for d in days for a in assignments(catalog, d, sector=sector)]
+
+
+def on_duty(catalog: Catalog, sector_code: str, at: datetime) -> list[Duty]:
+    """The squads (with their officers on shift) working in a sector at a moment.
+
+    Includes the previous day's shifts still running after midnight, and officers of other squads
+    covering the sector (listed under their own squad). Squads in code order, officers by id,
+    shifts by code. A naive ``at`` is local time.
+    """
+    local = local_time(at)
+    days = (local.date() - timedelta(days=1), local.date())
+    running = [a for a in _around(catalog, days, sector_code) if a.running(local)]
+    by_squad: dict[str, dict[str, Assignment]] = {}
+    for a in running:
+        by_squad.setdefault(a.squad_code, {}).setdefault(a.officer.id, a)
+    duties = []
+    for code in sorted(by_squad):
+        squad = catalog.squads.get(code)
+        if squad is None:
+            continue
+        chosen = [by_squad[code][k] for k in sorted(by_squad[code])]
+        shifts = {a.shift.code: a.shift for a in chosen}
+        duties.append(
+            Duty(squad, sector_code, tuple(a.officer for a in chosen), tuple(shifts[c] for c in sorted(shifts)))
+        )
     return duties
+
+
+def sector_codes(catalog: Catalog) -> list[str]:
+    """Every sector the brigade answers for: the sector layer's, and any a squad is assigned to."""
+    return sorted({s.code for s in catalog.sectors} | {q.sector_code for q in catalog.squads.values()})
+
+
+def working_hours(day: date, hours: tuple[str, str] = BRIGADE_HOURS) -> tuple[datetime, datetime]:
+    """The brigade's working hours of a local date, as local moments.
+
+    >>> s, e = working_hours(date(2024, 6, 1))
+    >>> s.isoformat(), e.isoformat()
+    ('2024-06-01T07:00:00+08:00', '2024-06-02T02:00:00+08:00')
+    """
+    return span(hours[0], hours[1], day)
+
+
+def uncovered(
+    window: tuple[datetime, datetime], busy: Iterable[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """The stretches of ``window`` that no ``busy`` interval covers (all half-open), by one sweep.
+
+    >>> h = lambda n: datetime(2024, 6, 1, n)
+    >>> [(a.hour, b.hour) for a, b in uncovered((h(7), h(20)), [(h(9), h(12)), (h(11), h(15)), (h(16), h(22))])]
+    [(7, 9), (15, 16)]
+    """
+    lo, hi = window
+    gaps = []
+    reached = lo
+    for start, end in sorted(busy):
+        if end <= reached or start >= hi:
+            continue
+        if start > reached:
+            gaps.append((reached, start))
+        reached = end
+        if reached >= hi:
+            break
+    if reached < hi:
+        gaps.append((reached, hi))
+    return gaps
+
+
+def coverage_gaps(catalog: Catalog, day: date, *, hours: tuple[str, str] = BRIGADE_HOURS) -> list[Gap]:
+    """Every stretch of a date's working hours (``hours``, 07:00–02:00 by default) with nobody on shift in a sector.
+
+    Shifts of the day before and after count where they overlap those hours. By sector code, then start.
+    """
+    window = working_hours(day, hours)
+    around = _around(catalog, (day - timedelta(days=1), day, day + timedelta(days=1)))
+    gaps: list[Gap] = []
+    for code in sector_codes(catalog):
+        busy = [(a.start, a.end) for a in around if a.sector_code == code]
+        gaps.extend(Gap(code, start, end) for start, end in uncovered(window, busy))
+    return gaps

@@ -175,9 +175,9 @@ def simplify_coverage(geoms: Any, tolerance: float, *, simplify_boundary: bool =
 
     - ``None`` stays ``None`` and an empty geometry stays as it is; they take no part.
     - Tolerance 0 returns the input unchanged (the same geometry objects, in a new array).
-    - Nothing is dropped: GEOS (3.12 to 3.14) keeps every polygon, part and hole, and shrinks a ring
-      that is small for the tolerance to a triangle at most, so a feature never vanishes from a
-      layer; use ``visible`` to drop specks at a zoom.
+    - Nothing is dropped: GEOS (checked with 3.14) keeps every polygon, part and hole and at most
+      shrinks a ring that is small for the tolerance to a triangle, so a feature never vanishes
+      from a layer and keeps its type; use ``visible`` to drop specks at a zoom.
     - ``simplify_boundary=False`` keeps the outer boundary of the tiling (and its holes) as it is
       and simplifies only the edges between neighbours, so the union does not change.
     - Input that is not a valid coverage (check with ``shapely.coverage_is_valid``) is simplified
@@ -218,7 +218,8 @@ class Generalized:
 
     Coverage simplification is global (an edge's result depends on its neighbours, and a subset
     simplified alone would treat its outer edges as boundary and no longer match the rest), so
-    every write recomputes every band: about 25 ms a band for the district's 4,950 grid polygons.
+    every write recomputes every band: about 25 ms a band, 100 ms in all, for the district's 4,950
+    grid polygons, and under 10 ms for its 63 communities.
     Writes are copy-on-write under a lock and publish the new bands in one assignment, so a reader
     never sees bands from two different states; returned arrays are read-only.
 

@@ -16,8 +16,11 @@ from hub.schema.context import Context
 from hub.schema.errors import is_internal, shape_error
 from hub.schema.extensions import DATETIME_SCALAR, pipeline
 from hub.schema.fast import HubExecutionContext
-from hub.schema.frontage import FrontageMutation, FrontageQuery
+from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
+from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
+from hub.schema.patrols import Patrol, PatrolMutation, PatrolQuery
 from hub.schema.query import Query
+from hub.schema.rosters import RosterMutation, RosterQuery
 from hub.schema.scalars import GEOJSON_SCALAR, GeoJSON
 from hub.settings import Settings
 
@@ -55,8 +58,9 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
     tests use it to check that both give the same answers.
     """
     return HubSchema(
-        query=merge_types("Query", (Query, FrontageQuery)),
-        mutation=merge_types("Mutation", (FrontageMutation,)),
+        query=merge_types("Query", (Query, RosterQuery, IncidentQuery, PatrolQuery, FrontageQuery)),
+        mutation=merge_types("Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation)),
+        subscription=Subscription,
         types=[
             t.Compound,
             t.Subdistrict,
@@ -69,6 +73,9 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             t.PropertyCompany,
             t.Meeting,
             t.Problem,
+            Merchant,
+            Incident,
+            Patrol,
         ],
         execution_context_class=HubExecutionContext if fast_lists else None,
         config=StrawberryConfig(scalar_map={GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR}),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from hub.domain.access import Viewer
+from hub.domain.categories import CATEGORIES, Category
 from hub.domain.events import Broker
 from hub.settings import Settings
 from hub.store import Catalog, Store
@@ -17,9 +19,19 @@ class Context:
     settings: Settings
     viewer: Viewer
     events: Broker = field(default_factory=Broker)
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    categories: Mapping[str, Category] = field(default_factory=lambda: CATEGORIES)
+    fixed_now: datetime | None = None
+    """A pinned moment (tests, replays); otherwise ``now`` is the clock at each call."""
     connection_params: dict[str, object] | None = None
     """Set by graphql-transport-ws from the client's connection_init payload."""
+
+    @property
+    def now(self) -> datetime:
+        return self.fixed_now or datetime.now(UTC)
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self.fixed_now = value
 
     @property
     def data(self) -> Catalog:

@@ -1,0 +1,355 @@
+"""Incidents: the case workflow over GraphQL — types, queries, mutations, and live events.
+
+Cases are registered by ``reportIncident`` (the hub finds the sector and the squad on shift, and
+sets the deadline), moved by ``advanceIncident``, and pushed to subscribers of ``incidentEvents``.
+What a case says (description, photos, who reported it, its steps) is for staff; the public sees
+where, what kind, its state and its times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from enum import Enum
+
+import numpy as np
+import strawberry
+from strawberry.types import Info
+
+from hub.domain import incidents as rules
+from hub.domain.access import ADMIN, OFFICER
+from hub.domain.events import Event
+from hub.domain.roster import local_time
+from hub.errors import AccessDenied, InputError, NotFound
+from hub.schema import types as t
+from hub.schema.context import Context
+from hub.schema.fast import FromRecord, links, masked, plain
+from hub.schema.frontage import record_key
+from hub.schema.inputs import SpatialFilter, connection, spatial
+from hub.schema.scalars import GeoJSON, to_global_id
+from hub.schema.writes import UserError, perform
+from hub.store import records as rec
+
+Ctx = Info[Context, None]
+
+IncidentState = strawberry.enum(
+    Enum("IncidentState", {s: s for s in rules.STATES}),
+    description=(
+        "DISPATCHED 待处理 (the clock runs), HANDLING 处置中, HANDLED 待核查, VERIFIED 已核查, CLOSED 已结案, "
+        "REJECTED 不予立案, CANCELLED 已撤销."
+    ),
+)
+IncidentAction = strawberry.enum(
+    Enum("IncidentAction", {a: a for a in rules.ACTIONS}),
+    description="ACCEPT and REPORT_HANDLED: the assigned squad (or an admin); the rest: admins (command centre).",
+)
+
+
+def _staff(value_of):  # type: ignore[no-untyped-def]
+    return lambda r, v: value_of(r) if v.sees_staff_names() else None
+
+
+@strawberry.type(description="A kind of case and the time the squad has to handle it.")
+class IncidentCategory:
+    code: str
+    name: str
+    cls: str
+    deadline_hours: float
+    working_hours: bool = strawberry.field(description="True: the deadline counts working hours only.")
+
+
+@strawberry.type(description="One move of a case through the workflow.")
+class IncidentStep(FromRecord):
+    _rec: strawberry.Private[rec.IncidentStep]
+    at: datetime
+    action: str
+    from_state: str | None
+    to_state: str
+    note: str
+
+    __record__ = rec.IncidentStep
+    __plain__ = plain(
+        at=lambda s: s.at,
+        action=lambda s: s.action,
+        from_state=lambda s: s.from_state,
+        to_state=lambda s: s.to_state,
+        note=lambda s: s.note,
+    )
+    __masked__ = masked(actor=_staff(lambda s: s.actor))
+
+    @strawberry.field(description="Who took the step (token role and id); staff only.")
+    def actor(self, info: Ctx) -> str | None:
+        return self._mask("actor", info)
+
+
+@strawberry.type(description="A case of digital city management: seen at a point, dispatched to a squad.")
+class Incident(FromRecord, t.Node):
+    _rec: strawberry.Private[rec.Incident]
+    case_number: int
+    category: str
+    state: IncidentState  # type: ignore[valid-type]
+    seen_at: datetime | None
+    reported_at: datetime | None
+    deadline: datetime | None
+    closed_at: datetime | None
+    sector_code: str | None
+    squad_code: str | None
+    geometry: GeoJSON
+
+    __record__ = rec.Incident
+    __plain__ = plain(
+        id=lambda r: to_global_id("Incident", r.id),
+        case_number=lambda r: r.id,
+        category=lambda r: r.category,
+        state=lambda r: IncidentState[r.state],
+        seen_at=lambda r: r.seen_at,
+        reported_at=lambda r: r.reported_at,
+        deadline=lambda r: r.deadline,
+        closed_at=lambda r: r.closed_at,
+        sector_code=lambda r: r.sector_code,
+        squad_code=lambda r: r.squad_code,
+        geometry=lambda r: r.geojson,
+    )
+    __masked__ = masked(
+        description=_staff(lambda r: r.description),
+        photos=_staff(lambda r: list(r.photos)),
+        reported_by=_staff(lambda r: r.reported_by),
+    )
+    __links__ = links(
+        squad=lambda r, ctx: ctx.data.squads.get(r.squad_code) if r.squad_code else None,
+        steps=lambda r, ctx: ctx.data.incident_steps.get(r.id, []) if ctx.viewer.sees_staff_names() else [],
+    )
+
+    @strawberry.field(description="What was seen; staff only.")
+    def description(self, info: Ctx) -> str | None:
+        return self._mask("description", info)
+
+    @strawberry.field(description="Photo URLs; staff only.")
+    def photos(self, info: Ctx) -> list[str] | None:
+        return self._mask("photos", info)
+
+    @strawberry.field(description="Who reported it (token role and id); staff only.")
+    def reported_by(self, info: Ctx) -> str | None:
+        return self._mask("reported_by", info)
+
+    @strawberry.field
+    def squad(self, info: Ctx) -> t.Squad | None:
+        return self._follow("squad", info)
+
+    @strawberry.field(description="The workflow so far, oldest first; staff only (empty for others).")
+    def steps(self, info: Ctx) -> list[IncidentStep]:
+        return self._follow("steps", info)
+
+    @strawberry.field(description="Open and past its deadline, now.")
+    def overdue(self, info: Ctx) -> bool:
+        r = self._rec
+        return (
+            r.state in rules.OPEN and r.deadline is not None and local_time(r.deadline) < local_time(info.context.now)
+        )
+
+    @strawberry.field(description="The actions the workflow allows from the current state.")
+    def allowed_actions(self) -> list[IncidentAction]:  # type: ignore[valid-type]
+        return [IncidentAction[a] for a in rules.allowed_actions(self._rec.state)]
+
+
+@strawberry.type(description="A case reported or moved, as it happened.")
+class IncidentEvent:
+    kind: str = strawberry.field(description="REPORTED, or the action taken (ACCEPT, CLOSE, …).")
+    incident: Incident
+    step: IncidentStep | None
+
+
+@strawberry.type
+class IncidentQuery:
+    @strawberry.field(description="Cases by area, category, state, sector and time reported (since inclusive).")
+    def incidents(
+        self,
+        info: Ctx,
+        where: SpatialFilter | None = None,
+        category: str | None = None,
+        state: IncidentState | None = None,  # type: ignore[valid-type]
+        sector: str | None = None,
+        squad: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> t.Connection[Incident]:
+        ctx = info.context
+        layer = ctx.data.incidents
+        pos = spatial(where, ctx).positions(layer)
+        found = rules.find(
+            ctx.data, category=category, state=state.value if state else None, sector=sector, since=since, until=until
+        )
+        keep = {layer.position(x.id) for x in found if squad is None or x.squad_code == squad}
+        pos = np.asarray([p for p in pos.tolist() if p in keep], dtype=np.intp)
+        return connection(layer, pos, Incident.from_domain, first, after, ctx)
+
+    @strawberry.field(description="A squad's open cases, the earliest deadline first.")
+    def open_cases(self, info: Ctx, squad: str) -> list[Incident]:
+        return [Incident.from_domain(x) for x in rules.open_cases(info.context.data, squad)]
+
+    @strawberry.field(description="Open cases past their deadline now, optionally of one squad.")
+    def overdue_cases(self, info: Ctx, squad: str | None = None) -> list[Incident]:
+        return [Incident.from_domain(x) for x in rules.overdue(info.context.data, info.context.now, squad)]
+
+    @strawberry.field(description="The categories a case can have, with their deadlines.")
+    def incident_categories(self, info: Ctx) -> list[IncidentCategory]:
+        return [
+            IncidentCategory(
+                code=c.code,
+                name=c.name,
+                cls=c.cls,
+                deadline_hours=c.deadline.total_seconds() / 3600,
+                working_hours=c.working_hours,
+            )
+            for c in info.context.categories.values()
+        ]
+
+
+@strawberry.input
+class ReportIncidentInput:
+    client_id: str = strawberry.field(description="A UUID made by the phone; a retry with the same one is safe.")
+    category: str = strawberry.field(description="A category code (see incidentCategories).")
+    lon: float
+    lat: float
+    description: str
+    seen_at: datetime = strawberry.field(description="When it was seen (ISO 8601; no offset = Asia/Shanghai).")
+    photos: list[str] = strawberry.field(default_factory=list, description="Photo URLs (http or https), at most 10.")
+
+
+@strawberry.input
+class AdvanceIncidentInput:
+    client_id: str
+    incident_id: strawberry.ID = strawberry.field(description="The case's global ID or case number.")
+    action: IncidentAction  # type: ignore[valid-type]
+    note: str = ""
+
+
+@strawberry.type
+class IncidentPayload:
+    incident: Incident | None
+    replayed: bool
+    user_errors: list[UserError]
+
+
+def _incident_payload(ctx: Context, done) -> IncidentPayload:  # type: ignore[no-untyped-def]
+    incident = ctx.data.incidents.get(done.result["incident"]) if done.result else None
+    return IncidentPayload(
+        incident=Incident.from_domain(incident) if incident else None, replayed=done.replayed, user_errors=done.errors
+    )
+
+
+def _event(ctx: Context, kind: str, incident_id: int) -> list[Event]:
+    incident = ctx.data.incidents.get(incident_id)
+    steps = ctx.data.incident_steps.get(incident_id, [])
+    if incident is None:
+        return []
+    return [Event("incident", kind, incident.sector_code, incident, steps[-1] if steps else None)]
+
+
+@strawberry.type
+class IncidentMutation:
+    @strawberry.mutation(description="Report a case seen at a point; it is dispatched to the squad on shift there.")
+    async def report_incident(self, info: Ctx, input: ReportIncidentInput) -> IncidentPayload:
+        ctx = info.context
+        payload = {
+            "category": input.category,
+            "lon": input.lon,
+            "lat": input.lat,
+            "description": input.description,
+            "seenAt": input.seen_at.isoformat(),
+            "photos": list(input.photos),
+        }
+
+        def apply(uow):  # type: ignore[no-untyped-def]
+            incident, steps = rules.report(
+                ctx.data,
+                ctx.viewer,
+                client_id=input.client_id,
+                category_code=input.category,
+                lon=input.lon,
+                lat=input.lat,
+                description=input.description,
+                photos=input.photos,
+                seen_at=input.seen_at,
+                now=ctx.now,
+                categories=ctx.categories,
+            )
+            stored = uow.add(incident)
+            for step in steps:
+                uow.add(
+                    rec.IncidentStep(
+                        stored.id, step.at, step.actor, step.action, step.from_state, step.to_state, step.note
+                    )
+                )
+            uow.audit("report", "incident", stored.id, {"input": payload, "squad": stored.squad_code})
+            return {"incident": stored.id}
+
+        done = await perform(
+            ctx,
+            operation="reportIncident",
+            client_id=input.client_id,
+            payload=payload,
+            apply=apply,
+            events=lambda result: _event(ctx, "REPORTED", result["incident"]),
+        )
+        return _incident_payload(ctx, done)
+
+    @strawberry.mutation(description="Move a case one step along the workflow.")
+    async def advance_incident(self, info: Ctx, input: AdvanceIncidentInput) -> IncidentPayload:
+        ctx = info.context
+        action = input.action.value
+        payload = {"incidentId": str(input.incident_id), "action": action, "note": input.note}
+
+        def apply(uow):  # type: ignore[no-untyped-def]
+            key = record_key(input.incident_id, "Incident", field="incidentId")
+            incident = ctx.data.incidents.get(int(key)) if key.isdigit() else None
+            if incident is None:
+                raise NotFound(f"no case {input.incident_id!r}", field="incidentId")
+            changed, step = rules.advance(ctx.data, ctx.viewer, incident, action, note=input.note, now=ctx.now)
+            stored = uow.put(changed)
+            uow.add(step)
+            uow.audit(
+                action.lower(), "incident", stored.id, {"input": payload, "from": incident.state, "to": stored.state}
+            )
+            return {"incident": stored.id}
+
+        done = await perform(
+            ctx,
+            operation="advanceIncident",
+            client_id=input.client_id,
+            payload=payload,
+            apply=apply,
+            events=lambda result: _event(ctx, action, result["incident"]),
+        )
+        return _incident_payload(ctx, done)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="New and changed cases in a sector as they happen (officers: their own "
+        "squad's sector; admins: any, or all when sector is omitted)."
+    )
+    async def incident_events(self, info: Ctx, sector: str | None = None) -> AsyncGenerator[IncidentEvent, None]:
+        ctx = info.context
+        viewer = ctx.viewer
+        if viewer.role not in (OFFICER, ADMIN):
+            raise AccessDenied("incident events are for officers and admins; send a token in the connection params")
+        if sector is not None and ctx.data.sectors.get(sector) is None:
+            raise InputError(
+                f"no sector {sector!r}; one of {', '.join(s.code for s in ctx.data.sectors)}", field="sector"
+            )
+        if viewer.role == OFFICER:
+            own = ctx.data.squads.get(viewer.squad_code or "")
+            mine = own.sector_code if own else None
+            if sector not in (None, mine):
+                raise AccessDenied(f"squad {viewer.squad_code} follows sector {mine}, not {sector}")
+            sector = mine
+        subscription = ctx.events.subscribe(
+            lambda e: e.topic == "incident" and (sector is None or e.sector_code == sector)
+        )
+        async for event in subscription:
+            step = IncidentStep.from_domain(event.step) if event.step is not None else None
+            yield IncidentEvent(kind=event.kind, incident=Incident.from_domain(event.record), step=step)

@@ -1,0 +1,160 @@
+"""Patrols over GraphQL: logging a track, and how much of a sector the day's patrols covered.
+
+Tracks are sensitive personal data (PIPL Art. 28): only the patrol's own squad and admins see the
+raw track; everyone else gets the coverage figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry.types import Info
+
+from hub.domain import patrols as rules
+from hub.domain.patrols import track_visible_to
+from hub.schema import types as t
+from hub.schema.context import Context
+from hub.schema.fast import FromRecord, links, masked, plain
+from hub.schema.scalars import GeoJSON, to_global_id
+from hub.schema.writes import UserError, perform
+from hub.store import records as rec
+
+Ctx = Info[Context, None]
+
+
+@strawberry.type(description="A logged patrol. The raw track is shown only to the squad itself and admins.")
+class Patrol(FromRecord, t.Node):
+    _rec: strawberry.Private[rec.Patrol]
+    squad_code: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    length_m: float = strawberry.field(description="Geodesic length of the track, m.")
+
+    __record__ = rec.Patrol
+    __plain__ = plain(
+        id=lambda p: to_global_id("Patrol", p.id),
+        squad_code=lambda p: p.squad_code,
+        started_at=lambda p: p.started_at,
+        ended_at=lambda p: p.ended_at,
+        length_m=lambda p: p.length_m,
+    )
+    __masked__ = masked(
+        track=lambda p, v: p.geojson if track_visible_to(v, p) else None,
+        point_times=lambda p, v: list(p.point_times) if track_visible_to(v, p) else None,
+    )
+    __links__ = links(officers=lambda p, ctx: [o for i in p.officer_ids if (o := ctx.data.officers.get(i))])
+
+    @strawberry.field(description="The GPS track (LineString): the squad itself and admins only, else null.")
+    def track(self, info: Ctx) -> GeoJSON | None:
+        return self._mask("track", info)
+
+    @strawberry.field(description="Time of each track point: the squad itself and admins only, else null.")
+    def point_times(self, info: Ctx) -> list[str] | None:
+        return self._mask("point_times", info)
+
+    @strawberry.field
+    def officers(self, info: Ctx) -> list[t.Officer]:
+        return self._follow("officers", info)
+
+
+@strawberry.type(description="How much of a sector lay within 50 m of a day's patrol tracks, and what they passed.")
+class PatrolCoverage:
+    sector_code: str
+    date: date
+    share: float = strawberry.field(description="Share of the sector's area within 50 m of the tracks, 0–1.")
+    covered_m2: float
+    sector_m2: float
+    patrols: int
+    length_m: float
+    grids_passed: list[str] = strawberry.field(description="Codes of the sector's grids within 50 m of a track.")
+    merchants_passed: list[str] = strawberry.field(description="The sector's merchants within 50 m of a track.")
+
+
+@strawberry.type
+class PatrolQuery:
+    @strawberry.field(description="The share of a sector within 50 m of a local day's tracks, and what was passed.")
+    def patrol_coverage(self, info: Ctx, sector: str, date: date) -> PatrolCoverage:
+        c = rules.patrol_coverage(info.context.data, sector, date, field="sector")
+        return PatrolCoverage(
+            sector_code=c.sector_code,
+            date=c.day,
+            share=c.share,
+            covered_m2=c.covered_m2,
+            sector_m2=c.sector_m2,
+            patrols=c.patrols,
+            length_m=c.length_m,
+            grids_passed=list(c.grids_passed),
+            merchants_passed=list(c.merchants_passed),
+        )
+
+    @strawberry.field(description="Patrols that overlap a local date, optionally of one squad (tracks masked).")
+    def patrols(self, info: Ctx, date: date, squad: str | None = None) -> list[Patrol]:
+        start, end = rules.day_window(date)
+        found = [
+            p
+            for p in info.context.data.patrols
+            if (squad is None or p.squad_code == squad) and p.started_at < end and p.ended_at > start
+        ]
+        return [Patrol.from_domain(p) for p in found]
+
+
+@strawberry.input
+class LogPatrolInput:
+    client_id: str
+    squad_code: str
+    officer_ids: list[str]
+    started_at: datetime
+    ended_at: datetime
+    track: GeoJSON = strawberry.field(description="A GeoJSON LineString of the GPS fixes, WGS84.")
+    point_times: list[str] | None = strawberry.field(default=None, description="ISO time of each track point.")
+
+
+@strawberry.type
+class PatrolPayload:
+    patrol: Patrol | None
+    replayed: bool
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class PatrolMutation:
+    @strawberry.mutation(description="Log a patrol: its officers, times and GPS track (checked for plausibility).")
+    async def log_patrol(self, info: Ctx, input: LogPatrolInput) -> PatrolPayload:
+        ctx = info.context
+        payload = {
+            "squadCode": input.squad_code,
+            "officerIds": list(input.officer_ids),
+            "startedAt": input.started_at.isoformat(),
+            "endedAt": input.ended_at.isoformat(),
+            "track": input.track,
+            "pointTimes": input.point_times,
+        }
+
+        def apply(uow):  # type: ignore[no-untyped-def]
+            patrol = rules.check_patrol(
+                ctx.data,
+                ctx.viewer,
+                client_id=input.client_id,
+                squad_code=input.squad_code,
+                officer_ids=list(input.officer_ids),
+                started_at=input.started_at,
+                ended_at=input.ended_at,
+                track=input.track,
+                point_times=input.point_times,
+                now=ctx.now,
+            )
+            stored = uow.add(patrol)
+            uow.audit(
+                "log",
+                "patrol",
+                stored.id,
+                {"squad": stored.squad_code, "lengthM": stored.length_m, "points": len(stored.point_times)},
+            )
+            return {"patrol": stored.id}
+
+        done = await perform(ctx, operation="logPatrol", client_id=input.client_id, payload=payload, apply=apply)
+        patrol = ctx.data.patrols.get(done.result["patrol"]) if done.result else None
+        return PatrolPayload(
+            patrol=Patrol.from_domain(patrol) if patrol else None, replayed=done.replayed, user_errors=done.errors
+        )
