@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from hub.domain.access import Viewer
@@ -52,12 +53,17 @@ def run(demo_store: Store, settings: Settings) -> Run:
     ) -> dict[str, Any]:
         ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role=role, squad_code=squad))
         result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
-        out: dict[str, Any] = {"data": result.data}
+        out: dict[str, Any] = {"data": as_json(result.data)}
         if result.errors:
             out["errors"] = [e.formatted for e in result.errors]
         return out
 
     return execute
+
+
+def as_json(data: Any) -> Any:
+    """What a client would see: the result through JSON (pre-serialised geometry becomes objects)."""
+    return orjson.loads(orjson.dumps(data))
 
 
 def free_port() -> int:
@@ -151,7 +157,7 @@ def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> It
         if now is not None:
             ctx.now = now
         result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
-        out: dict[str, Any] = {"data": result.data}
+        out: dict[str, Any] = {"data": as_json(result.data)}
         if result.errors:
             out["errors"] = [e.formatted for e in result.errors]
         return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from datetime import datetime
 from typing import Any
 
@@ -44,9 +46,19 @@ class HubSchema(strawberry.Schema):
     def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         return _shaped(super().execute_sync(*args, **kwargs))
 
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        """Subscriptions (and operations over websockets): every streamed result shaped the same way."""
+        return _shaped_stream(await super().stream(*args, **kwargs))
 
-def _shaped(result: ExecutionResult) -> ExecutionResult:
-    if result.errors:
+
+async def _shaped_stream(source: Any) -> AsyncGenerator[Any, None]:
+    async with aclosing(source):
+        async for result in source:
+            yield _shaped(result)
+
+
+def _shaped(result: Any) -> Any:
+    if getattr(result, "errors", None):
         result.errors = [shape_error(e) for e in result.errors]
     return result
 

@@ -18,10 +18,31 @@ from hub.errors import NotFound
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.enums import OccupationStatus
+from hub.schema.fast import view
 from hub.schema.inputs import CompoundFilter, SpatialFilter, connection, spatial
 from hub.schema.scalars import from_global_id
+from hub.store.catalog import Catalog
 
 N = TypeVar("N")
+
+
+NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
+    "Compound": (lambda d: d.compounds, int),
+    "Subdistrict": (lambda d: d.subdistricts, str),
+    "Community": (lambda d: d.communities, str),
+    "Grid": (lambda d: d.grids, str),
+    "Occupation": (lambda d: d.occupations, int),
+    "Sector": (lambda d: d.sectors, str),
+    "Squad": (lambda d: d.squads, str),
+    "Officer": (lambda d: d.officers, str),
+    "PropertyCompany": (lambda d: d.companies, str),
+    "Meeting": (lambda d: d.meetings, int),
+    "Problem": (lambda d: d.problems, int),
+    "Merchant": (lambda d: d.merchants, str),
+    "Incident": (lambda d: d.incidents, int),
+    "Patrol": (lambda d: d.patrols, int),
+}
+"""Where ``node(id:)`` finds each type's records, and the type of their keys."""
 
 
 @strawberry.type
@@ -125,26 +146,15 @@ class Query:
     @strawberry.field(description="Any object by its global ID.")
     def node(self, info: Info[Context, None], id: strawberry.ID) -> t.Node | None:
         type_name, key = from_global_id(id)
-        data = info.context.data
-        lookups: dict[str, Callable[[], Any]] = {
-            "Compound": lambda: (c := data.compounds.get(int(key))) and t.Compound.from_domain(c),
-            "Subdistrict": lambda: (s := data.subdistricts.get(key)) and t.Subdistrict.from_domain(s),
-            "Community": lambda: (c := data.communities.get(key)) and t.Community.from_domain(c),
-            "Grid": lambda: (g := data.grids.get(key)) and t.Grid.from_domain(g),
-            "Occupation": lambda: (o := data.occupations.get(int(key))) and t.Occupation.from_domain(o),
-            "Sector": lambda: (s := data.sectors.get(key)) and t.Sector.from_domain(s),
-            "Squad": lambda: (s := data.squads.get(key)) and t.Squad.from_domain(s),
-            "Officer": lambda: (o := data.officers.get(key)) and t.Officer.from_domain(o),
-            "PropertyCompany": lambda: (c := data.companies.get(key)) and t.PropertyCompany.from_domain(c),
-            "Meeting": lambda: (m := data.meetings.get(int(key))) and t.Meeting.from_domain(m),
-            "Problem": lambda: (p := data.problems.get(int(key))) and t.Problem.from_domain(p),
-        }
-        if type_name not in lookups:
+        source = NODE_SOURCES.get(type_name)
+        if source is None:
             raise NotFound(f"no object type {type_name!r}", field="id")
+        table, key_type = source
         try:
-            return lookups[type_name]() or None
+            record = table(info.context.data).get(key_type(key))
         except ValueError:
             raise NotFound(f"{id!r} names no object", field="id") from None
+        return view(record)
 
     @strawberry.field(description="Who the hub thinks you are (your token's role and squad).")
     def viewer(self, info: Info[Context, None]) -> t.Viewer:

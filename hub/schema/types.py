@@ -382,6 +382,8 @@ class Compound(FromRecord, Node):
 @strawberry.type(description="A member of the old-town enforcement brigade.")
 class Officer(FromRecord, Node):
     _rec: strawberry.Private[rec.Officer]
+    code: str = strawberry.field(description="The officer's staff code (OF01…), not personal data.")
+    squad_code: str
     service: str
     role: str
     shift_code: str
@@ -389,6 +391,8 @@ class Officer(FromRecord, Node):
     __record__ = rec.Officer
     __plain__ = plain(
         id=lambda r: to_global_id("Officer", r.id),
+        code=_get("id"),
+        squad_code=_get("squad_code"),
         service=_get("service"),
         role=_get("role"),
         shift_code=_get("shift_code"),

@@ -1,0 +1,180 @@
+"""The field side against the real server: live events over graphql-transport-ws, and durability under SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from hub.geo.measure import destination
+from tests.common import CENTRE
+from tests.conftest import ROOT, Server
+
+pytestmark = pytest.mark.e2e
+
+REPORT = """mutation($input: ReportIncidentInput!) { reportIncident(input: $input) {
+  userErrors { code message } incident { caseNumber sectorCode category } } }"""
+
+
+def make_token(db, *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "hub", "token", "create", *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HUB_DB": str(db)},
+    )
+    return out.stdout.strip()
+
+
+def incident_input(bearing: float, category: str = "ILLEGAL_PARKING_MOTOR") -> dict:
+    lon, lat = destination(*CENTRE, bearing, 600)
+    return {
+        "clientId": str(uuid.uuid4()),
+        "category": category,
+        "lon": lon,
+        "lat": lat,
+        "description": "机动车乱停放",
+        "seenAt": datetime.now(UTC).isoformat(),
+    }
+
+
+class Subscriber:
+    """A graphql-transport-ws client on its own thread, collecting `next` payloads."""
+
+    def __init__(self, url: str, token: str, query: str, variables: dict) -> None:
+        self._cm = connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10)
+        self.ws = self._cm.__enter__()
+        self.ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
+        assert json.loads(self.ws.recv(timeout=10))["type"] == "connection_ack"
+        self.ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}))
+        self.messages: list[dict] = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                self.messages.append(json.loads(self.ws.recv()))
+        except Exception:  # closed
+            return
+
+    def close(self) -> None:
+        self._cm.__exit__(None, None, None)
+        self.thread.join(5)
+
+
+def wait_for(predicate, seconds=10.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+EVENTS = """subscription($sector: String) { incidentEvents(sector: $sector) {
+  kind incident { caseNumber sectorCode category state } } }"""
+
+
+def test_a_subscriber_to_the_south_east_gets_its_cases_and_not_another_sectors(server):
+    admin = make_token(server.db, "--role", "admin")
+    ws_url = server.url.replace("http", "ws") + "/graphql"
+    sub = Subscriber(ws_url, admin, EVENTS, {"sector": "SE"})
+    try:
+        ne = server.graphql(REPORT, {"input": incident_input(45)}, token=admin).json()["data"]["reportIncident"]
+        se = server.graphql(REPORT, {"input": incident_input(135)}, token=admin).json()["data"]["reportIncident"]
+        assert ne["incident"]["sectorCode"] == "NE" and se["incident"]["sectorCode"] == "SE"
+        assert wait_for(lambda: any(m.get("type") == "next" for m in sub.messages))
+        wait_for(lambda: False, 0.5)  # give a wrong event time to arrive
+        got = [m["payload"]["data"]["incidentEvents"] for m in sub.messages if m.get("type") == "next"]
+        assert [(e["kind"], e["incident"]["caseNumber"]) for e in got] == [("REPORTED", se["incident"]["caseNumber"])]
+    finally:
+        sub.close()
+
+
+def test_an_officer_follows_their_own_sector_and_a_bad_token_is_refused(server):
+    officer = make_token(server.db, "--role", "officer", "--squad", "SQ1")
+    ws_url = server.url.replace("http", "ws") + "/graphql"
+    sub = Subscriber(ws_url, officer, EVENTS, {"sector": "SW"})
+    try:
+        assert wait_for(lambda: any(m.get("type") == "next" for m in sub.messages)), sub.messages
+        errors = next(m for m in sub.messages if m["type"] == "next")["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+        assert "SQ1" in errors[0]["message"]
+    finally:
+        sub.close()
+    with connect(ws_url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer hub_00000000_" + "x" * 43}})
+        )
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd.code == 4403
+
+
+def test_the_subscription_limit_per_connection_holds(server):
+    admin = make_token(server.db, "--role", "admin")
+    with connect(server.url.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send(json.dumps({"type": "connection_init", "payload": {"token": admin}}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        for i in range(11):
+            ws.send(json.dumps({"id": str(i), "type": "subscribe", "payload": {"query": EVENTS}}))
+        msg = json.loads(ws.recv(timeout=10))
+        assert msg["type"] == "error" and "limit" in json.dumps(msg).lower()
+
+
+def test_killing_the_server_mid_stream_loses_no_acknowledged_write(tmp_path):
+    srv = Server(tmp_path / "kill.db").start()
+    admin = make_token(srv.db, "--role", "admin")
+    acked: dict[int, str] = {}
+    stop = threading.Event()
+
+    def stream() -> None:
+        with httpx.Client(timeout=10) as client:
+            i = 0
+            while not stop.is_set():
+                body = {"query": REPORT, "variables": {"input": incident_input(30 + (i % 4) * 90)}}
+                i += 1
+                try:
+                    r = client.post(f"{srv.url}/graphql", json=body, headers={"Authorization": f"Bearer {admin}"})
+                except httpx.HTTPError:
+                    return
+                data = r.json()["data"]["reportIncident"]
+                if data["incident"]:
+                    acked[data["incident"]["caseNumber"]] = data["incident"]["category"]
+
+    writer = threading.Thread(target=stream)
+    writer.start()
+    assert wait_for(lambda: len(acked) >= 25, 60)
+    os.kill(srv.proc.pid, signal.SIGKILL)
+    srv.proc.wait(10)
+    stop.set()
+    writer.join(15)
+    srv.stop()
+
+    again = Server(srv.db).start()
+    try:
+        rows = again.graphql(
+            "{ incidents(first: 1000) { totalCount nodes { caseNumber category } } }", token=admin
+        ).json()["data"]["incidents"]
+        stored = {n["caseNumber"]: n["category"] for n in rows["nodes"]}
+        assert len(acked) >= 25
+        missing = {k for k in acked if k not in stored}
+        assert not missing, f"acknowledged but lost: {sorted(missing)}"
+        assert all(stored[k] == v for k, v in acked.items())
+    finally:
+        again.stop()
