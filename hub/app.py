@@ -128,7 +128,9 @@ class BearerAuth:
                     [(b"www-authenticate", b"Bearer")],
                 )
                 return
-            token = await anyio.to_thread.run_sync(self.store.token, text.strip())
+            known, token = self.store.cached_token(text.strip())
+            if not known:  # a miss reads SQLite: off the event loop
+                token = await anyio.to_thread.run_sync(self.store.token, text.strip())
             if token is None:
                 await _send_error(
                     send,

@@ -181,18 +181,34 @@ def assignments(
     Officers who are off, and entries naming a shift or sector the catalog does not know, give no
     assignment.
     """
-    out = []
-    for officer_id, (code, sector_code) in plan(catalog, day).items():
-        officer = catalog.officers[officer_id]
-        shift = catalog.shifts.get(code)
-        if shift is None or sector_code is None:
-            continue
-        if (squad is not None and officer.squad_code != squad) or (sector is not None and sector_code != sector):
-            continue
-        start, end = span(shift.start, shift.end, day)
-        out.append(Assignment(day, officer, officer.squad_code, sector_code, shift, start, end))
-    out.sort(key=lambda a: (a.start, a.officer.id))
-    return out
+    return [
+        a
+        for a in _day(catalog, day)
+        if (squad is None or a.squad_code == squad) and (sector is None or a.sector_code == sector)
+    ]
+
+
+MEMO_DAYS = 64
+
+
+def _day(catalog: Catalog, day: date) -> tuple[Assignment, ...]:
+    """All of a date's assignments, remembered until the roster changes (``catalog.roster_version``)."""
+    key = ("assignments", day, catalog.roster_version)
+    hit = catalog.memo.get(key)
+    if hit is None:
+        out = []
+        for officer_id, (code, sector_code) in plan(catalog, day).items():
+            officer = catalog.officers[officer_id]
+            shift = catalog.shifts.get(code)
+            if shift is None or sector_code is None:
+                continue
+            start, end = span(shift.start, shift.end, day)
+            out.append(Assignment(day, officer, officer.squad_code, sector_code, shift, start, end))
+        out.sort(key=lambda a: (a.start, a.officer.id))
+        if len(catalog.memo) >= MEMO_DAYS:
+            catalog.memo.clear()
+        hit = catalog.memo[key] = tuple(out)
+    return hit
 
 
 def _around(catalog: Catalog, days: Iterable[date], sector: str | None = None) -> list[Assignment]:

@@ -8,11 +8,11 @@ a different payload answers ``CONFLICT``. Events are published only for writes t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 import strawberry
 
 from hub.domain.events import Event
@@ -54,10 +54,11 @@ async def perform(
     """Run one idempotent write; ``apply`` (inside the transaction) returns a JSON-able result to keep."""
     try:
         cid = canonical_uuid(client_id)
-        outcome = await anyio.to_thread.run_sync(
+        outcome = await asyncio.get_running_loop().run_in_executor(
+            ctx.store.writer,
             lambda: ctx.store.submit(
                 operation=operation, client_id=cid, actor=ctx.viewer.actor, payload=payload, apply=apply
-            )
+            ),
         )
     except HubError as exc:
         return Written(errors=[UserError.from_error(exc)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ class Store:
         self.db = SQLiteDatabase(path, query_timeout_s=query_timeout_s)
         self.catalog: Catalog | None = None
         self._tokens: dict[str, tuple[float, Token | None]] = {}
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-writer")
+        """The one thread that writes, for callers on an event loop (``loop.run_in_executor(store.writer, …)``)."""
 
     def open(self, *, fixtures: Path | None = None, load_demo: bool = True) -> Store:
         """Open (creating and migrating) the file; import the data set if the store is empty and asked to."""
@@ -52,6 +55,7 @@ class Store:
         return self
 
     def close(self) -> None:
+        self.writer.shutdown(wait=True)
         self.db.close()
 
     def submit(
@@ -90,12 +94,19 @@ class Store:
             raise RuntimeError("the store is not open")
         return self.catalog
 
+    def cached_token(self, text: str) -> tuple[bool, Token | None]:
+        """(known, token) from the cache alone, without touching the database."""
+        hit = self._tokens.get(text)
+        if hit is not None and time.monotonic() - hit[0] < TOKEN_CACHE_S:
+            return True, hit[1]
+        return False, None
+
     def token(self, text: str) -> Token | None:
         """The live token for this bearer text (cached for 30 s, so revocations take effect within that)."""
+        known, cached = self.cached_token(text)
+        if known:
+            return cached
         now = time.monotonic()
-        hit = self._tokens.get(text)
-        if hit is not None and now - hit[0] < TOKEN_CACHE_S:
-            return hit[1]
         found = find_token(self.db, text)
         if len(self._tokens) > 10_000:
             self._tokens.clear()

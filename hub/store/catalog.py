@@ -107,6 +107,10 @@ class Catalog:
     patrols: Layer[r.Patrol] = field(default_factory=lambda: Layer("patrols", [], lambda x: x.id))
     roster_rules: dict[str, r.RosterRule] = field(default_factory=dict)
     roster_exceptions: dict[int, r.RosterException] = field(default_factory=dict)
+    roster_version: int = 0
+    """Bumped by every change to roster rules or exceptions, so answers derived from them can be remembered."""
+    memo: dict[Any, Any] = field(default_factory=dict)
+    """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
 
     def layers(self) -> dict[str, Layer[Any]]:
         return {
@@ -138,7 +142,9 @@ class Catalog:
             self.patrols.upsert(record)
         elif isinstance(record, r.RosterRule):
             self.roster_rules[record.squad_code] = record
+            self.roster_version += 1
         elif isinstance(record, r.RosterException):
+            self.roster_version += 1
             if deleted:
                 self.roster_exceptions.pop(record.id, None)
             else:

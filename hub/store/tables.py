@@ -66,22 +66,38 @@ def _base(tp: Any) -> Any:
     return tp
 
 
-def _columns(cls: type) -> list[str]:
-    return [f.name for f in dataclasses.fields(cls) if f.name not in ("geometry", "geojson", "area_m2")]
+@cache
+def _columns(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(field name, converter to the column value) of the record fields stored as plain columns."""
+    hints = _hints(cls)
+    return tuple(
+        (f.name, _dumper(_base(hints[f.name])))
+        for f in dataclasses.fields(cls)
+        if f.name not in ("geometry", "geojson", "area_m2")
+    )
+
+
+def _dumper(tp: Any) -> Any:
+    if tp is bool:
+        return lambda v: None if v is None else int(v)
+    if tp in (date, datetime):
+        return lambda v: None if v is None else v.isoformat()
+    if typing.get_origin(tp) in (tuple, list, dict):
+        return lambda v: None if v is None else orjson.dumps(v).decode()
+    return None
 
 
 def to_row(record: Any) -> dict[str, Any]:
     """The column values of a record; a spatial record's geometry columns are computed here."""
     table = TABLES[type(record)]
-    hints = _hints(type(record))
     row: dict[str, Any] = {}
-    for name in _columns(type(record)):
+    for name, dump in _columns(type(record)):
         if name == table.measure:
             continue
         value = getattr(record, name)
         if name == table.key and table.autoincrement and not value:
             continue
-        row[name] = _dump(value, _base(hints[name]))
+        row[name] = value if dump is None else dump(value)
     if isinstance(record, r.Spatial):
         geom = record.geometry
         measure = float(geodesic_area(geom)) if table.measure == "area_m2" else 0.0
@@ -98,18 +114,6 @@ def to_row(record: Any) -> dict[str, Any]:
             maxy=maxy,
         )
     return row
-
-
-def _dump(value: Any, tp: Any) -> Any:
-    if value is None:
-        return None
-    if tp is bool:
-        return int(value)
-    if tp in (date, datetime):
-        return value.isoformat()
-    if typing.get_origin(tp) in (tuple, list, dict):
-        return orjson.dumps(value).decode()
-    return value
 
 
 def from_row(cls: type, row: sqlite3.Row | dict[str, Any], geometry: Any = None) -> Any:
@@ -147,27 +151,38 @@ def _tuples(value: Any) -> Any:
 
 def insert(conn: sqlite3.Connection, record: Any) -> Any:
     """Insert a record (the database assigns an autoincrement key given as 0); returns it as stored."""
-    table = TABLES[type(record)]
-    row = to_row(record)
-    cols = ", ".join(f'"{c}"' for c in row)
-    cur = conn.execute(f"INSERT INTO {table.name} ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
-    return reread(
-        conn,
-        type(record),
-        cur.lastrowid if table.autoincrement and not getattr(record, table.key) else getattr(record, table.key),
-        record,
-    )
+    return _write(conn, "INSERT", record)
 
 
 def replace(conn: sqlite3.Connection, record: Any) -> Any:
     """Insert or overwrite the record with the same key; returns it as stored."""
+    return _write(conn, "INSERT OR REPLACE", record)
+
+
+def _write(conn: sqlite3.Connection, verb: str, record: Any) -> Any:
     table = TABLES[type(record)]
     row = to_row(record)
     cols = ", ".join(f'"{c}"' for c in row)
-    conn.execute(
-        f"INSERT OR REPLACE INTO {table.name} ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
-    )
-    return reread(conn, type(record), getattr(record, table.key), record)
+    cur = conn.execute(f"{verb} INTO {table.name} ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    return stored(record, row, cur.lastrowid)
+
+
+def stored(record: Any, row: dict[str, Any], rowid: int | None) -> Any:
+    """The record as the database now holds it: its assigned key, and the values computed at write time.
+
+    Equal to reading the row back (``tests/unit/store/test_tables.py`` checks it), without the round trip.
+    """
+    table = TABLES[type(record)]
+    changes: dict[str, Any] = {}
+    if table.autoincrement and not getattr(record, table.key):
+        changes[table.key] = rowid
+    if isinstance(record, r.Spatial):
+        changes["geojson"] = row["geojson"]
+        if table.measure == "area_m2":
+            changes["area_m2"] = row["area_m2"]
+        elif table.measure == "length_m":
+            changes["length_m"] = row["length_m"]
+    return dataclasses.replace(record, **changes) if changes else record
 
 
 def delete(conn: sqlite3.Connection, record: Any) -> None:
@@ -179,7 +194,7 @@ def reread(conn: sqlite3.Connection, cls: type, key: Any, original: Any = None) 
     table = TABLES[cls]
     row = conn.execute(f"SELECT * FROM {table.name} WHERE {table.key} = ?", (key,)).fetchone()
     geometry = getattr(original, "geometry", None)
-    if isinstance(original, r.Spatial) and row is not None and geometry is None:
+    if issubclass(cls, r.Spatial) and row is not None and geometry is None:
         geometry = shapely.from_wkb(row["geom"])
     return from_row(cls, row, geometry)
 

@@ -1,0 +1,132 @@
+"""`reportIncident` and `onDuty` over HTTP against a trivial `{ __typename }` request (target: each ≤ 2×).
+
+Every reportIncident is a real write: a new case with its step, audit row and idempotency key in one
+SQLite transaction with synchronous=FULL, then dispatch and the in-memory update.
+
+    python bench/bench_field.py [--rounds 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import ROOT, BenchServer, interleaved, report
+from hub.geo.measure import destination
+
+CENTRE = (115.6097, 34.3767)
+REPORT = """mutation($input: ReportIncidentInput!) { reportIncident(input: $input) {
+  userErrors { code } incident { caseNumber squadCode deadline } } }"""
+ON_DUTY = """query($sector: String!, $at: DateTime) { onDuty(sector: $sector, at: $at) {
+  squad { code name hotline } shifts { code start end } officers { code name } } }"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=300)
+    args = parser.parse_args()
+    rng = random.Random(11)
+    headers = {"content-type": "application/json"}
+    with BenchServer() as srv:
+        token = subprocess.run(
+            [sys.executable, "-m", "hub", "token", "create", "--role", "admin"],
+            cwd=ROOT,
+            env={**os.environ, "HUB_DB": str(srv.db)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        auth = {**headers, "authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=srv.url) as client:
+
+            def report_incident() -> None:
+                lon, lat = destination(*CENTRE, rng.uniform(0, 360), rng.uniform(50, 1400))
+                body = orjson.dumps(
+                    {
+                        "query": REPORT,
+                        "variables": {
+                            "input": {
+                                "clientId": str(uuid.uuid4()),
+                                "category": "ILLEGAL_PARKING_MOTOR",
+                                "lon": lon,
+                                "lat": lat,
+                                "description": "机动车乱停放",
+                                "seenAt": datetime.now(UTC).isoformat(),
+                            }
+                        },
+                    }
+                )
+                assert client.post("/graphql", content=body, headers=auth).status_code == 200
+
+            duty_bodies = [
+                orjson.dumps({"query": ON_DUTY, "variables": {"sector": s, "at": f"2024-06-05T{h:02d}:30:00+08:00"}})
+                for s in ("NE", "SE", "SW", "NW")
+                for h in (8, 13, 21, 23)
+            ]
+            i = 0
+
+            def on_duty() -> None:
+                nonlocal i
+                i += 1
+                assert (
+                    client.post("/graphql", content=duty_bodies[i % len(duty_bodies)], headers=auth).status_code == 200
+                )
+
+            def trivial() -> None:
+                assert client.post("/graphql", content=b'{"query": "{ __typename }"}', headers=auth).status_code == 200
+
+            # every answer checked once, outside the timing
+            first = client.post("/graphql", content=duty_bodies[0], headers=auth).json()
+            assert first["data"]["onDuty"], first
+            check = orjson.loads(
+                client.post(
+                    "/graphql",
+                    content=orjson.dumps(
+                        {
+                            "query": REPORT,
+                            "variables": {
+                                "input": {
+                                    "clientId": str(uuid.uuid4()),
+                                    "category": "ILLEGAL_PARKING_MOTOR",
+                                    "lon": 115.612,
+                                    "lat": 34.379,
+                                    "description": "x",
+                                    "seenAt": datetime.now(UTC).isoformat(),
+                                }
+                            },
+                        }
+                    ),
+                    headers=auth,
+                ).content
+            )
+            assert check["data"]["reportIncident"]["incident"], check
+
+            m = interleaved({"report": report_incident, "onDuty": on_duty, "trivial": trivial}, rounds=args.rounds)
+    ok = report(
+        "reportIncident vs trivial request",
+        m["report"] / m["trivial"],
+        2.0,
+        f"report {m['report'] * 1e3:.2f} ms, trivial {m['trivial'] * 1e3:.2f} ms",
+    )
+    ok &= report(
+        "onDuty vs trivial request",
+        m["onDuty"] / m["trivial"],
+        2.0,
+        f"onDuty {m['onDuty'] * 1e3:.2f} ms, trivial {m['trivial'] * 1e3:.2f} ms, medians of {args.rounds}",
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
