@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from hub.errors import InputError, LimitExceeded
+from hub.geo.datum import point_to_wgs84, to_wgs84
 from hub.geo.geojson import bbox_polygon, parse_geometry, point
 from hub.store.catalog import Layer
 
@@ -66,8 +67,13 @@ class SpatialFilter:
         contains: tuple[float, float] | None = None,
         field: str = "where",
         max_vertices: int = 10_000,
+        crs: str = "WGS84",
     ) -> SpatialFilter:
-        """Validate raw input (GeoJSON dicts, a bbox list, a point and distance) into a filter."""
+        """Validate raw input (GeoJSON dicts, a bbox list, a point and distance) into a filter.
+
+        Input in another coordinate system (``crs``: GCJ02, BD09) is converted to WGS84 here, at the
+        edge, after it has been checked as given: geometries and points exactly, a bbox by its corners.
+        """
         box = bbox_polygon(list(bbox), field=f"{field}.bbox") if bbox is not None else None
         inter = (
             parse_geometry(intersects, field=f"{field}.intersects", max_vertices=max_vertices)
@@ -89,6 +95,17 @@ class SpatialFilter:
         if contains is not None:
             point(*contains, field=f"{field}.contains")
             contains = (float(contains[0]), float(contains[1]))
+        if crs != "WGS84":
+            if box is not None:
+                minx, miny, maxx, maxy = box.bounds
+                (x0, y0), (x1, y1) = point_to_wgs84(minx, miny, crs), point_to_wgs84(maxx, maxy, crs)
+                box = shapely.box(x0, y0, x1, y1)
+            inter = None if inter is None else to_wgs84(inter, crs)
+            wi = None if wi is None else to_wgs84(wi, crs)
+            if dw is not None:
+                dw = (*point_to_wgs84(dw[0], dw[1], crs), dw[2])
+            if contains is not None:
+                contains = point_to_wgs84(*contains, crs)
         return cls(box, inter, wi, dw, contains)
 
 

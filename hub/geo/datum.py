@@ -119,8 +119,8 @@ def wgs84_to_gcj02(lon: Any, lat: Any) -> Pair:
 def gcj02_to_wgs84(lon: Any, lat: Any) -> Pair:
     """GCJ-02 to WGS84 by fixed-point iteration of the forward formula, to within 1e-9° (0.1 mm).
 
-    Starts from the quick inverse (good to 1–2 m) and refines all positions at once, at most
-    ten rounds; positions outside China are returned unchanged.
+    The first round is the quick inverse (metres off); later rounds refine all positions at once,
+    at most ten rounds in all; positions outside China are returned unchanged.
 
     >>> lon, lat = gcj02_to_wgs84(*wgs84_to_gcj02(115.6097, 34.3767))
     >>> round(lon, 9), round(lat, 9)
@@ -256,3 +256,62 @@ def from_wgs84(geoms: Any, crs: str) -> Any:
     """
     code = crs_code(crs)
     return geoms if code == "WGS84" else _on_geometries(geoms, _FROM_WGS84[code])
+
+
+def point_to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """One position given in ``crs`` as WGS84 (unchanged for WGS84 and for non-finite input).
+
+    >>> point_to_wgs84(115.615147, 34.375253, "GCJ02") == point_to_wgs84(115.615147, 34.375253, "gcj-02")
+    True
+    >>> point_to_wgs84(200.0, 34.0, "WGS84")
+    (200.0, 34.0)
+    """
+    code = crs_code(crs)
+    if code == "WGS84" or not (math.isfinite(lon) and math.isfinite(lat)):
+        return (lon, lat)
+    x, y = _TO_WGS84[code](lon, lat)
+    return (float(x), float(y))
+
+
+def geojson_to_wgs84(obj: Any, crs: str) -> Any:
+    """A GeoJSON geometry object (a dict, not yet validated) with its coordinates given in ``crs`` as WGS84.
+
+    Conversion happens at the edge of the API, before validation; anything that is not a
+    well-formed coordinate array is returned untouched so that validation reports it as it stands.
+
+    >>> [round(v, 5) for v in geojson_to_wgs84({"type": "Point", "coordinates": [115.615147, 34.375253]}, "GCJ02")
+    ...  ["coordinates"]]
+    [115.6097, 34.3767]
+    >>> geojson_to_wgs84({"type": "Point", "coordinates": "junk"}, "GCJ02")
+    {'type': 'Point', 'coordinates': 'junk'}
+    """
+    code = crs_code(crs)
+    if code == "WGS84" or not isinstance(obj, dict):
+        return obj
+    if obj.get("type") == "Feature" and isinstance(obj.get("geometry"), dict):
+        return {**obj, "geometry": geojson_to_wgs84(obj["geometry"], code)}
+    if obj.get("type") == "GeometryCollection" and isinstance(obj.get("geometries"), list):
+        return {**obj, "geometries": [geojson_to_wgs84(g, code) for g in obj["geometries"]]}
+    converted = _convert_nested(obj.get("coordinates"), _TO_WGS84[code])
+    return obj if converted is None else {**obj, "coordinates": converted}
+
+
+def _convert_nested(coords: Any, func: Callable[[Any, Any], Pair]) -> Any:
+    """Nested coordinate lists converted level by level (rings may differ in length); None if malformed."""
+    if not isinstance(coords, list) or not coords:
+        return None
+    if all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords):
+        if len(coords) < 2:
+            return None
+        x, y = func(np.float64(coords[0]), np.float64(coords[1]))
+        return [round(float(x), 9), round(float(y), 9), *coords[2:]]
+    if all(
+        isinstance(c, list) and c and all(isinstance(v, int | float) and not isinstance(v, bool) for v in c)
+        for c in coords
+    ):
+        if any(len(c) < 2 for c in coords):
+            return None
+        x, y = func(np.array([c[0] for c in coords], dtype=float), np.array([c[1] for c in coords], dtype=float))
+        return [[round(float(a), 9), round(float(b), 9), *c[2:]] for a, b, c in zip(x, y, coords, strict=True)]
+    parts = [_convert_nested(c, func) for c in coords]
+    return None if any(p is None for p in parts) else parts

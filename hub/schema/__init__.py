@@ -20,6 +20,7 @@ from hub.schema.extensions import DATETIME_SCALAR, pipeline
 from hub.schema.fast import HubExecutionContext
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
+from hub.schema.maps import MapQuery
 from hub.schema.patrols import Patrol, PatrolMutation, PatrolQuery
 from hub.schema.query import Query
 from hub.schema.rosters import RosterMutation, RosterQuery
@@ -70,7 +71,7 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
     tests use it to check that both give the same answers.
     """
     return HubSchema(
-        query=merge_types("Query", (Query, RosterQuery, IncidentQuery, PatrolQuery, FrontageQuery)),
+        query=merge_types("Query", (Query, MapQuery, RosterQuery, IncidentQuery, PatrolQuery, FrontageQuery)),
         mutation=merge_types("Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation)),
         subscription=Subscription,
         types=[

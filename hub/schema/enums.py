@@ -48,3 +48,12 @@ class FrontageDuty(Enum):
     SANITATION = "SANITATION"
     ORDER = "ORDER"
     GREENERY = "GREENERY"
+
+
+@strawberry.enum(
+    description="Coordinate system: WGS84 (GPS, the hub's own), GCJ02 (AMap/Gaode, Tencent), BD09 (Baidu)."
+)
+class Crs(Enum):
+    WGS84 = "WGS84"
+    GCJ02 = "GCJ02"
+    BD09 = "BD09"

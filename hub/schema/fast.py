@@ -20,6 +20,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    get_argument_values,
     get_nullable_type,
     is_leaf_type,
     is_list_type,
@@ -77,6 +78,8 @@ class FromRecord:
     __plain__: ClassVar[dict[str, Getter]] = {}
     __masked__: ClassVar[dict[str, Masker]] = {}
     __links__: ClassVar[dict[str, Linker]] = {}
+    __args__: ClassVar[dict[str, Callable[..., Any]]] = {}
+    """Leaf fields that take arguments: python name → ``getter(record, context, **arguments)``."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -89,6 +92,9 @@ class FromRecord:
 
     def _mask(self, name: str, info: Any) -> Any:
         return self.__masked__[name](self._rec, info.context.viewer)  # type: ignore[attr-defined]
+
+    def _with_args(self, name: str, info: Any, **kwargs: Any) -> Any:
+        return self.__args__[name](self._rec, info.context, **kwargs)  # type: ignore[attr-defined]
 
     def _follow(self, name: str, info: Any) -> Any:
         return view(self.__links__[name](self._rec, info.context))  # type: ignore[attr-defined]
@@ -189,11 +195,13 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _plan(self, mode: str, return_type: GraphQLOutputType, fdl: Any) -> Any:
         anchors = tuple(fd.node for fd in fdl)
         key = (mode, str(return_type), tuple(map(id, anchors)))
-        cache = self._cache()
-        hit = cache.get(key)
-        if hit is not None and hit[0] == anchors:  # same AST nodes, not just reused ids
-            return hit[1]
+        for cache in (self._local, self._cache()):
+            hit = cache.get(key)
+            if hit is not None and hit[0] == anchors:  # same AST nodes, not just reused ids
+                return hit[1]
+        self._bound_args = False
         plan = self._compile(mode, return_type, fdl)
+        cache = self._local if self._bound_args else self._cache()  # argument values are this request's
         if len(cache) >= self.MAX_CACHED_PLANS:
             cache.clear()
         cache[key] = (anchors, plan)
@@ -275,9 +283,12 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 continue
             gfield = obj_type.fields.get(name)
             sfield = (gfield.extensions or {}).get(BACKREF) if gfield else None
-            if gfield is None or sfield is None or node.arguments:
+            if gfield is None or sfield is None:
                 return None
-            read = self._field_reader(origin, sfield, gfield.type, group, name)
+            if node.arguments or sfield.python_name in origin.__args__:
+                read = self._args_reader(origin, sfield, gfield, node, name)
+            else:
+                read = self._field_reader(origin, sfield, gfield.type, group, name)
             if read is None:
                 return None
             fields.append((key, read))
@@ -286,6 +297,20 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return {key: read(r, ctx) for key, read in fields}
 
         return build
+
+    def _args_reader(
+        self, origin: type[FromRecord], sfield: Any, gfield: Any, node: Any, name: str
+    ) -> Callable[[Any, Any], Any] | None:
+        """A leaf field with arguments, read by the type's ``__args__`` getter with this request's values."""
+        get = origin.__args__.get(sfield.python_name)
+        inner = get_nullable_type(gfield.type)
+        if get is None or not is_leaf_type(inner):
+            return None
+        values = get_argument_values(gfield, node, self.variable_values)
+        kwargs = {to_snake(k): getattr(v, "value", v) for k, v in values.items()}
+        if node.arguments:
+            self._bound_args = True
+        return _leaf_reader(partial(_args_get, get, kwargs), inner.serialize, is_non_null_type(gfield.type), name)
 
     def _field_reader(
         self, origin: type[FromRecord], sfield: Any, gtype: GraphQLOutputType, group: Any, name: str
@@ -346,6 +371,19 @@ def _const(value: Any, r: Any, ctx: Any) -> Any:
 
 def _plain_get(get: Getter, r: Any, ctx: Any) -> Any:
     return get(r)
+
+
+def _args_get(get: Callable[..., Any], kwargs: dict[str, Any], r: Any, ctx: Any) -> Any:
+    return get(r, ctx, **kwargs)
+
+
+def to_snake(name: str) -> str:
+    """``minLon`` → ``min_lon``.
+
+    >>> to_snake("crs"), to_snake("maxZoom")
+    ('crs', 'max_zoom')
+    """
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
 
 
 def _masked_get(mask: Masker, r: Any, ctx: Any) -> Any:

@@ -12,9 +12,10 @@ from hub.domain import frontage as frontage_rules
 from hub.domain import occupations as occupation_rules
 from hub.domain.roster import local_time
 from hub.errors import InputError
+from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
-from hub.schema.enums import FrontageDuty, OccupationKind
+from hub.schema.enums import Crs, FrontageDuty, OccupationKind
 from hub.schema.fast import FromRecord, links, plain
 from hub.schema.inputs import SpatialFilter, connection, spatial
 from hub.schema.scalars import GeoJSON, from_global_id, to_global_id
@@ -48,17 +49,17 @@ class Merchant(FromRecord, t.Node):
     name: str
     trade: str
     sector_code: str | None
-    geometry: GeoJSON
+    geometry: GeoJSON = t.geometry_field()
     frontage: GeoJSON | None = strawberry.field(description="The pavement frontage, a GeoJSON LineString.")
 
     __record__ = rec.Merchant
+    __args__ = t.GEOMETRY
     __plain__ = plain(
         id=lambda m: to_global_id("Merchant", m.id),
         code=lambda m: m.id,
         name=lambda m: m.name,
         trade=lambda m: m.trade,
         sector_code=lambda m: m.sector_code,
-        geometry=lambda m: m.geojson,
         frontage=lambda m: m.frontage_geojson,
     )
     __links__ = links(agreement=lambda m, ctx: m.agreement)
@@ -117,6 +118,7 @@ class ReportOccupationInput:
     geometry: GeoJSON = strawberry.field(description="A Polygon inside one compound (WGS84).")
     kind: OccupationKind
     reported_on: date | None = strawberry.field(default=None, description="Local date; default today.")
+    crs: Crs | None = strawberry.field(default=None, description="The coordinate system of `geometry` (WGS84).")
 
 
 @strawberry.input
@@ -171,13 +173,20 @@ class FrontageMutation:
         ctx = info.context
         today = _today(ctx)
         reported_on = input.reported_on or today
-        payload = {"geometry": input.geometry, "kind": input.kind.value, "reportedOn": reported_on.isoformat()}
+        crs = input.crs.value if input.crs else "WGS84"
+        payload = {
+            "geometry": input.geometry,
+            "kind": input.kind.value,
+            "reportedOn": reported_on.isoformat(),
+            "crs": crs,
+        }
+        geometry = geojson_to_wgs84(input.geometry, crs)
 
         def apply(uow):  # type: ignore[no-untyped-def]
             occupation = occupation_rules.report(
                 ctx.data,
                 ctx.viewer,
-                geometry=input.geometry,
+                geometry=geometry,
                 kind=input.kind.value,
                 reported_on=reported_on,
                 today=today,

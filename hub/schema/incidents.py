@@ -21,8 +21,10 @@ from hub.domain.access import ADMIN, OFFICER
 from hub.domain.events import Event
 from hub.domain.roster import local_time
 from hub.errors import AccessDenied, InputError, NotFound
+from hub.geo.datum import point_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.enums import Crs
 from hub.schema.fast import FromRecord, links, masked, plain
 from hub.schema.frontage import record_key
 from hub.schema.inputs import SpatialFilter, connection, spatial
@@ -94,9 +96,10 @@ class Incident(FromRecord, t.Node):
     closed_at: datetime | None
     sector_code: str | None
     squad_code: str | None
-    geometry: GeoJSON
+    geometry: GeoJSON = t.geometry_field()
 
     __record__ = rec.Incident
+    __args__ = t.GEOMETRY
     __plain__ = plain(
         id=lambda r: to_global_id("Incident", r.id),
         case_number=lambda r: r.id,
@@ -108,7 +111,6 @@ class Incident(FromRecord, t.Node):
         closed_at=lambda r: r.closed_at,
         sector_code=lambda r: r.sector_code,
         squad_code=lambda r: r.squad_code,
-        geometry=lambda r: r.geojson,
     )
     __masked__ = masked(
         description=_staff(lambda r: r.description),
@@ -216,6 +218,7 @@ class ReportIncidentInput:
     description: str
     seen_at: datetime = strawberry.field(description="When it was seen (ISO 8601; no offset = Asia/Shanghai).")
     photos: list[str] = strawberry.field(default_factory=list, description="Photo URLs (http or https), at most 10.")
+    crs: Crs | None = strawberry.field(default=None, description="The coordinate system of lon/lat (WGS84).")
 
 
 @strawberry.input
@@ -260,7 +263,9 @@ class IncidentMutation:
             "description": input.description,
             "seenAt": input.seen_at.isoformat(),
             "photos": list(input.photos),
+            "crs": input.crs.value if input.crs else "WGS84",
         }
+        lon, lat = point_to_wgs84(input.lon, input.lat, payload["crs"])
 
         def apply(uow):  # type: ignore[no-untyped-def]
             incident, steps = rules.report(
@@ -268,8 +273,8 @@ class IncidentMutation:
                 ctx.viewer,
                 client_id=input.client_id,
                 category_code=input.category,
-                lon=input.lon,
-                lat=input.lat,
+                lon=lon,
+                lat=lat,
                 description=input.description,
                 photos=input.photos,
                 seen_at=input.seen_at,

@@ -12,7 +12,7 @@ from hub.domain.filters import SpatialFilter as DomainSpatialFilter
 from hub.domain.filters import check_first, paginate
 from hub.schema import types as t
 from hub.schema.context import Context
-from hub.schema.enums import ManagementMode
+from hub.schema.enums import Crs, ManagementMode
 from hub.schema.fast import RecordList
 from hub.schema.scalars import GeoJSON, decode_cursor, encode_cursor
 from hub.store.catalog import Layer
@@ -51,6 +51,9 @@ class SpatialFilter:
     d_within: DWithin | None = strawberry.field(
         default=None, description="Features within a distance in metres of a point."
     )
+    crs: Crs | None = strawberry.field(
+        default=None, description="The coordinate system of the coordinates above (default WGS84)."
+    )
 
 
 @strawberry.input(description="Attribute conditions on compounds; every one given must hold.")
@@ -76,6 +79,7 @@ def spatial(where: SpatialFilter | None, ctx: Context) -> DomainSpatialFilter:
         dwithin=dwithin,
         field="where",
         max_vertices=ctx.settings.max_vertices,
+        crs=where.crs.value if where.crs else "WGS84",
     )
 
 

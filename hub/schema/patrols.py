@@ -13,8 +13,10 @@ from strawberry.types import Info
 
 from hub.domain import patrols as rules
 from hub.domain.patrols import track_visible_to
+from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.enums import Crs
 from hub.schema.fast import FromRecord, links, masked, plain
 from hub.schema.scalars import GeoJSON, to_global_id
 from hub.schema.writes import UserError, perform
@@ -108,6 +110,7 @@ class LogPatrolInput:
     ended_at: datetime
     track: GeoJSON = strawberry.field(description="A GeoJSON LineString of the GPS fixes, WGS84.")
     point_times: list[str] | None = strawberry.field(default=None, description="ISO time of each track point.")
+    crs: Crs | None = strawberry.field(default=None, description="The coordinate system of `track` (WGS84).")
 
 
 @strawberry.type
@@ -129,7 +132,9 @@ class PatrolMutation:
             "endedAt": input.ended_at.isoformat(),
             "track": input.track,
             "pointTimes": input.point_times,
+            "crs": input.crs.value if input.crs else "WGS84",
         }
+        track = geojson_to_wgs84(input.track, payload["crs"])
 
         def apply(uow):  # type: ignore[no-untyped-def]
             patrol = rules.check_patrol(
@@ -140,7 +145,7 @@ class PatrolMutation:
                 officer_ids=list(input.officer_ids),
                 started_at=input.started_at,
                 ended_at=input.ended_at,
-                track=input.track,
+                track=track,
                 point_times=input.point_times,
                 now=ctx.now,
             )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from operator import attrgetter
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+import numpy as np
 import strawberry
 from strawberry.types import Info
 
@@ -20,8 +21,10 @@ from hub.domain import access, grading
 from hub.domain import compounds as compound_rules
 from hub.domain.locate import Location as DomainLocation
 from hub.domain.roster import Duty
+from hub.geo import datum
+from hub.geo.geojson import to_geojson
 from hub.schema.context import Context
-from hub.schema.enums import CommitteeKind, ManagementMode, OccupationStatus
+from hub.schema.enums import CommitteeKind, Crs, ManagementMode, OccupationStatus
 from hub.schema.fast import FromRecord, RecordList, links, masked, plain
 from hub.schema.scalars import GeoJSON, to_global_id
 from hub.store import records as rec
@@ -29,6 +32,25 @@ from hub.store import records as rec
 N = TypeVar("N")
 _get = attrgetter
 Ctx = Info[Context, None]
+
+
+def geometry_in(r: Any, ctx: Any, crs: Any = None) -> Any:
+    """A record's geometry in the asked coordinate system: the stored text for WGS84, converted otherwise."""
+    code = getattr(crs, "value", crs) or "WGS84"
+    if code == "WGS84":
+        return r.geojson
+    return to_geojson(np.asarray([datum.from_wgs84(r.geometry, code)], dtype=object))[0]
+
+
+GEOMETRY = {"geometry": geometry_in}
+
+
+def _geometry(self: Any, info: Ctx, crs: Crs = Crs.WGS84) -> GeoJSON:
+    return self._with_args("geometry", info, crs=crs)
+
+
+def geometry_field(description: str = "The shape, as GeoJSON (WGS84 unless `crs` says otherwise).") -> Any:
+    return strawberry.field(resolver=_geometry, description=description)
 
 
 @strawberry.type
@@ -72,16 +94,16 @@ class Subdistrict(FromRecord, Node):
     name: str
     kind: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON
+    geometry: GeoJSON = geometry_field()
 
     __record__ = rec.Subdistrict
+    __args__ = GEOMETRY
     __plain__ = plain(
         id=lambda r: to_global_id("Subdistrict", r.code),
         code=_get("code"),
         name=_get("name"),
         kind=_get("kind"),
         area_m2=_get("area_m2"),
-        geometry=_get("geojson"),
     )
     __links__ = links(
         communities=lambda r, ctx: [c for c in ctx.data.communities if c.subdistrict_code == r.code],
@@ -98,15 +120,15 @@ class Community(FromRecord, Node):
     code: str
     name: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON
+    geometry: GeoJSON = geometry_field()
 
     __record__ = rec.Community
+    __args__ = GEOMETRY
     __plain__ = plain(
         id=lambda r: to_global_id("Community", r.code),
         code=_get("code"),
         name=_get("name"),
         area_m2=_get("area_m2"),
-        geometry=_get("geojson"),
     )
     __links__ = links(subdistrict=lambda r, ctx: ctx.data.subdistricts.get(r.subdistrict_code))
 
@@ -120,12 +142,11 @@ class Grid(FromRecord, Node):
     _rec: strawberry.Private[rec.Grid]
     code: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON
+    geometry: GeoJSON = geometry_field()
 
     __record__ = rec.Grid
-    __plain__ = plain(
-        id=lambda r: to_global_id("Grid", r.code), code=_get("code"), area_m2=_get("area_m2"), geometry=_get("geojson")
-    )
+    __args__ = GEOMETRY
+    __plain__ = plain(id=lambda r: to_global_id("Grid", r.code), code=_get("code"), area_m2=_get("area_m2"))
     __masked__ = masked(
         worker_name=lambda r, v: access.worker_name(v, r.worker_name),
         worker_phone=lambda r, v: access.worker_phone(v, r.worker_phone),
@@ -242,16 +263,16 @@ class Problem(FromRecord, Node):
     description: str
     solved: bool
     solved_on: date | None
-    geometry: GeoJSON
+    geometry: GeoJSON = geometry_field()
 
     __record__ = rec.Problem
+    __args__ = GEOMETRY
     __plain__ = plain(
         id=lambda r: to_global_id("Problem", r.id),
         category=_get("category"),
         description=_get("description"),
         solved=_get("solved"),
         solved_on=_get("solved_on"),
-        geometry=_get("geojson"),
     )
 
 
@@ -284,9 +305,10 @@ class Occupation(FromRecord, Node):
     reported_on: date | None
     cleared_on: date | None
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON
+    geometry: GeoJSON = geometry_field()
 
     __record__ = rec.Occupation
+    __args__ = GEOMETRY
     __plain__ = plain(
         id=lambda r: to_global_id("Occupation", r.id),
         kind=_get("kind"),
@@ -294,7 +316,6 @@ class Occupation(FromRecord, Node):
         reported_on=_get("reported_on"),
         cleared_on=_get("cleared_on"),
         area_m2=_get("area_m2"),
-        geometry=_get("geojson"),
     )
     __links__ = links(compound=lambda r, ctx: ctx.data.compounds.get(r.compound_id))
 
@@ -316,9 +337,10 @@ class Compound(FromRecord, Node):
     fee_yuan_per_m2_month: float | None
     building_heads: int
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON
+    geometry: GeoJSON = geometry_field()
 
     __record__ = rec.Compound
+    __args__ = GEOMETRY
     __plain__ = plain(
         id=lambda r: to_global_id("Compound", r.id),
         compound_id=_get("id"),
@@ -331,7 +353,6 @@ class Compound(FromRecord, Node):
         fee_yuan_per_m2_month=_get("fee_yuan_per_m2_month"),
         building_heads=_get("building_heads"),
         area_m2=_get("area_m2"),
-        geometry=_get("geojson"),
     )
     __links__ = links(
         subdistrict=lambda r, ctx: ctx.data.subdistricts.get(r.subdistrict_code),
@@ -442,15 +463,15 @@ class Sector(FromRecord, Node):
     code: str
     name: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON
+    geometry: GeoJSON = geometry_field()
 
     __record__ = rec.Sector
+    __args__ = GEOMETRY
     __plain__ = plain(
         id=lambda r: to_global_id("Sector", r.code),
         code=_get("code"),
         name=_get("name"),
         area_m2=_get("area_m2"),
-        geometry=_get("geojson"),
     )
     __links__ = links(squad=lambda r, ctx: ctx.data.squads.get(r.squad_code))
 

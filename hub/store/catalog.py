@@ -18,6 +18,7 @@ import numpy as np
 import orjson
 import shapely
 
+from hub.geo.generalize import Generalized
 from hub.geo.index import SpatialIndex
 from hub.store import records as r
 from hub.store import tables
@@ -29,12 +30,49 @@ R = TypeVar("R", bound=r.Spatial)
 class Layer(Generic[R]):
     """Spatial records of one kind, their index, and lookup by key."""
 
-    def __init__(self, name: str, records: list[R], key: Callable[[R], Hashable]) -> None:
+    def __init__(self, name: str, records: list[R], key: Callable[[R], Hashable], *, tiling: bool = False) -> None:
         self.name = name
         self._key = key
         self.records: list[R | None] = list(records)
         self.index = SpatialIndex([x.geometry for x in records])
         self._by_key: dict[Hashable, int] = {key(x): i for i, x in enumerate(records)}
+        self.tiling = tiling
+        """The layer tiles the ground (neighbours share borders): it is generalised as a coverage."""
+        self._generalized: Generalized | None = None
+        self._variants: dict[Hashable, list[Any]] = {}
+        self.version = 0
+        """Bumped by every write to the layer (tile and response caches key on it)."""
+
+    def key_of(self, record: R) -> Hashable:
+        return self._key(record)
+
+    @property
+    def generalized(self) -> Generalized:
+        """Per-zoom-band simplified copies of a tiling layer, built on first use and kept current."""
+        if self._generalized is None:
+            self._generalized = Generalized([x.geometry if x is not None else None for x in self.records])
+        return self._generalized
+
+    def variant(self, key: Hashable, pos: int, build: Callable[[int], Any]) -> Any:
+        """A value derived from the record at ``pos`` (serialised geometry in another CRS, a feature's
+        bytes…), computed once per (key, position) and forgotten when that record is written."""
+        cache = self._variants.get(key)
+        if cache is None:
+            cache = self._variants[key] = [None] * len(self.records)
+        if pos >= len(cache):
+            cache.extend([None] * (len(self.records) - len(cache)))
+        value = cache[pos]
+        if value is None:
+            value = cache[pos] = build(pos)
+        return value
+
+    def _forget(self, pos: int) -> None:
+        self.version += 1
+        for cache in self._variants.values():
+            if pos < len(cache):
+                cache[pos] = None
+        if len(self._variants) > 64:
+            self._variants.clear()
 
     def __len__(self) -> int:
         return len(self._by_key)
@@ -70,9 +108,14 @@ class Layer(Generic[R]):
             pos = self.index.append(record.geometry)
             self.records.append(record)
             self._by_key[k] = pos
+            if self._generalized is not None:
+                self._generalized.append(record.geometry)
         else:
             self.index.replace(pos, record.geometry)
             self.records[pos] = record
+            if self._generalized is not None:
+                self._generalized.replace(pos, record.geometry)
+        self._forget(pos)
         return pos
 
     def delete(self, key: Hashable) -> None:
@@ -80,6 +123,9 @@ class Layer(Generic[R]):
         if pos is not None:
             self.index.delete(pos)
             self.records[pos] = None
+            if self._generalized is not None:
+                self._generalized.replace(pos, None)
+            self._forget(pos)
 
 
 @dataclass
@@ -303,14 +349,14 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         steps[step.incident_id].append(step)
     steps = dict(steps)
     return Catalog(
-        subdistricts=Layer("subdistricts", subdistricts, lambda x: x.code),
-        communities=Layer("communities", communities, lambda x: x.code),
-        grids=Layer("grids", grids, lambda x: x.code),
+        subdistricts=Layer("subdistricts", subdistricts, lambda x: x.code, tiling=True),
+        communities=Layer("communities", communities, lambda x: x.code, tiling=True),
+        grids=Layer("grids", grids, lambda x: x.code, tiling=True),
         compounds=Layer("compounds", compounds, lambda x: x.id),
         problems=Layer("problems", problems, lambda x: x.id),
         occupations=Layer("occupations", occupations, lambda x: x.id),
         public_rooms=Layer("public_rooms", rooms, lambda x: x.id),
-        sectors=Layer("sectors", sectors, lambda x: x.code),
+        sectors=Layer("sectors", sectors, lambda x: x.code, tiling=True),
         merchants=Layer("merchants", merchants, lambda x: x.id),
         companies=companies,
         meetings=meetings,

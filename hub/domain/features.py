@@ -1,0 +1,267 @@
+"""What the map layers offer: their properties, who may see each, and their features as GeoJSON bytes.
+
+One registry serves GraphQL's ``featureCollection`` and the vector tiles alike, so a property a
+role may not see is absent from both. Geometry is never serialised per request: each feature's
+GeoJSON (per zoom band and coordinate system) is made once and kept with the layer until that
+record is written; tiling layers (subdistricts, communities, grids, sectors) are generalised as a
+coverage per zoom band so neighbours keep their shared borders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hub.domain import access
+from hub.domain.access import Viewer
+from hub.errors import AccessDenied, InputError
+from hub.geo import datum
+from hub.geo.collection import feature_bytes
+from hub.geo.generalize import ZOOM_BANDS, band_for_zoom, visible
+from hub.geo.geojson import to_geojson
+from hub.store.catalog import Catalog, Layer
+
+Getter = Callable[[Any, Viewer], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Prop:
+    get: Getter
+    staff_only: bool = False
+    """Refused to the public; other roles see the (masked, where masking applies) value."""
+    personal: bool = False
+    """The value depends on who asks (masking), so cached features are kept per viewer."""
+
+
+def _attr(name: str) -> Getter:
+    return lambda r, v: getattr(r, name)
+
+
+def _iso(name: str) -> Getter:
+    return lambda r, v: None if (x := getattr(r, name)) is None else x.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class MapLayer:
+    name: str
+    catalog_attr: str
+    feature_id: Callable[[Any], Any]
+    props: dict[str, Prop]
+    default: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def layer(self, catalog: Catalog) -> Layer[Any]:
+        return getattr(catalog, self.catalog_attr)
+
+
+LAYERS: dict[str, MapLayer] = {
+    m.name: m
+    for m in (
+        MapLayer(
+            "subdistricts",
+            "subdistricts",
+            lambda r: r.code,
+            {"code": Prop(_attr("code")), "name": Prop(_attr("name")), "areaM2": Prop(_attr("area_m2"))},
+            ("code", "name"),
+        ),
+        MapLayer(
+            "communities",
+            "communities",
+            lambda r: r.code,
+            {
+                "code": Prop(_attr("code")),
+                "name": Prop(_attr("name")),
+                "subdistrictCode": Prop(_attr("subdistrict_code")),
+                "areaM2": Prop(_attr("area_m2")),
+            },
+            ("code", "name"),
+        ),
+        MapLayer(
+            "grids",
+            "grids",
+            lambda r: r.code,
+            {
+                "code": Prop(_attr("code")),
+                "communityCode": Prop(_attr("community_code")),
+                "areaM2": Prop(_attr("area_m2")),
+                "workerName": Prop(lambda r, v: access.worker_name(v, r.worker_name), personal=True),
+                "workerPhone": Prop(
+                    lambda r, v: access.worker_phone(v, r.worker_phone), staff_only=True, personal=True
+                ),
+            },
+            ("code",),
+        ),
+        MapLayer(
+            "sectors",
+            "sectors",
+            lambda r: r.code,
+            {
+                "code": Prop(_attr("code")),
+                "name": Prop(_attr("name")),
+                "squadCode": Prop(_attr("squad_code")),
+                "areaM2": Prop(_attr("area_m2")),
+            },
+            ("code", "name"),
+        ),
+        MapLayer(
+            "compounds",
+            "compounds",
+            lambda r: r.id,
+            {
+                "compoundId": Prop(_attr("id")),
+                "name": Prop(_attr("name")),
+                "subdistrictCode": Prop(_attr("subdistrict_code")),
+                "communityCode": Prop(_attr("community_code")),
+                "households": Prop(_attr("households")),
+                "yearBuilt": Prop(_attr("year_built")),
+                "managementMode": Prop(_attr("management_mode")),
+                "formerlyUnmanaged": Prop(_attr("formerly_unmanaged")),
+                "collectsFees": Prop(_attr("collects_fees")),
+                "areaM2": Prop(_attr("area_m2")),
+            },
+            ("compoundId", "name"),
+        ),
+        MapLayer(
+            "occupations",
+            "occupations",
+            lambda r: r.id,
+            {
+                "occupationId": Prop(_attr("id")),
+                "compoundId": Prop(_attr("compound_id")),
+                "kind": Prop(_attr("kind")),
+                "status": Prop(_attr("status")),
+                "reportedOn": Prop(_iso("reported_on")),
+                "clearedOn": Prop(_iso("cleared_on")),
+                "areaM2": Prop(_attr("area_m2")),
+            },
+            ("kind", "status"),
+        ),
+        MapLayer(
+            "incidents",
+            "incidents",
+            lambda r: r.id,
+            {
+                "caseNumber": Prop(_attr("id")),
+                "category": Prop(_attr("category")),
+                "state": Prop(_attr("state")),
+                "sectorCode": Prop(_attr("sector_code")),
+                "squadCode": Prop(_attr("squad_code")),
+                "seenAt": Prop(_iso("seen_at")),
+                "deadline": Prop(_iso("deadline")),
+                "description": Prop(lambda r, v: r.description, staff_only=True),
+            },
+            ("caseNumber", "category", "state"),
+        ),
+        MapLayer(
+            "merchants",
+            "merchants",
+            lambda r: r.id,
+            {
+                "code": Prop(_attr("id")),
+                "name": Prop(_attr("name")),
+                "trade": Prop(_attr("trade")),
+                "sectorCode": Prop(_attr("sector_code")),
+                "signed": Prop(lambda r, v: r.agreement is not None),
+            },
+            ("code", "name", "signed"),
+        ),
+    )
+}
+
+CRS_CODES = ("WGS84", "GCJ02", "BD09")
+TOP_BAND = len(ZOOM_BANDS) - 1
+
+
+def map_layer(name: str) -> MapLayer:
+    spec = LAYERS.get(name)
+    if spec is None:
+        raise InputError(f"unknown layer {name!r}; one of {', '.join(LAYERS)}", field="layer")
+    return spec
+
+
+def check_properties(spec: MapLayer, viewer: Viewer, names: Sequence[str] | None) -> tuple[str, ...]:
+    """The properties to include: the asked ones (or the layer's defaults), refused with a reason if unknown or
+    not for this viewer's role."""
+    chosen = tuple(dict.fromkeys(names)) if names is not None else spec.default
+    unknown = [n for n in chosen if n not in spec.props]
+    if unknown:
+        raise InputError(
+            f"{spec.name} has no {', '.join(unknown)}; its properties: {', '.join(spec.props)}", field="properties"
+        )
+    refused = [n for n in chosen if spec.props[n].staff_only and not viewer.sees_staff_names()]
+    if refused:
+        raise AccessDenied(f"{', '.join(refused)} of {spec.name} are for staff; send a token", field="properties")
+    return chosen
+
+
+def viewer_class(spec: MapLayer, props: tuple[str, ...], viewer: Viewer) -> Hashable:
+    """What about the viewer changes the values: nothing, unless a personal property is asked for."""
+    if any(spec.props[n].personal for n in props):
+        return (viewer.role, viewer.squad_code)
+    return None
+
+
+def check_crs(crs: str | None) -> str:
+    code = (crs or "WGS84").upper().replace("-", "")
+    if code not in CRS_CODES:
+        raise InputError(f"unknown crs {crs!r}; one of {', '.join(CRS_CODES)}", field="crs")
+    return code
+
+
+def band(layer: Layer[Any], zoom: float | None) -> int:
+    """The zoom band whose generalisation to use: the full geometry unless the layer tiles and a zoom is given."""
+    return TOP_BAND if zoom is None or not layer.tiling else band_for_zoom(zoom)
+
+
+def geometries(layer: Layer[Any], band_index: int) -> np.ndarray:
+    return layer.generalized.band(band_index) if band_index != TOP_BAND else layer.index.geoms
+
+
+def geometry_json(layer: Layer[Any], pos: int, band_index: int, crs: str) -> str:
+    """The GeoJSON of one record at a zoom band in a coordinate system, made once and kept."""
+    if band_index == TOP_BAND and crs == "WGS84":
+        return layer.records[pos].geojson  # serialised when the record was written
+
+    def build(p: int) -> str:
+        geom = geometries(layer, band_index)[p]
+        return to_geojson(np.asarray([datum.from_wgs84(geom, crs)], dtype=object))[0]
+
+    return layer.variant(("geom", band_index, crs), pos, build)
+
+
+def drop_invisible(layer: Layer[Any], positions: np.ndarray, zoom: float | None, band_index: int) -> np.ndarray:
+    """Positions without the features smaller than a pixel at ``zoom`` (all of them when no zoom is given)."""
+    if zoom is None or len(positions) == 0:
+        return positions
+    return positions[visible(geometries(layer, band_index)[positions], zoom)]
+
+
+def features(
+    catalog: Catalog,
+    viewer: Viewer,
+    spec: MapLayer,
+    positions: np.ndarray,
+    props: tuple[str, ...],
+    *,
+    zoom: float | None = None,
+    crs: str = "WGS84",
+) -> list[bytes]:
+    """Each position's Feature as bytes, built once per (band, crs, properties, viewer class) and kept."""
+    layer = spec.layer(catalog)
+    band_index = band(layer, zoom)
+    who = viewer_class(spec, props, viewer)
+    getters = [(n, spec.props[n].get) for n in props]
+    records = layer.records
+    key = ("feature", band_index, crs, props, who)
+
+    def build(p: int) -> bytes:
+        r = records[p]
+        return feature_bytes(
+            spec.feature_id(r), geometry_json(layer, p, band_index, crs), {n: get(r, viewer) for n, get in getters}
+        )
+
+    variant = layer.variant
+    return [variant(key, p, build) for p in positions.tolist()]
