@@ -28,8 +28,11 @@ def fc(run, **variables):
 
 def test_a_feature_collection_holds_exactly_the_typed_lists_features(run):
     got = fc(run, layer="COMPOUNDS", where={"bbox": BBOX}, props=["name", "managementMode"])
-    typed = run("""query($w: SpatialFilter) { compounds(where: $w, first: 1000) { totalCount
-                 nodes { compoundId name managementMode geometry } } }""", {"w": {"bbox": BBOX}})["data"]["compounds"]
+    typed = run(
+        """query($w: SpatialFilter) { compounds(where: $w, first: 1000) { totalCount
+                 nodes { compoundId name managementMode geometry } } }""",
+        {"w": {"bbox": BBOX}},
+    )["data"]["compounds"]
     assert got["type"] == "FeatureCollection"
     assert got["numberMatched"] == typed["totalCount"] == len(got["features"])
     by_id = {n["compoundId"]: n for n in typed["nodes"]}
@@ -92,8 +95,10 @@ def test_generalised_tilings_keep_shared_borders_with_no_gaps_or_overlaps(run, n
 
 def test_generalisation_drops_vertices_as_zoom_falls_and_sub_pixel_features_vanish(run):
     def vertices(z):
-        return sum(len(shapely.get_coordinates(shape(f["geometry"])))
-                   for f in fc(run, layer="COMMUNITIES", zoom=z, props=[])["features"])
+        return sum(
+            len(shapely.get_coordinates(shape(f["geometry"])))
+            for f in fc(run, layer="COMMUNITIES", zoom=z, props=[])["features"]
+        )
 
     assert vertices(9) < vertices(13) < vertices(18)
     grids_z9 = fc(run, layer="GRIDS", zoom=9, props=[], limit=50_000)
@@ -102,7 +107,7 @@ def test_generalisation_drops_vertices_as_zoom_falls_and_sub_pixel_features_vani
 
 
 def test_geometry_in_gcj02_is_the_published_conversion(run):
-    out = run('{ sectors { code wgs: geometry gcj: geometry(crs: GCJ02) bd: geometry(crs: BD09) } }')
+    out = run("{ sectors { code wgs: geometry gcj: geometry(crs: GCJ02) bd: geometry(crs: BD09) } }")
     for s in out["data"]["sectors"]:
         wgs = np.array(s["wgs"]["coordinates"][0])
         gcj = np.array(s["gcj"]["coordinates"][0])
@@ -150,10 +155,22 @@ def test_an_incident_reported_in_gcj02_lands_where_the_wgs84_point_is(writable):
     lon, lat = destination(*CENTRE, 135, 700)
     glon, glat = datum.wgs84_to_gcj02(lon, lat)
     now = datetime(2024, 6, 5, 21, 35, tzinfo=ZoneInfo("Asia/Shanghai"))
-    out = writable("""mutation($i: ReportIncidentInput!) { reportIncident(input: $i) { userErrors { message }
-        incident { sectorCode geometry } } }""", {"i": {
-        "clientId": str(uuid.uuid4()), "category": "EMERGENCY", "lon": glon, "lat": glat, "crs": "GCJ02",
-        "description": "x", "seenAt": "2024-06-05T21:30:00+08:00"}}, now=now)["data"]["reportIncident"]
+    out = writable(
+        """mutation($i: ReportIncidentInput!) { reportIncident(input: $i) { userErrors { message }
+        incident { sectorCode geometry } } }""",
+        {
+            "i": {
+                "clientId": str(uuid.uuid4()),
+                "category": "EMERGENCY",
+                "lon": glon,
+                "lat": glat,
+                "crs": "GCJ02",
+                "description": "x",
+                "seenAt": "2024-06-05T21:30:00+08:00",
+            }
+        },
+        now=now,
+    )["data"]["reportIncident"]
     assert out["userErrors"] == []
     x, y = out["incident"]["geometry"]["coordinates"]
     assert abs(x - lon) < 1e-6 and abs(y - lat) < 1e-6
