@@ -28,6 +28,8 @@ from strawberry.types.unset import UNSET
 from hub.domain.access import ANONYMOUS, Viewer
 from hub.domain.categories import CATEGORIES, load_categories
 from hub.domain.events import Broker
+from hub.domain.tiles import TileCache, tilejson
+from hub.errors import HubError
 from hub.schema import Context, build_schema
 from hub.settings import Settings
 from hub.store import Store
@@ -208,6 +210,36 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store = store or Store(settings.db, query_timeout_s=settings.query_timeout_s)
     graphql = HubGraphQL(store, settings)
 
+    tiles = TileCache()
+
+    def viewer_of(request: Request) -> Viewer:
+        return request.scope.get("state", {}).get("viewer", ANONYMOUS)
+
+    async def tile(request: Request) -> Response:
+        p = request.path_params
+        crs = (request.query_params.get("crs") or "WGS84").upper().replace("-", "")
+        viewer = viewer_of(request)
+        try:
+            key = tiles.key(store.data, viewer, p["layer"], p["z"], p["x"], p["y"], crs)
+        except HubError as exc:
+            return JSONResponse({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}, 400)
+        found = tiles.cached(key) or await anyio.to_thread.run_sync(tiles.build, store.data, viewer, key)
+        scope = "public" if viewer.role == "public" else "private"
+        headers = {"ETag": found.etag, "Cache-Control": f"{scope}, max-age=60", "Vary": "Authorization"}
+        if request.headers.get("if-none-match") == found.etag:
+            return Response(status_code=304, headers=headers)
+        if found.empty:
+            return Response(status_code=204, headers=headers)
+        return Response(found.data, media_type="application/vnd.mapbox-vector-tile", headers=headers)
+
+    async def tile_json(request: Request) -> Response:
+        crs = (request.query_params.get("crs") or "WGS84").upper().replace("-", "")
+        try:
+            body = tilejson(request.path_params["layer"], str(request.base_url).rstrip("/"), crs)
+        except HubError as exc:
+            return JSONResponse({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}, 404)
+        return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
+
     async def healthz(request: Request) -> Response:
         data = store.data
         return JSONResponse(
@@ -234,6 +266,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/tiles/{layer}.json", tile_json),
+            Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", tile),
         ],
         lifespan=lifespan,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import shapely
 
 from hub.domain import access
 from hub.domain.access import Viewer
@@ -233,10 +234,12 @@ def geometry_json(layer: Layer[Any], pos: int, band_index: int, crs: str) -> str
 
 
 def drop_invisible(layer: Layer[Any], positions: np.ndarray, zoom: float | None, band_index: int) -> np.ndarray:
-    """Positions without the features smaller than a pixel at ``zoom`` (all of them when no zoom is given)."""
+    """Positions without the polygons smaller than a pixel at ``zoom`` (all of them when no zoom is given)."""
     if zoom is None or len(positions) == 0:
         return positions
-    return positions[visible(geometries(layer, band_index)[positions], zoom)]
+    geoms = geometries(layer, band_index)[positions]
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))  # points and lines are drawn at any size
+    return positions[~polygonal | visible(geoms, zoom)]
 
 
 def features(

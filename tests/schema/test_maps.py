@@ -175,3 +175,8 @@ def test_an_incident_reported_in_gcj02_lands_where_the_wgs84_point_is(writable):
     x, y = out["incident"]["geometry"]["coordinates"]
     assert abs(x - lon) < 1e-6 and abs(y - lat) < 1e-6
     assert mapping(shapely.Point(x, y))["type"] == "Point"
+
+
+def test_points_are_kept_at_every_zoom(run):
+    low = fc(run, layer="MERCHANTS", zoom=8, props=["code"], limit=50_000)
+    assert low["numberMatched"] == len(layer("merchants"))

@@ -1,0 +1,161 @@
+"""Vector tiles over HTTP, decoded with an independent decoder and checked against the data files."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+
+import httpx
+import mapbox_vector_tile
+import pytest
+import shapely
+import shapely.affinity
+from shapely.geometry import box
+
+from hub.geo import datum
+from tests.common import CENTRE, layer
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def tile_of(lon, lat, z):
+    """Slippy-map tile numbers (the OSM wiki formula, written out here independently of the hub)."""
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def bounds_of(z, x, y):
+    n = 2**z
+
+    def lat(row):
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return (x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y))
+
+
+def get(server, path, token=None, **headers):
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.get(f"{server.url}{path}", headers=headers, timeout=30)
+
+
+def decode(data):
+    return mapbox_vector_tile.decode(data)
+
+
+@pytest.mark.parametrize("z", [14, 16])
+def test_a_tile_over_the_old_town_holds_exactly_the_compounds_in_it(server, z):
+    x, y = tile_of(*CENTRE, z)
+    r = get(server, f"/tiles/compounds/{z}/{x}/{y}.mvt")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    tile = decode(r.content)
+    minx, miny, maxx, maxy = bounds_of(z, x, y)
+    pad_x, pad_y = (maxx - minx) * 64 / 4096, (maxy - miny) * 64 / 4096
+    df = layer("compounds")
+    inside = set(df.loc[df.geometry.intersects(box(minx + pad_x, miny + pad_y, maxx - pad_x, maxy - pad_y)), "id"])
+    near = set(df.loc[df.geometry.intersects(box(minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y)), "id"])
+    got = {f["id"] for f in tile["compounds"]["features"]}
+    assert inside <= got <= near and got
+    by_id = {int(row["id"]): row for _, row in df.iterrows()}
+    for f in tile["compounds"]["features"]:
+        assert f["properties"]["name"] == by_id[f["id"]]["name"]
+
+
+def pixels(geom, z, x, y):
+    """A lon/lat geometry in the pixels of tile z/x/y (extent 4096, y down), by the spherical Mercator formula."""
+    minx, miny, maxx, maxy = bounds_of(z, x, y)
+
+    def merc_y(lat):
+        return math.degrees(math.asinh(math.tan(math.radians(lat))))
+
+    y0, y1 = merc_y(miny), merc_y(maxy)
+    return shapely.transform(
+        geom, lambda c: [[(lon - minx) / (maxx - minx) * 4096, (y1 - merc_y(lat)) / (y1 - y0) * 4096] for lon, lat in c]
+    )
+
+
+def assert_same_shapes(features, expected):
+    for f in features:
+        got = shapely.geometry.shape(f["geometry"])
+        want = shapely.clip_by_rect(expected[f["id"]], -64, -64, 4160, 4160)
+        assert got.is_valid
+        assert shapely.symmetric_difference(got, want).area <= want.length * 1.0 + 4  # within a pixel
+
+
+def test_tile_polygons_are_the_stored_shapes_in_tile_pixels(server):
+    z = 16
+    x, y = tile_of(*CENTRE, z)
+    tile = decode(get(server, f"/tiles/compounds/{z}/{x}/{y}.mvt").content)
+    df = layer("compounds").set_index("id")
+    # mapbox_vector_tile flips y to point up by default; compare in its convention
+    expected = {i: shapely.affinity.scale(pixels(g, z, x, y), 1, -1, origin=(0, 2048)) for i, g in df.geometry.items()}
+    assert_same_shapes(tile["compounds"]["features"], expected)
+
+
+def test_public_tiles_carry_no_personal_data_and_staff_tiles_do(server):
+    z = 15
+    x, y = tile_of(*CENTRE, z)
+    public = decode(get(server, f"/tiles/grids/{z}/{x}/{y}.mvt").content)["grids"]["features"]
+    assert public and all("workerPhone" not in f["properties"] for f in public)
+    assert all(f["properties"]["workerName"].endswith("*") for f in public)
+    token = subprocess.run(
+        [sys.executable, "-m", "hub", "token", "create", "--role", "admin"],
+        cwd=ROOT,
+        env={**os.environ, "HUB_DB": str(server.db)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    admin = get(server, f"/tiles/grids/{z}/{x}/{y}.mvt", token=token)
+    assert admin.headers["cache-control"].startswith("private")
+    staff = decode(admin.content)["grids"]["features"]
+    assert all(len(f["properties"]["workerPhone"]) == 11 for f in staff)
+
+
+def test_an_empty_tile_is_204_and_a_repeat_with_the_etag_is_304(server):
+    far = get(server, "/tiles/compounds/14/0/0.mvt")
+    assert far.status_code == 204
+    x, y = tile_of(*CENTRE, 14)
+    first = get(server, f"/tiles/compounds/14/{x}/{y}.mvt")
+    assert first.headers["etag"] and "max-age" in first.headers["cache-control"]
+    again = get(server, f"/tiles/compounds/14/{x}/{y}.mvt", **{"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_the_all_layers_tile_has_every_layer_present_there(server):
+    x, y = tile_of(*CENTRE, 14)
+    tile = decode(get(server, f"/tiles/all/14/{x}/{y}.mvt").content)
+    assert {"sectors", "compounds", "grids", "merchants", "communities", "subdistricts"} <= set(tile)
+
+
+def test_a_gcj02_tile_lays_the_sectors_on_the_gcj02_grid(server):
+    z = 14
+    x, y = tile_of(*datum.wgs84_to_gcj02(*CENTRE), z)
+    features = decode(get(server, f"/tiles/sectors/{z}/{x}/{y}.mvt?crs=GCJ02").content)["sectors"]["features"]
+    sectors = layer("sectors").set_index("code")
+    assert len(features) == 4
+    expected = {}
+    for f in features:
+        code = f["properties"]["code"]
+        g = datum.from_wgs84(sectors.loc[code, "geometry"], "GCJ02")
+        expected[f["id"]] = shapely.affinity.scale(pixels(g, z, x, y), 1, -1, origin=(0, 2048))
+    assert_same_shapes(features, expected)
+
+
+def test_bad_tile_addresses_and_layers_are_refused_clearly(server):
+    assert get(server, "/tiles/compounds/3/99/0.mvt").status_code == 400
+    r = get(server, "/tiles/nope/3/1/1.mvt")
+    assert r.status_code == 400 and "unknown layer" in r.json()["errors"][0]["message"]
+
+
+def test_tilejson_describes_the_layer(server):
+    r = get(server, "/tiles/compounds.json")
+    doc = r.json()
+    assert doc["tilejson"] == "3.0.0"
+    assert doc["tiles"][0].endswith("/tiles/compounds/{z}/{x}/{y}.mvt")
+    assert doc["vector_layers"][0]["id"] == "compounds"
