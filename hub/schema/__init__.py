@@ -16,7 +16,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.errors import is_internal, shape_error
-from hub.schema.extensions import DATETIME_SCALAR, pipeline
+from hub.schema.extensions import DATETIME_SCALAR, CachedNameConverter, pipeline
 from hub.schema.fast import HubExecutionContext
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
@@ -91,6 +91,8 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             Patrol,
         ],
         execution_context_class=HubExecutionContext if fast_lists else None,
-        config=StrawberryConfig(scalar_map={GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR}),
+        config=StrawberryConfig(
+            scalar_map={GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR}, name_converter=CachedNameConverter()
+        ),
         extensions=pipeline(settings),
     )
