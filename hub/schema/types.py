@@ -9,6 +9,8 @@ business rule lives here.
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
@@ -21,6 +23,7 @@ from hub.domain import access, grading
 from hub.domain import compounds as compound_rules
 from hub.domain.locate import Location as DomainLocation
 from hub.domain.roster import Duty
+from hub.domain.stats import Stats as DomainStats
 from hub.geo import datum
 from hub.geo.geojson import to_geojson
 from hub.schema.context import Context
@@ -559,24 +562,10 @@ class Location(FromRecord):
         return self._follow("on_duty", info)
 
 
-@strawberry.type(description="The district's figures, each computed from the records.")
-class Stats:
-    compounds: int
-    compounds_with_party_branch: int
-    compounds_with_committee: int
-    compounds_collecting_fees: int
-    compounds_formerly_unmanaged: int
-    joint_meetings: int
-    issues_raised: int
-    issues_resolved: int
-    occupied_area_cleared_m2: float
-    occupied_area_remaining_m2: float
-    public_rooms_recovered_m2: float
-    squads: int
-    officers: int
-    subdistricts: int
-    communities: int
-    grids: int
+Stats = strawberry.type(
+    dataclasses.make_dataclass("Stats", list(typing.get_type_hints(DomainStats).items())),
+    description="The district's figures, each computed from the records (hub.domain.stats).",
+)
 
 
 @strawberry.type(description="Who the hub thinks you are.")
