@@ -1,6 +1,7 @@
 """The composition root: ``create_app(settings)`` builds the store, the schema and the routes.
 
-Routes: ``/graphql`` (POST queries; GET serves GraphiQL), ``/healthz``. Two pure-ASGI middlewares
+Routes: ``/graphql`` (POST queries; GET serves GraphiQL), ``/healthz``, ``/tiles``, and ``/map``: a map page
+that works offline, its files served from the packaged ``hub/static`` at ``/static``. Two pure-ASGI middlewares
 sit in front: a request-size limit and bearer-token authentication, which sets the viewer every
 resolver sees. Nothing is opened at import time; the store opens in the app's lifespan.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -17,8 +19,9 @@ import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -35,6 +38,8 @@ from hub.settings import Settings
 from hub.store import Store
 
 log = logging.getLogger("hub")
+
+STATIC = Path(__file__).parent / "static"
 
 
 def _error_body(message: str, code: str) -> bytes:
@@ -251,6 +256,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             }
         )
 
+    async def map_page(request: Request) -> Response:
+        return FileResponse(STATIC / "map.html")
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if store.catalog is None:
@@ -268,6 +276,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             Route("/healthz", healthz),
             Route("/tiles/{layer}.json", tile_json),
             Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", tile),
+            Route("/map", map_page),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
     )

@@ -1,0 +1,176 @@
+"""The map page at /map in headless Chromium: it draws the layers, locates a click, and never leaves the hub.
+
+Debian's chromium driven by Playwright (whose pip wheel brings its driver; no browser download). Without a
+chromium the test is skipped on a developer's machine and fails in CI, which installs one (`.ci/run`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from hub.geo.measure import destination
+from tests.conftest import ROOT, Server
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DAYUSHOU = (115.6097, 34.3767)  # 大隅首, where the page opens
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def _need(condition: bool, reason: str) -> None:
+    """Skip on a developer's machine, fail in CI, where the browser must be there."""
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must install it: see .ci/run)")
+    pytest.skip(reason)
+
+
+class Page:
+    """A Playwright page on /map that records every request, failed request and console error."""
+
+    def __init__(self, page: Any, origin: str) -> None:
+        self.page = page
+        self.origin = origin
+        self.requests: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
+        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url}: HTTP {r.status}"))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def foreign(self) -> list[str]:
+        """Requests to anything but the hub's own origin (data: URLs stay inside the page)."""
+        return [u for u in self.requests if not u.startswith("data:") and _origin(u) != self.origin]
+
+    def container_point(self, lon: float, lat: float) -> tuple[float, float]:
+        """The page coordinates of a point on the map, through Leaflet's own projection."""
+        x, y = self.page.evaluate(
+            """([lat, lon]) => {
+                const p = window.hubMap.latLngToContainerPoint([lat, lon]);
+                const box = window.hubMap.getContainer().getBoundingClientRect();
+                return [box.left + p.x, box.top + p.y];
+            }""",
+            [lat, lon],
+        )
+        return x, y
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@pytest.fixture(scope="module")
+def map_page(server: Server) -> Iterator[Page]:
+    _need(CHROMIUM.exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _need(False, "playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+            page = Page(context.new_page(), server.url)
+            page.page.goto(f"{server.url}/map")
+            page.page.wait_for_function("window.hubReady === true", timeout=60_000)
+            yield page
+            context.close()
+        finally:
+            browser.close()
+
+
+def test_the_page_draws_the_four_sectors_and_the_compounds_in_view(map_page: Page) -> None:
+    counts = map_page.page.evaluate("window.hubCounts")
+    assert counts["sectors"] == 4
+    assert counts["compounds"] > 0
+    assert counts["merchants"] > 0
+    drawn = map_page.page.evaluate(
+        """(name) => document.querySelectorAll(`.leaflet-overlay-pane .leaflet-${name}-pane svg path`).length""",
+        "sectors",
+    )
+    assert drawn == 4
+    compounds = map_page.page.locator(".leaflet-overlay-pane .leaflet-compounds-pane svg path")
+    assert compounds.count() == counts["compounds"]
+    labels = map_page.page.locator(".sector-label").all_inner_texts()
+    assert {text.split()[0] for text in labels} == {"NE", "SE", "SW", "NW"}
+
+
+def test_a_click_in_the_north_east_sector_says_so_and_who_is_on_duty(map_page: Page) -> None:
+    lon, lat = destination(*DAYUSHOU, 45, 500)
+    x, y = map_page.container_point(lon, lat)
+    map_page.page.mouse.click(x, y)
+    result = map_page.page.locator('#locate-result[data-sector="NE"]')
+    result.wait_for(timeout=30_000)
+    text = result.inner_text()
+    assert "东北片区" in text and "古城街道" in text
+    # who is on duty depends on the hour (no shift runs 02:00-07:00); officers' names come masked to the public
+    assert "On duty now" in text
+    assert ("Hotline" in text and "*" in text) or "No squad on duty" in text
+
+
+def test_a_click_on_a_compound_opens_a_popup_with_its_name(map_page: Page) -> None:
+    page = map_page.page
+    found = page.evaluate(
+        """() => {
+            const map = window.hubMap, size = map.getSize(), centre = map.getCenter();
+            const compounds = Object.values(map._layers).filter((l) => l.feature && l.options.pane === "compounds");
+            compounds.sort((a, b) => centre.distanceTo(a.getCenter()) - centre.distanceTo(b.getCenter()));
+            for (const layer of compounds) {
+                const p = map.latLngToContainerPoint(layer.getCenter());
+                if (p.x < 380 || p.y < 80 || p.x > size.x - 260 || p.y > size.y - 60) continue;
+                const box = map.getContainer().getBoundingClientRect();
+                const x = box.left + p.x, y = box.top + p.y;
+                if (document.elementFromPoint(x, y) !== layer._path) continue;  // a shop or a label on top
+                return { name: layer.feature.properties.name, x, y };
+            }
+            return null;
+        }"""
+    )
+    assert found is not None, "no compound away from the panels to click"
+    page.mouse.click(found["x"], found["y"])
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=30_000)
+    assert found["name"] in popup.inner_text()
+    # a pan reloads every layer: the compound is kept, and so its popup stays open
+    page.wait_for_function("window.hubIdle()", timeout=30_000)
+    page.evaluate("window.hubMap.panBy([40, 0], { animate: false })")
+    page.wait_for_function("window.hubIdle()", timeout=30_000)
+    assert popup.count() == 1 and found["name"] in popup.inner_text()
+
+
+def test_the_page_loads_only_from_the_hub_with_no_errors_and_looks_drawn(map_page: Page) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "map.png"
+    # a picture once the popup's pan and the reload after it are over and the popup has faded in
+    map_page.page.wait_for_function(
+        """() => window.hubIdle() && [...document.querySelectorAll('.leaflet-popup')]
+            .every((p) => getComputedStyle(p).opacity === '1')""",
+        timeout=30_000,
+    )
+    map_page.page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000
+    assert map_page.foreign() == []
+    assert map_page.failed == []
+    assert map_page.errors == []
+    assert any(u.endswith("/static/vendor/leaflet/leaflet.js") for u in map_page.requests)
