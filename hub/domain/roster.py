@@ -224,7 +224,7 @@ def on_duty(catalog: Catalog, sector_code: str, at: datetime) -> list[Duty]:
     """
     local = local_time(at)
     days = (local.date() - timedelta(days=1), local.date())
-    running = [a for a in _around(catalog, days, sector_code) if a.running(local)]
+    running = [a for a in _around(catalog, days, sector_code) if a.start <= local < a.end]
     by_squad: dict[str, dict[str, Assignment]] = {}
     for a in running:
         by_squad.setdefault(a.squad_code, {}).setdefault(a.officer.id, a)
