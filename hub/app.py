@@ -225,9 +225,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         crs = (request.query_params.get("crs") or "WGS84").upper().replace("-", "")
         viewer = viewer_of(request)
         try:
-            key = tiles.key(store.data, viewer, p["layer"], p["z"], p["x"], p["y"], crs)
+            wanted = request.query_params.get("properties")
+            props = [n for n in wanted.split(",") if n] if wanted is not None else None
+            key = tiles.key(store.data, viewer, p["layer"], p["z"], p["x"], p["y"], crs, props)
         except HubError as exc:
-            return JSONResponse({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}, 400)
+            status = 403 if exc.code in ("FORBIDDEN", "UNAUTHENTICATED") else 400
+            return JSONResponse({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}, status)
         found = tiles.cached(key) or await anyio.to_thread.run_sync(tiles.build, store.data, viewer, key)
         scope = "public" if viewer.role == "public" else "private"
         headers = {"ETag": found.etag, "Cache-Control": f"{scope}, max-age=60", "Vary": "Authorization"}

@@ -9,6 +9,7 @@ coverage per zoom band so neighbours keep their shared borders.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -266,5 +267,29 @@ def features(
             spec.feature_id(r), geometry_json(layer, p, band_index, crs), {n: get(r, viewer) for n, get in getters}
         )
 
-    variant = layer.variant
-    return [variant(key, p, build) for p in positions.tolist()]
+    return layer.variants(key, positions.tolist(), build)
+
+
+MAX_REMEMBERED_BYTES = 64 * 1024 * 1024
+
+
+def remembered(catalog: Catalog, names: Sequence[str], key: Hashable, build: Callable[[], bytes]) -> bytes:
+    """A whole answer (bytes) for ``key``, built once per version of the layers it reads.
+
+    Map clients ask for the same views again and again; tiles are kept the same way. The answers
+    kept are bounded in total size; the least recently used go first.
+    """
+    store: OrderedDict[Hashable, bytes] = catalog.memo.setdefault("collections", OrderedDict())
+    full_key = (key, tuple(LAYERS[n].layer(catalog).version for n in names))
+    hit = store.get(full_key)
+    if hit is not None:
+        store.move_to_end(full_key)
+        return hit
+    body = build()
+    store[full_key] = body
+    size = catalog.memo.get("collections_bytes", 0) + len(body)
+    while size > MAX_REMEMBERED_BYTES and store:
+        _, old = store.popitem(last=False)
+        size -= len(old)
+    catalog.memo["collections_bytes"] = size
+    return body

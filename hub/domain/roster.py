@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.store.catalog import Catalog
@@ -193,8 +194,9 @@ MEMO_DAYS = 64
 
 def _day(catalog: Catalog, day: date) -> tuple[Assignment, ...]:
     """All of a date's assignments, remembered until the roster changes (``catalog.roster_version``)."""
-    key = ("assignments", day, catalog.roster_version)
-    hit = catalog.memo.get(key)
+    days: dict[Any, tuple[Assignment, ...]] = catalog.memo.setdefault("assignments", {})
+    key = (day, catalog.roster_version)
+    hit = days.get(key)
     if hit is None:
         out = []
         for officer_id, (code, sector_code) in plan(catalog, day).items():
@@ -205,9 +207,9 @@ def _day(catalog: Catalog, day: date) -> tuple[Assignment, ...]:
             start, end = span(shift.start, shift.end, day)
             out.append(Assignment(day, officer, officer.squad_code, sector_code, shift, start, end))
         out.sort(key=lambda a: (a.start, a.officer.id))
-        if len(catalog.memo) >= MEMO_DAYS:
-            catalog.memo.clear()
-        hit = catalog.memo[key] = tuple(out)
+        if len(days) >= MEMO_DAYS:
+            days.clear()
+        hit = days[key] = tuple(out)
     return hit
 
 

@@ -55,11 +55,12 @@ def _area(z: int, x: int, y: int, crs: str) -> tuple[float, float, float, float]
     return (corners[0][0] - margin, corners[0][1] - margin, corners[1][0] + margin, corners[1][1] + margin)
 
 
-def layer_bytes(catalog: Catalog, viewer: Viewer, name: str, z: int, x: int, y: int, crs: str) -> bytes:
-    """One layer of a tile (b"" when nothing is in it), with the layer's default public properties."""
+def layer_bytes(
+    catalog: Catalog, viewer: Viewer, name: str, z: int, x: int, y: int, crs: str, props: tuple[str, ...]
+) -> bytes:
+    """One layer of a tile (b"" when nothing is in it) with the given (already checked) properties."""
     spec = layers.map_layer(name)
     layer = spec.layer(catalog)
-    props = tuple(n for n in spec.props if not spec.props[n].staff_only or viewer.sees_staff_names())
     positions = layer.index.bbox(*_area(z, x, y, crs))
     band = layers.band(layer, z)
     positions = layers.drop_invisible(layer, positions, z, band)
@@ -95,16 +96,35 @@ class TileCache:
         self.hits = 0
         self.misses = 0
 
-    def key(self, catalog: Catalog, viewer: Viewer, name: str, z: int, x: int, y: int, crs: str) -> Hashable:
-        """The cache key of a tile for this viewer; refuses unknown layers, CRSs and tile addresses."""
+    def key(
+        self,
+        catalog: Catalog,
+        viewer: Viewer,
+        name: str,
+        z: int,
+        x: int,
+        y: int,
+        crs: str,
+        properties: list[str] | None = None,
+    ) -> Hashable:
+        """The cache key of a tile for this viewer; refuses unknown layers, CRSs, properties and tile addresses.
+
+        Tiles carry each layer's default properties (lean tiles draw fast); ``properties`` asks for
+        others of a single layer, checked against the viewer's role as ``featureCollection`` does.
+        """
         names = list(layers.LAYERS) if name == ALL else [layers.map_layer(name).name]
+        if properties is not None and name == ALL:
+            raise InputError("properties can be chosen for one layer's tiles, not for all layers", field="properties")
+        chosen = tuple(
+            layers.check_properties(layers.LAYERS[n], viewer, properties if name != ALL else None) for n in names
+        )
         if crs not in layers.CRS_CODES:
             raise InputError(f"unknown crs {crs!r}; one of {', '.join(layers.CRS_CODES)}", field="crs")
         mvt.tile_bounds(z, x, y)  # refuses a tile address that does not exist
         versions = tuple(layers.LAYERS[n].layer(catalog).version for n in names)
-        staff = viewer.sees_staff_names()
-        who = (staff, viewer.role, viewer.squad_code) if _personal(names) else staff
-        return (tuple(names), z, x, y, crs, versions, who)
+        personal = any(layers.viewer_class(layers.LAYERS[n], p, viewer) for n, p in zip(names, chosen, strict=True))
+        who = (viewer.role, viewer.squad_code) if personal else None
+        return (tuple(names), z, x, y, crs, chosen, versions, who)
 
     def cached(self, key: Hashable) -> Tile | None:
         with self._lock:
@@ -116,8 +136,10 @@ class TileCache:
 
     def build(self, catalog: Catalog, viewer: Viewer, key: Hashable) -> Tile:
         """Encode the tile a key names (CPU work: callers on an event loop run it in a thread) and keep it."""
-        names, z, x, y, crs = key[:5]  # type: ignore[index]
-        data = mvt.encode_tile([layer_bytes(catalog, viewer, n, z, x, y, crs) for n in names])
+        names, z, x, y, crs, chosen = key[:6]  # type: ignore[index]
+        data = mvt.encode_tile(
+            [layer_bytes(catalog, viewer, n, z, x, y, crs, p) for n, p in zip(names, chosen, strict=True)]
+        )
         tile = Tile(data, f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"')
         with self._lock:
             self.misses += 1
@@ -129,10 +151,6 @@ class TileCache:
     def get(self, catalog: Catalog, viewer: Viewer, name: str, z: int, x: int, y: int, crs: str) -> Tile:
         key = self.key(catalog, viewer, name, z, x, y, crs)
         return self.cached(key) or self.build(catalog, viewer, key)
-
-
-def _personal(names: list[str]) -> bool:
-    return any(p.personal for n in names for p in layers.LAYERS[n].props.values())
 
 
 def tilejson(name: str, base_url: str, crs: str = "WGS84") -> dict[str, Any]:

@@ -46,4 +46,10 @@ def collection_bytes(features: Iterable[bytes], members: Mapping[str, Any] | Non
     head = b'{"type":"FeatureCollection"'
     if members:
         head += b"," + orjson.dumps(dict(members))[1:-1]
-    return head + b',"features":[' + b",".join(features) + b"]}"
+    parts = list(features)
+    if not parts:
+        return head + b',"features":[]}'
+    # one join, so the (possibly megabytes of) feature bytes are copied once
+    parts[0] = head + b',"features":[' + parts[0]
+    parts[-1] = parts[-1] + b"]}"
+    return b",".join(parts)

@@ -9,6 +9,7 @@ the collection says how many matched and gives the cursor for the rest (``next``
 
 from __future__ import annotations
 
+import dataclasses
 from enum import Enum
 
 import numpy as np
@@ -60,22 +61,46 @@ class MapQuery:
         size = DEFAULT_LIMIT if limit is None else limit
         if not 0 < size <= MAX_LIMIT:
             raise LimitExceeded(f"limit must be between 1 and {MAX_LIMIT:,}, got {size:,}", field="limit")
-        data_layer = spec.layer(ctx.data)
-        positions = spatial(where, ctx).positions(data_layer)
-        band = rules.band(data_layer, zoom)
-        positions = rules.drop_invisible(data_layer, positions, zoom, band)
-        start = decode_cursor(after)
-        if start is not None:
-            positions = positions[np.searchsorted(positions, start, side="right") :]
-        matched = len(positions)
-        page = positions[:size]
-        members: dict[str, object] = {"numberMatched": matched, "numberReturned": len(page), "layer": spec.name}
-        if code != "WGS84":
-            members["crs"] = code
-        if matched > size:
-            members["next"] = encode_cursor(int(page[-1]))
-            members["message"] = (
-                f"{matched:,} features match and the limit is {size:,}: pass next as `after` for the rest"
+        key = (
+            spec.name,
+            orjson.dumps(dataclasses.asdict(where) if where else None),
+            zoom,
+            code,
+            props,
+            rules.viewer_class(spec, props, ctx.viewer),
+            size,
+            after,
+        )
+        return orjson.Fragment(
+            rules.remembered(
+                ctx.data, [spec.name], key, lambda: _collection(ctx, spec, where, zoom, code, props, size, after)
             )
-        body = collection_bytes(rules.features(ctx.data, ctx.viewer, spec, page, props, zoom=zoom, crs=code), members)
-        return orjson.Fragment(body)
+        )
+
+
+def _collection(
+    ctx: Context,
+    spec: rules.MapLayer,
+    where: SpatialFilter | None,
+    zoom: float | None,
+    code: str,
+    props: tuple[str, ...],
+    size: int,
+    after: str | None,
+) -> bytes:
+    data_layer = spec.layer(ctx.data)
+    positions = spatial(where, ctx).positions(data_layer)
+    band = rules.band(data_layer, zoom)
+    positions = rules.drop_invisible(data_layer, positions, zoom, band)
+    start = decode_cursor(after)
+    if start is not None:
+        positions = positions[np.searchsorted(positions, start, side="right") :]
+    matched = len(positions)
+    page = positions[:size]
+    members: dict[str, object] = {"numberMatched": matched, "numberReturned": len(page), "layer": spec.name}
+    if code != "WGS84":
+        members["crs"] = code
+    if matched > size:
+        members["next"] = encode_cursor(int(page[-1]))
+        members["message"] = f"{matched:,} features match and the limit is {size:,}: pass next as `after` for the rest"
+    return collection_bytes(rules.features(ctx.data, ctx.viewer, spec, page, props, zoom=zoom, crs=code), members)

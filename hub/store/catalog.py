@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -40,6 +41,7 @@ class Layer(Generic[R]):
         """The layer tiles the ground (neighbours share borders): it is generalised as a coverage."""
         self._generalized: Generalized | None = None
         self._variants: dict[Hashable, list[Any]] = {}
+        self._all: tuple[int, np.ndarray] | None = None
         self.version = 0
         """Bumped by every write to the layer (tile and response caches key on it)."""
 
@@ -65,6 +67,23 @@ class Layer(Generic[R]):
         if value is None:
             value = cache[pos] = build(pos)
         return value
+
+    def variants(self, key: Hashable, positions: list[int], build: Callable[[int], Any]) -> list[Any]:
+        """``variant`` for many positions at once (one lookup of the cache, misses built in place)."""
+        cache = self._variants.get(key)
+        if cache is None:
+            cache = self._variants[key] = [None] * len(self.records)
+        if len(cache) < len(self.records):
+            cache.extend([None] * (len(self.records) - len(cache)))
+        if not positions:
+            return []
+        out = list(itemgetter(*positions)(cache)) if len(positions) > 1 else [cache[positions[0]]]
+        if None in out:  # a C-level scan; the loop runs only when something is still to be built
+            for i, value in enumerate(out):
+                if value is None:
+                    p = positions[i]
+                    out[i] = cache[p] = build(p)
+        return out
 
     def _forget(self, pos: int) -> None:
         self.version += 1
@@ -92,7 +111,15 @@ class Layer(Generic[R]):
         return [x for p in positions if (x := recs[p]) is not None]
 
     def all_positions(self) -> np.ndarray:
-        return np.fromiter((i for i, x in enumerate(self.records) if x is not None), dtype=np.intp)
+        """Positions of every present record, sorted (kept until the layer is written)."""
+        hit = self._all
+        if hit is None or hit[0] != self.version:
+            live = np.flatnonzero(
+                np.fromiter((x is not None for x in self.records), dtype=bool, count=len(self.records))
+            )
+            live.setflags(write=False)
+            hit = self._all = (self.version, live)
+        return hit[1]
 
     def query(self, **filters: Any) -> np.ndarray:
         """Sorted positions of the records meeting every given filter (see ``SpatialIndex.query``)."""
@@ -316,7 +343,6 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         )
         for i, x in enumerate(rows)
     ]
-    rows, g = _spatial(db, "occupations", "*", "id")
     occupations = tables.read_all(db, r.Occupation)
     rows, g = _spatial(db, "public_rooms", "*", "id")
     rooms = [

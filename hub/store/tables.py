@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import sys
 import types
 import typing
 from dataclasses import dataclass
@@ -118,31 +119,48 @@ def to_row(record: Any) -> dict[str, Any]:
 
 def from_row(cls: type, row: sqlite3.Row | dict[str, Any], geometry: Any = None) -> Any:
     """A record of ``cls`` from a row (and its geometry, already decoded, for spatial records)."""
-    hints = _hints(cls)
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name == "geometry":
-            values["geometry"] = geometry
-        elif f.name in row.keys():  # noqa: SIM118 (sqlite3.Row has keys() but no __contains__ for names)
-            values[f.name] = _load(row[f.name], _base(hints[f.name]))
+    names = row.keys()
+    values = {
+        name: value if load is None else load(value)
+        for name, load in _loaders(cls)
+        if name in names
+        for value in (row[name],)
+    }
+    if "geometry" in _field_names(cls):
+        values["geometry"] = geometry
     return cls(**values)
 
 
-def _load(value: Any, tp: Any) -> Any:
-    if value is None:
-        return None
+@cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+@cache
+def _loaders(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(field, converter from the column value or None) for each non-geometry field, worked out once per class."""
+    hints = _hints(cls)
+    return tuple((f.name, _loader(_base(hints[f.name]))) for f in dataclasses.fields(cls) if f.name != "geometry")
+
+
+def _loader(tp: Any) -> Any:
+    def none_or(convert: Any) -> Any:
+        return lambda v: None if v is None else convert(v)
+
     if tp is bool:
-        return bool(value)
+        return none_or(bool)
     if tp is date:
-        return date.fromisoformat(value)
+        return none_or(date.fromisoformat)
     if tp is datetime:
-        return datetime.fromisoformat(value)
+        return none_or(datetime.fromisoformat)
     origin = typing.get_origin(tp)
     if origin is tuple:
-        return _tuples(orjson.loads(value))
+        return none_or(lambda v: _tuples(orjson.loads(v)))
     if origin in (list, dict):
-        return orjson.loads(value)
-    return value
+        return none_or(orjson.loads)
+    if tp is str:  # kinds, states and codes repeat: keep one copy of each short string
+        return lambda v: sys.intern(v) if v is not None and len(v) <= 32 else v
+    return None
 
 
 def _tuples(value: Any) -> Any:

@@ -100,9 +100,14 @@ def test_tile_polygons_are_the_stored_shapes_in_tile_pixels(server):
 def test_public_tiles_carry_no_personal_data_and_staff_tiles_do(server):
     z = 15
     x, y = tile_of(*CENTRE, z)
-    public = decode(get(server, f"/tiles/grids/{z}/{x}/{y}.mvt").content)["grids"]["features"]
+    public = decode(get(server, f"/tiles/grids/{z}/{x}/{y}.mvt?properties=code,workerName").content)
+    public = public["grids"]["features"]
     assert public and all("workerPhone" not in f["properties"] for f in public)
     assert all(f["properties"]["workerName"].endswith("*") for f in public)
+    refused = get(server, f"/tiles/grids/{z}/{x}/{y}.mvt?properties=workerPhone")
+    assert refused.status_code == 403 and refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    lean = decode(get(server, f"/tiles/grids/{z}/{x}/{y}.mvt").content)["grids"]["features"]
+    assert all(set(f["properties"]) == {"code"} for f in lean)  # the layer's default properties
     token = subprocess.run(
         [sys.executable, "-m", "hub", "token", "create", "--role", "admin"],
         cwd=ROOT,
@@ -111,7 +116,7 @@ def test_public_tiles_carry_no_personal_data_and_staff_tiles_do(server):
         text=True,
         check=True,
     ).stdout.strip()
-    admin = get(server, f"/tiles/grids/{z}/{x}/{y}.mvt", token=token)
+    admin = get(server, f"/tiles/grids/{z}/{x}/{y}.mvt?properties=workerName,workerPhone", token=token)
     assert admin.headers["cache-control"].startswith("private")
     staff = decode(admin.content)["grids"]["features"]
     assert all(len(f["properties"]["workerPhone"]) == 11 for f in staff)

@@ -180,3 +180,20 @@ def test_an_incident_reported_in_gcj02_lands_where_the_wgs84_point_is(writable):
 def test_points_are_kept_at_every_zoom(run):
     low = fc(run, layer="MERCHANTS", zoom=8, props=["code"], limit=50_000)
     assert low["numberMatched"] == len(layer("merchants"))
+
+
+def test_a_write_shows_in_the_next_feature_collection_of_its_layer(writable):
+    from tests.schema.test_field_reports import REPORT, square_inside
+
+    compound = layer("compounds").iloc[3]
+    where = {"bbox": list(compound.geometry.bounds)}
+    q = """query($w: SpatialFilter) { featureCollection(layer: OCCUPATIONS, where: $w, properties: ["kind"]) }"""
+    before = writable(q, {"w": where})["data"]["featureCollection"]
+    again = writable(q, {"w": where})["data"]["featureCollection"]
+    assert before == again
+    poly = square_inside(compound.geometry)
+    out = writable(REPORT, {"input": {"clientId": str(uuid.uuid4()), "geometry": mapping(poly), "kind": "PARKING"}})
+    assert out["data"]["reportOccupation"]["userErrors"] == []
+    after = writable(q, {"w": where})["data"]["featureCollection"]
+    assert after["numberMatched"] == before["numberMatched"] + 1
+    assert "PARKING" in {f["properties"]["kind"] for f in after["features"]}

@@ -1,0 +1,215 @@
+"""A bbox query returning about 100 occupations, with 10,000 and with 1,000,000 stored (target: ≤ 2×).
+
+Synthetic occupations (seeded 3–15 m rectangles spread evenly over the district) are bulk-written
+into two stores in a temporary folder, and a server is started on each. At each scale 16 boxes
+are chosen around seeded points, each sized so that about 100 occupations intersect it (the data
+are 100 times denser at 1,000,000, so the boxes are 10 times smaller on a side). Both servers are
+asked in alternation, each call taking the next box:
+
+- ``featureCollection(layer: OCCUPATIONS, where: {bbox}, properties: [kind, status])``
+- ``occupations(where: {bbox}, first: 1000) { totalCount nodes { id kind status areaM2 geometry } }``
+
+Ratio = median at 1,000,000 / median at 10,000, for each. Memory per stored feature is the
+difference of the two servers' resident set sizes (VmRSS, after the same requests) divided by
+the difference in count; the peak (VmHWM) and the time each server took to load are reported too.
+
+    python bench/bench_scale.py [--rounds 400] [--large 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import numpy as np
+import orjson
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import synth
+from bench.common import BenchServer, report
+
+SEED = 29
+SMALL = 10_000
+BOXES = 16
+FC = """query($bbox: [Float!]) { featureCollection(layer: OCCUPATIONS, where: {bbox: $bbox},
+  properties: ["kind", "status"]) }"""
+TYPED = """query($bbox: [Float!]) { occupations(where: {bbox: $bbox}, first: 1000) {
+  totalCount nodes { id kind status areaM2 geometry } } }"""
+HEADERS = {"content-type": "application/json"}
+INNER = (115.57, 34.35, 115.70, 34.44)
+"""Box centres are drawn here, away from the edge of the data."""
+
+
+def build(path: Path, n: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """A store of the demo set whose occupations are replaced by ``n`` synthetic ones; (geometries, seconds)."""
+    t0 = time.perf_counter()
+    db = synth.demo_store(path)
+    try:
+        compound_ids, _ = synth.compound_geometries(db)
+        geoms = synth.rectangles(rng, synth.uniform_points(rng, n), 3, 15)
+        synth.write(db, synth.occupations(rng, geoms, rng.choice(compound_ids, n)), replace=True)
+    finally:
+        db.close()
+    return geoms, time.perf_counter() - t0
+
+
+def boxes(geoms: np.ndarray, rng: np.random.Generator, target: int = 100) -> list[tuple[list[float], int]]:
+    """``BOXES`` square boxes, each holding ``target`` ± 5 % of the geometries: (bbox, count)."""
+    tree = shapely.STRtree(geoms)
+    density = len(geoms) / ((synth.DISTRICT[2] - synth.DISTRICT[0]) * (synth.DISTRICT[3] - synth.DISTRICT[1]))
+    found: list[tuple[list[float], int]] = []
+    while len(found) < BOXES:
+        cx, cy = synth.uniform_points(rng, 1, INNER)[0]
+        half = (target / density) ** 0.5 / 2
+        for _ in range(40):  # grow or shrink until the count is close
+            bbox = [float(v) for v in (cx - half, cy - half, cx + half, cy + half)]
+            n = len(tree.query(shapely.box(*bbox), predicate="intersects"))
+            if abs(n - target) <= target * 0.05:
+                found.append((bbox, n))
+                break
+            half *= (target / max(n, 1)) ** 0.5
+    return found
+
+
+def memory(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM of a process, in bytes."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) * 1024
+    return out
+
+
+class Scale:
+    """One server on one store, with rotating boxes for its two queries."""
+
+    def __init__(self, n: int, geoms: np.ndarray, rng: np.random.Generator, path: Path) -> None:
+        self.n = n
+        self.boxes = boxes(geoms, rng)
+        self.path = path
+
+    def start(self) -> BenchServer:
+        t0 = time.perf_counter()
+        self.server = BenchServer(db=self.path).__enter__()
+        self.load_s = time.perf_counter() - t0
+        self.client = httpx.Client(base_url=self.server.url, timeout=60)
+        self.bodies = {
+            name: [orjson.dumps({"query": q, "variables": {"bbox": b}}) for b, _ in self.boxes]
+            for name, q in (("fc", FC), ("typed", TYPED))
+        }
+        t0 = time.perf_counter()
+        self.check()  # every answer checked once, outside the timing; the first also builds the index
+        self.first_s = time.perf_counter() - t0
+        return self.server
+
+    def check(self) -> None:
+        for i, (_, n) in enumerate(self.boxes):
+            fc = self.post("fc", i).json()["data"]["featureCollection"]
+            typed = self.post("typed", i).json()["data"]["occupations"]
+            assert fc["numberMatched"] == len(fc["features"]) == typed["totalCount"] == len(typed["nodes"]) == n, (
+                fc["numberMatched"],
+                typed["totalCount"],
+                n,
+            )
+
+    def post(self, name: str, i: int) -> httpx.Response:
+        answer = self.client.post("/graphql", content=self.bodies[name][i % BOXES], headers=HEADERS)
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    def caller(self, name: str) -> Callable[[], None]:
+        i = 0
+
+        def call() -> None:
+            nonlocal i
+            i += 1
+            self.post(name, i)
+
+        return call
+
+    def stop(self) -> None:
+        self.client.close()
+        self.server.__exit__(None, None, None)
+
+
+def measure(fns: dict[str, Callable[[], None]], rounds: int, warmup: int = 3 * BOXES) -> dict[str, list[float]]:
+    """Samples of several calls in alternation (so drift in machine load hits them all alike)."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - t0)
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=400)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    args = parser.parse_args()
+    rng = np.random.default_rng(SEED)
+    with tempfile.TemporaryDirectory(prefix="hub-bench-scale-") as tmp:
+        built = {n: build(Path(tmp) / f"hub-{n}.db", n, rng) for n in (SMALL, args.large)}
+        small, large = (Scale(n, built[n][0], rng, Path(tmp) / f"hub-{n}.db") for n in (SMALL, args.large))
+        del built  # the bench's own copy of the geometry is not needed any more
+        try:
+            for s in (small, large):
+                s.start()
+            samples = measure(
+                {
+                    f"{kind}-{s.n}": s.caller(kind)
+                    for kind in ("fc", "typed")
+                    for s in (small, large)  # interleaved: fc small, fc large, typed small, typed large
+                },
+                args.rounds,
+            )
+            mem = {s.n: memory(s.server.proc.pid) for s in (small, large)}
+        finally:
+            for s in (small, large):
+                if hasattr(s, "server"):
+                    s.stop()
+
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    p99 = {k: float(np.percentile(v, 99)) for k, v in samples.items()}
+    counts = [n for _, n in large.boxes] + [n for _, n in small.boxes]
+    ok = True
+    for kind, label in (("fc", "featureCollection"), ("typed", "typed occupations(where: {bbox})")):
+        a, b = med[f"{kind}-{SMALL}"], med[f"{kind}-{args.large}"]
+        ok &= report(
+            f"bbox {label} of ~100 at {args.large:,} vs {SMALL:,} stored",
+            b / a,
+            2.0,
+            f"{b * 1e3:.2f} ms vs {a * 1e3:.2f} ms (p99 {p99[f'{kind}-{args.large}'] * 1e3:.2f} / "
+            f"{p99[f'{kind}-{SMALL}'] * 1e3:.2f} ms), {BOXES} boxes of {min(counts)}–{max(counts)} features, "
+            f"medians of {args.rounds} over HTTP",
+        )
+    rss = mem[args.large]["VmRSS"] - mem[SMALL]["VmRSS"]
+    print(
+        f"memory per stored occupation at {args.large:,}: {rss / (args.large - SMALL):,.0f} B  "
+        f"[server VmRSS {mem[args.large]['VmRSS'] / 2**20:,.0f} MiB vs {mem[SMALL]['VmRSS'] / 2**20:,.0f} MiB "
+        f"at {SMALL:,}; peak VmHWM {mem[args.large]['VmHWM'] / 2**20:,.0f} MiB vs "
+        f"{mem[SMALL]['VmHWM'] / 2**20:,.0f} MiB]"
+    )
+    print(
+        f"load time at {args.large:,}: {large.load_s:.1f} s to ready, first queries {large.first_s:.2f} s  "
+        f"[at {SMALL:,}: {small.load_s:.1f} s, {small.first_s:.2f} s; each time: start the process, read the store, "
+        f"build the catalog; first queries: the {BOXES} checks of each kind, the first building the STRtree]"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
