@@ -113,6 +113,18 @@ class Server:
         if self.proc is not None and self.proc.stderr is not None:
             self.proc.stderr.close()
 
+    def token(self, *args: str) -> str:
+        """A bearer token made with `hub token create ARGS` on this server's database."""
+        out = subprocess.run(
+            [sys.executable, "-m", "hub", "token", "create", *args],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "HUB_DB": str(self.db)},
+        )
+        return out.stdout.strip()
+
     def graphql(
         self, query: str, variables: dict[str, Any] | None = None, token: str | None = None, **kwargs: Any
     ) -> httpx.Response:

@@ -19,7 +19,7 @@ from hub.schema.enums import Crs, FrontageDuty, OccupationKind
 from hub.schema.fast import FromRecord, links, plain
 from hub.schema.inputs import SpatialFilter, connection, spatial
 from hub.schema.scalars import GeoJSON, from_global_id, to_global_id
-from hub.schema.writes import UserError, perform
+from hub.schema.writes import UserError, Written, perform
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
@@ -151,6 +151,15 @@ class FrontageAgreementPayload:
     user_errors: list[UserError]
 
 
+def _occupation_payload(ctx: Context, done: Written) -> OccupationPayload:
+    occupation = ctx.data.occupations.get(done.result["occupation"]) if done.result else None
+    return OccupationPayload(
+        occupation=t.Occupation.from_domain(occupation) if occupation else None,
+        replayed=done.replayed,
+        user_errors=done.errors,
+    )
+
+
 def record_key(value: str, type_name: str, *, field: str) -> str:
     """A record key from a global ID of the given type, or the bare key itself."""
     try:
@@ -197,12 +206,7 @@ class FrontageMutation:
             return {"occupation": stored.id}
 
         done = await perform(ctx, operation="reportOccupation", client_id=input.client_id, payload=payload, apply=apply)
-        occupation = ctx.data.occupations.get(done.result["occupation"]) if done.result else None
-        return OccupationPayload(
-            occupation=t.Occupation.from_domain(occupation) if occupation else None,
-            replayed=done.replayed,
-            user_errors=done.errors,
-        )
+        return _occupation_payload(ctx, done)
 
     @strawberry.mutation(description="Mark occupied public space cleared; its area joins the cleared total.")
     async def clear_occupation(self, info: Ctx, input: ClearOccupationInput) -> OccupationPayload:
@@ -223,12 +227,7 @@ class FrontageMutation:
             return {"occupation": stored.id}
 
         done = await perform(ctx, operation="clearOccupation", client_id=input.client_id, payload=payload, apply=apply)
-        occupation = ctx.data.occupations.get(done.result["occupation"]) if done.result else None
-        return OccupationPayload(
-            occupation=t.Occupation.from_domain(occupation) if occupation else None,
-            replayed=done.replayed,
-            user_errors=done.errors,
-        )
+        return _occupation_payload(ctx, done)
 
     @strawberry.mutation(description="Record a merchant's signed 门前三包 agreement.")
     async def sign_frontage_agreement(self, info: Ctx, input: SignFrontageAgreementInput) -> FrontageAgreementPayload:

@@ -155,19 +155,40 @@ class Layer(Generic[R]):
             self._forget(pos)
 
 
+KEYS: dict[str, Callable[[Any], Hashable]] = {
+    "subdistricts": lambda x: x.code,
+    "communities": lambda x: x.code,
+    "grids": lambda x: x.code,
+    "sectors": lambda x: x.code,
+}
+"""How each layer keys its records (by ``id`` when not listed)."""
+
+
+TILINGS = frozenset({"subdistricts", "communities", "grids", "sectors"})
+"""Layers that tile the ground (neighbours share borders): generalised as a coverage."""
+
+
+def _layer(name: str, records: list[Any]) -> Layer[Any]:
+    return Layer(name, records, KEYS.get(name, lambda x: x.id), tiling=name in TILINGS)
+
+
+def _empty(name: str) -> Layer[Any]:
+    return _layer(name, [])
+
+
 @dataclass
 class Catalog:
     """Every record of the store, in memory."""
 
-    subdistricts: Layer[r.Subdistrict]
-    communities: Layer[r.Community]
-    grids: Layer[r.Grid]
-    compounds: Layer[r.Compound]
-    problems: Layer[r.Problem]
-    occupations: Layer[r.Occupation]
-    public_rooms: Layer[r.PublicRoom]
-    sectors: Layer[r.Sector]
-    merchants: Layer[r.Merchant]
+    subdistricts: Layer[r.Subdistrict] = field(default_factory=lambda: _empty("subdistricts"))
+    communities: Layer[r.Community] = field(default_factory=lambda: _empty("communities"))
+    grids: Layer[r.Grid] = field(default_factory=lambda: _empty("grids"))
+    compounds: Layer[r.Compound] = field(default_factory=lambda: _empty("compounds"))
+    problems: Layer[r.Problem] = field(default_factory=lambda: _empty("problems"))
+    occupations: Layer[r.Occupation] = field(default_factory=lambda: _empty("occupations"))
+    public_rooms: Layer[r.PublicRoom] = field(default_factory=lambda: _empty("public_rooms"))
+    sectors: Layer[r.Sector] = field(default_factory=lambda: _empty("sectors"))
+    merchants: Layer[r.Merchant] = field(default_factory=lambda: _empty("merchants"))
     companies: dict[str, r.PropertyCompany] = field(default_factory=dict)
     meetings: dict[int, r.Meeting] = field(default_factory=dict)
     squads: dict[str, r.Squad] = field(default_factory=dict)
@@ -175,9 +196,9 @@ class Catalog:
     shifts: dict[str, r.Shift] = field(default_factory=dict)
     old_town: r.OldTown | None = None
     meetings_by_compound: dict[int, list[int]] = field(default_factory=dict)
-    incidents: Layer[r.Incident] = field(default_factory=lambda: Layer("incidents", [], lambda x: x.id))
+    incidents: Layer[r.Incident] = field(default_factory=lambda: _empty("incidents"))
     incident_steps: dict[int, list[r.IncidentStep]] = field(default_factory=dict)
-    patrols: Layer[r.Patrol] = field(default_factory=lambda: Layer("patrols", [], lambda x: x.id))
+    patrols: Layer[r.Patrol] = field(default_factory=lambda: _empty("patrols"))
     roster_rules: dict[str, r.RosterRule] = field(default_factory=dict)
     roster_exceptions: dict[int, r.RosterException] = field(default_factory=dict)
     roster_version: int = 0
@@ -186,22 +207,8 @@ class Catalog:
     """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
 
     def layers(self) -> dict[str, Layer[Any]]:
-        return {
-            name: getattr(self, name)
-            for name in (
-                "subdistricts",
-                "communities",
-                "grids",
-                "compounds",
-                "problems",
-                "occupations",
-                "public_rooms",
-                "sectors",
-                "merchants",
-                "incidents",
-                "patrols",
-            )
-        }
+        """Every spatial layer, by name."""
+        return {f.name: v for f in dataclasses.fields(self) if isinstance(v := getattr(self, f.name), Layer)}
 
     def apply(self, record: Any, *, deleted: bool = False) -> None:
         """Bring the in-memory side up to date with a record just committed (or deleted)."""
@@ -375,15 +382,15 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         steps[step.incident_id].append(step)
     steps = dict(steps)
     return Catalog(
-        subdistricts=Layer("subdistricts", subdistricts, lambda x: x.code, tiling=True),
-        communities=Layer("communities", communities, lambda x: x.code, tiling=True),
-        grids=Layer("grids", grids, lambda x: x.code, tiling=True),
-        compounds=Layer("compounds", compounds, lambda x: x.id),
-        problems=Layer("problems", problems, lambda x: x.id),
-        occupations=Layer("occupations", occupations, lambda x: x.id),
-        public_rooms=Layer("public_rooms", rooms, lambda x: x.id),
-        sectors=Layer("sectors", sectors, lambda x: x.code, tiling=True),
-        merchants=Layer("merchants", merchants, lambda x: x.id),
+        subdistricts=_layer("subdistricts", subdistricts),
+        communities=_layer("communities", communities),
+        grids=_layer("grids", grids),
+        compounds=_layer("compounds", compounds),
+        problems=_layer("problems", problems),
+        occupations=_layer("occupations", occupations),
+        public_rooms=_layer("public_rooms", rooms),
+        sectors=_layer("sectors", sectors),
+        merchants=_layer("merchants", merchants),
         companies=companies,
         meetings=meetings,
         squads={
@@ -404,9 +411,9 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         if town is None
         else r.OldTown(town["centre_lon"], town["centre_lat"], town["centre_name"], town["radius_m"]),
         meetings_by_compound=dict(by_compound),
-        incidents=Layer("incidents", tables.read_all(db, r.Incident), lambda x: x.id),
+        incidents=_layer("incidents", tables.read_all(db, r.Incident)),
         incident_steps=steps,
-        patrols=Layer("patrols", tables.read_all(db, r.Patrol), lambda x: x.id),
+        patrols=_layer("patrols", tables.read_all(db, r.Patrol)),
         roster_rules={x.squad_code: x for x in tables.read_all(db, r.RosterRule)},
         roster_exceptions={x.id: x for x in tables.read_all(db, r.RosterException)},
     )

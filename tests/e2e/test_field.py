@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -18,24 +16,12 @@ from websockets.sync.client import connect
 
 from hub.geo.measure import destination
 from tests.common import CENTRE
-from tests.conftest import ROOT, Server
+from tests.conftest import Server
 
 pytestmark = pytest.mark.e2e
 
 REPORT = """mutation($input: ReportIncidentInput!) { reportIncident(input: $input) {
   userErrors { code message } incident { caseNumber sectorCode category } } }"""
-
-
-def make_token(db, *args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "hub", "token", "create", *args],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HUB_DB": str(db)},
-    )
-    return out.stdout.strip()
 
 
 def incident_input(bearing: float, category: str = "ILLEGAL_PARKING_MOTOR") -> dict:
@@ -91,7 +77,7 @@ EVENTS = """subscription($sector: String) { incidentEvents(sector: $sector) {
 
 
 def test_a_subscriber_to_the_south_east_gets_its_cases_and_not_another_sectors(server):
-    admin = make_token(server.db, "--role", "admin")
+    admin = server.token("--role", "admin")
     ws_url = server.url.replace("http", "ws") + "/graphql"
     sub = Subscriber(ws_url, admin, EVENTS, {"sector": "SE"})
     try:
@@ -107,7 +93,7 @@ def test_a_subscriber_to_the_south_east_gets_its_cases_and_not_another_sectors(s
 
 
 def test_an_officer_follows_their_own_sector_and_a_bad_token_is_refused(server):
-    officer = make_token(server.db, "--role", "officer", "--squad", "SQ1")
+    officer = server.token("--role", "officer", "--squad", "SQ1")
     ws_url = server.url.replace("http", "ws") + "/graphql"
     sub = Subscriber(ws_url, officer, EVENTS, {"sector": "SW"})
     try:
@@ -127,7 +113,7 @@ def test_an_officer_follows_their_own_sector_and_a_bad_token_is_refused(server):
 
 
 def test_the_subscription_limit_per_connection_holds(server):
-    admin = make_token(server.db, "--role", "admin")
+    admin = server.token("--role", "admin")
     with connect(server.url.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         ws.send(json.dumps({"type": "connection_init", "payload": {"token": admin}}))
         assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
@@ -139,7 +125,7 @@ def test_the_subscription_limit_per_connection_holds(server):
 
 def test_killing_the_server_mid_stream_loses_no_acknowledged_write(tmp_path):
     srv = Server(tmp_path / "kill.db").start()
-    admin = make_token(srv.db, "--role", "admin")
+    admin = srv.token("--role", "admin")
     acked: dict[int, str] = {}
     stop = threading.Event()
 

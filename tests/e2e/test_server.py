@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import httpx
 import pytest
-
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -41,20 +35,8 @@ def test_graphiql_is_served_at_graphql(server):
     assert "graphiql" in r.text.lower()
 
 
-def make_token(server, *args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "hub", "token", "create", *args],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HUB_DB": str(server.db)},
-    )
-    return out.stdout.strip()
-
-
 def test_a_token_made_by_the_cli_lets_an_officer_see_their_squad(server):
-    token = make_token(server, "--role", "officer", "--squad", "SQ2")
+    token = server.token("--role", "officer", "--squad", "SQ2")
     r = server.graphql("{ viewer { role squadCode } squads { code officers { phone } } }", token=token)
     body = r.json()
     assert body["data"]["viewer"] == {"role": "officer", "squadCode": "SQ2"}

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 
 import httpx
 import mapbox_vector_tile
@@ -16,7 +13,6 @@ from shapely.geometry import box
 
 from hub.geo import datum
 from tests.common import CENTRE, layer
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -108,14 +104,7 @@ def test_public_tiles_carry_no_personal_data_and_staff_tiles_do(server):
     assert refused.status_code == 403 and refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     lean = decode(get(server, f"/tiles/grids/{z}/{x}/{y}.mvt").content)["grids"]["features"]
     assert all(set(f["properties"]) == {"code"} for f in lean)  # the layer's default properties
-    token = subprocess.run(
-        [sys.executable, "-m", "hub", "token", "create", "--role", "admin"],
-        cwd=ROOT,
-        env={**os.environ, "HUB_DB": str(server.db)},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    token = server.token("--role", "admin")
     admin = get(server, f"/tiles/grids/{z}/{x}/{y}.mvt?properties=workerName,workerPhone", token=token)
     assert admin.headers["cache-control"].startswith("private")
     staff = decode(admin.content)["grids"]["features"]

@@ -29,7 +29,7 @@ from hub.domain.roster import (
 from hub.domain.roster_edit import check_exception, check_rule
 from hub.errors import Conflict, InputError, NotFound
 from hub.store import Store
-from hub.store.catalog import Catalog, Layer
+from hub.store.catalog import Catalog
 from hub.store.records import Officer, RosterException, RosterRule, Shift, Squad
 
 NIGHT = Shift("NIGHT", "夜班", "20:00", "02:00")
@@ -47,27 +47,12 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 
 def brigade(*exceptions: RosterException, rules: tuple[RosterRule, ...] = ()) -> Catalog:
     """Two squads of three, one sector each; no spatial records (as ``load_catalog`` builds, but empty)."""
-    empty = {
-        name: Layer(name, [], lambda x: x.code)
-        for name in (
-            "subdistricts",
-            "communities",
-            "grids",
-            "compounds",
-            "problems",
-            "occupations",
-            "public_rooms",
-            "sectors",
-            "merchants",
-        )
-    }
     officers = [
         Officer(f"{squad}{n}", squad, f"officer {squad}{n}", "", "CITY_MANAGEMENT", "OFFICER", shift)
         for squad in ("A", "B")
         for n, shift in ((1, "EARLY"), (2, "MIDDLE"), (3, "NIGHT"))
     ]
     return Catalog(
-        **empty,
         squads={"A": Squad("A", "squad A", "NORTH", ""), "B": Squad("B", "squad B", "SOUTH", "")},
         officers={o.id: o for o in officers},
         shifts={s.code: s for s in (EARLY, MIDDLE, LATE, NIGHT)},
