@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,11 +29,11 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
-from hub.domain.access import ANONYMOUS, Viewer
+from hub.domain.access import ANONYMOUS, PUBLIC, Viewer
 from hub.domain.categories import CATEGORIES, load_categories
 from hub.domain.events import Broker
 from hub.domain.tiles import TileCache, tilejson
-from hub.errors import HubError
+from hub.errors import AccessDenied, HubError
 from hub.schema import Context, build_schema
 from hub.settings import Settings
 from hub.store import Store
@@ -209,6 +210,16 @@ class HubGraphQL(GraphQL):
         await response(scope, receive, send)
 
 
+def _error_response(exc: HubError, status: int) -> Response:
+    return Response(_error_body(str(exc), exc.code), status_code=status, media_type="application/json")
+
+
+def _warm(store: Store) -> None:
+    for layer in store.data.layers().values():
+        if layer.tiling:
+            layer.generalized  # noqa: B018 (built on first use)
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> ASGIApp:
     """The hub's ASGI application. The store opens (and loads the demo data if empty) at startup."""
     settings = settings or Settings.from_env()
@@ -229,10 +240,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             props = [n for n in wanted.split(",") if n] if wanted is not None else None
             key = tiles.key(store.data, viewer, p["layer"], p["z"], p["x"], p["y"], crs, props)
         except HubError as exc:
-            status = 403 if exc.code in ("FORBIDDEN", "UNAUTHENTICATED") else 400
-            return JSONResponse({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}, status)
+            return _error_response(exc, 403 if isinstance(exc, AccessDenied) else 400)
         found = tiles.cached(key) or await anyio.to_thread.run_sync(tiles.build, store.data, viewer, key)
-        scope = "public" if viewer.role == "public" else "private"
+        scope = "public" if viewer.role == PUBLIC else "private"
         headers = {"ETag": found.etag, "Cache-Control": f"{scope}, max-age=60", "Vary": "Authorization"}
         if request.headers.get("if-none-match") == found.etag:
             return Response(status_code=304, headers=headers)
@@ -245,7 +255,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         try:
             body = tilejson(request.path_params["layer"], str(request.base_url).rstrip("/"), crs)
         except HubError as exc:
-            return JSONResponse({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}, 404)
+            return _error_response(exc, 404)
         return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
 
     async def healthz(request: Request) -> Response:
@@ -267,6 +277,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         if store.catalog is None:
             await anyio.to_thread.run_sync(lambda: store.open(fixtures=settings.fixtures, load_demo=settings.load_demo))
         log.info("hub ready: %s (%d compounds)", settings.db, len(store.data.compounds))
+        # coverage generalisation of the tilings takes ~0.1 s for the grids: build it now, not in a request
+        threading.Thread(target=_warm, args=(store,), name="hub-warm", daemon=True).start()
         try:
             yield
         finally:
