@@ -39,7 +39,7 @@ def _open_store(settings: Settings, *, load_demo: bool | None = None):  # type: 
 def main() -> None:
     """The Suiyang governance data hub: a GraphQL API over compounds, grids and the old-town sectors.
 
-    Start with `hub serve` and open http://127.0.0.1:8000/graphql.
+    Start with `hub serve` and open http://127.0.0.1:8000/graphql (GraphiQL) or http://127.0.0.1:8000/map.
     """
 
 
@@ -55,7 +55,8 @@ def main() -> None:
     help="Instead of serving, make one GET request in-process (e.g. /healthz), print it and exit.",
 )
 def serve(host: str | None, port: int | None, db: Path | None, get_path: str | None) -> None:
-    """Serve the GraphQL API (GraphiQL at /graphql, health at /healthz) with uvicorn."""
+    """Serve the hub with uvicorn: GraphQL and GraphiQL at /graphql, the map at /map, vector tiles at
+    /tiles/{layer}/{z}/{x}/{y}.mvt, health at /healthz."""
     import uvicorn
 
     from hub.app import create_app
