@@ -136,7 +136,7 @@ def report(
     """
     if viewer.role not in (OFFICER, ADMIN):
         raise AccessDenied(f"only officers and admins can report cases; this request is {viewer.role}")
-    now, seen_at = local_time(now), local_time(seen_at)
+    now, seen_at = local_time(now, field="now"), local_time(seen_at, field="seenAt")
     client_id = _client_id(client_id)
     category = _category(category_code, categories)
     where = point(lon, lat, field="location")
@@ -375,8 +375,8 @@ def find(
     """Cases meeting every given filter, oldest report first; ``since`` is inclusive, ``until`` exclusive."""
     if state is not None and state not in STATES:
         raise InputError(f"unknown state {state!r}; valid states: {', '.join(STATES)}", field="state")
-    lo = None if since is None else local_time(since)
-    hi = None if until is None else local_time(until)
+    lo = None if since is None else local_time(since, field="since")
+    hi = None if until is None else local_time(until, field="until")
     out = []
     for x in catalog.incidents:
         if category is not None and x.category != category:

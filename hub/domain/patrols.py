@@ -33,7 +33,7 @@ import numpy as np
 import shapely
 
 from hub.domain.access import OFFICER, Viewer
-from hub.domain.roster import LOCAL, local_time
+from hub.domain.roster import LOCAL, check_day, local_time
 from hub.errors import AccessDenied, GeometryError, InputError, NotFound, StoreError
 from hub.geo.geojson import parse_geometry
 from hub.geo.local import local_projection
@@ -174,7 +174,7 @@ def _officers(catalog: Catalog, squad_code: str, officer_ids: Sequence[str], fie
 def _moment(value: Any, field: str, what: str) -> datetime:
     """A datetime or ISO 8601 text as an aware Asia/Shanghai datetime (naive means local)."""
     if isinstance(value, datetime):
-        return local_time(value)
+        return local_time(value, field=field)
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -185,7 +185,7 @@ def _moment(value: Any, field: str, what: str) -> datetime:
             raise InputError(
                 f"{what} {value!r} is not an ISO 8601 date and time (such as 2024-06-01T10:02:00+08:00)", field=field
             )
-        return local_time(parsed)
+        return local_time(parsed, field=field)
     raise InputError(f"{what} must be an ISO 8601 date and time, got {type(value).__name__}", field=field)
 
 
@@ -346,6 +346,7 @@ def day_window(day: date) -> tuple[datetime, datetime]:
     >>> start.isoformat(), end.isoformat()
     ('2024-06-01T00:00:00+08:00', '2024-06-02T00:00:00+08:00')
     """
+    check_day(day)
     start = datetime.combine(day, time(0), tzinfo=LOCAL)
     return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL)
 

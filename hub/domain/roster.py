@@ -24,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.errors import InputError
 from hub.store.catalog import Catalog
 from hub.store.records import Officer, RosterException, Shift, Squad
 
@@ -65,8 +66,25 @@ def covers(shift: Shift, local: time) -> bool:
     return t >= start or t < end  # runs past midnight
 
 
-def local_time(at: datetime, tz: ZoneInfo = LOCAL) -> datetime:
-    """``at`` in local time; a naive datetime is taken to be local already."""
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)
+"""The dates the hub answers for; far outside them time-zone and day arithmetic would overflow."""
+
+
+def local_time(at: datetime, tz: ZoneInfo = LOCAL, *, field: str = "at") -> datetime:
+    """``at`` in local time; a naive datetime is taken to be local already.
+
+    Moments outside 1970–2199 are refused (InputError naming ``field``) before any conversion can
+    overflow, so a far-fetched client value is a clear error, never a crash.
+
+    >>> local_time(datetime(2024, 6, 1, 13, 30, tzinfo=ZoneInfo("UTC"))).hour
+    21
+    >>> local_time(datetime(1, 1, 1, tzinfo=dt.timezone(timedelta(hours=9))), field="seenAt")
+    Traceback (most recent call last):
+    ...
+    hub.errors.InputError: seenAt: 0001-01-01T00:00:00+09:00 is outside 1970-01-01 to 2199-12-31
+    """
+    if not FIRST_DAY <= at.date() <= LAST_DAY:
+        raise InputError(f"{at.isoformat()} is outside {FIRST_DAY} to {LAST_DAY}", field=field)
     return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
 
 
@@ -174,6 +192,21 @@ def plan(catalog: Catalog, day: date) -> dict[str, tuple[str, str | None]]:
     return out
 
 
+def check_day(day: date, *, field: str = "date") -> date:
+    """The date, or an InputError when it is outside the range rosters answer for.
+
+    >>> check_day(date(2024, 6, 5))
+    datetime.date(2024, 6, 5)
+    >>> check_day(date(9999, 12, 31))
+    Traceback (most recent call last):
+    ...
+    hub.errors.InputError: date: 9999-12-31 is outside 1970-01-01 to 2199-12-31
+    """
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(f"{day.isoformat()} is outside {FIRST_DAY} to {LAST_DAY}", field=field)
+    return day
+
+
 def assignments(
     catalog: Catalog, day: date, *, squad: str | None = None, sector: str | None = None
 ) -> list[Assignment]:
@@ -182,6 +215,7 @@ def assignments(
     Officers who are off, and entries naming a shift or sector the catalog does not know, give no
     assignment.
     """
+    check_day(day)
     return [
         a
         for a in _day(catalog, day)
@@ -288,6 +322,7 @@ def coverage_gaps(catalog: Catalog, day: date, *, hours: tuple[str, str] = BRIGA
 
     Shifts of the day before and after count where they overlap those hours. By sector code, then start.
     """
+    check_day(day)
     window = working_hours(day, hours)
     around = _around(catalog, (day - timedelta(days=1), day, day + timedelta(days=1)))
     gaps: list[Gap] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hub.domain.roster import KINDS, OFF, exceptions_on, involved, rostered, sector_codes
+from hub.domain.roster import KINDS, OFF, check_day, exceptions_on, involved, rostered, sector_codes
 from hub.errors import Conflict, InputError, NotFound
 from hub.store.catalog import Catalog
 from hub.store.records import RosterException, RosterRule
@@ -34,6 +34,7 @@ def check_rule(catalog: Catalog, rule: RosterRule, *, field: str | None = None) 
     The squad must exist; the cycle must be non-empty and name known shifts or ``OFF``; each team
     entry must name a distinct officer of that squad with an offset inside the cycle.
     """
+    check_day(rule.anchor, field=_at(field, "anchor"))
     if rule.squad_code not in catalog.squads:
         raise NotFound(
             f"no squad {rule.squad_code!r}; known squads: {_known(catalog.squads)}", field=_at(field, "squadCode")
@@ -108,6 +109,7 @@ def check_exception(catalog: Catalog, exc: RosterException, *, field: str | None
     officer, neither has an exception that day and both are rostered to work. COVER: a known
     shift and sector, and the officer has no other exception that day.
     """
+    check_day(exc.on_date, field=_at(field, "date"))
     if exc.kind not in KINDS:
         raise InputError(f"kind must be one of {', '.join(KINDS)}, got {exc.kind!r}", field=_at(field, "kind"))
     if exc.officer_id not in catalog.officers:

@@ -168,3 +168,19 @@ def test_open_and_overdue_cases_of_a_squad(writable):
     overdue = writable("query($s: String) { overdueCases(squad: $s) { id overdue } }", {"s": squad}, now=later)
     assert case["id"] in {c["id"] for c in overdue["data"]["overdueCases"]}
     assert all(c["overdue"] for c in overdue["data"]["overdueCases"])
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_moments_far_outside_the_calendar_are_refused_with_the_field(writable, when):
+    out = report(writable, seen=when)
+    assert out["userErrors"][0]["field"] == "seenAt" and "outside" in out["userErrors"][0]["message"]
+    found = writable("query($w: DateTime) { incidents(since: $w) { totalCount } }", {"w": when})
+    assert found["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    patrols = writable('{ patrols(date: "9999-12-31") { id } }')
+    assert patrols["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    exc = writable(
+        """mutation($c: String!) { addRosterException(input: {clientId: $c, date: "9999-12-31", officerId: "OF01",
+           kind: LEAVE}) { userErrors { field code } } }""",
+        {"c": str(uuid.uuid4())},
+    )
+    assert exc["data"]["addRosterException"]["userErrors"][0]["field"] == "date"

@@ -139,3 +139,15 @@ def test_on_duty_answers_for_a_sector_at_a_moment(writable):
     assert duty and all(s["code"] in ("LATE", "NIGHT") for d in duty for s in d["shifts"])
     bad = writable('{ onDuty(sector: "ZZ") { squad { code } } }')
     assert bad["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+
+
+def test_dates_far_outside_the_calendar_are_refused_not_crashed_on(writable):
+    for doc in (
+        '{ coverageGaps(date: "9999-12-31") { start } }',
+        '{ assignments(date: "0001-01-01") { start } }',
+        '{ onDuty(sector: "NE", at: "0001-01-01T00:00:00+14:00") { squad { code } } }',
+        '{ locate(lon: 115.6135, lat: 34.3799, at: "9999-12-31T23:59:59-12:00") { sector { code } } }',
+    ):
+        err = writable(doc)["errors"][0]
+        assert err["extensions"]["code"] == "BAD_INPUT", (doc, err)
+        assert "outside 1970-01-01 to 2199-12-31" in err["message"]
