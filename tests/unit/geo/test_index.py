@@ -274,3 +274,36 @@ def test_bad_writes_are_refused(index):
         index.append("POINT (115.6 34.37)")
     with pytest.raises(TypeError):
         SpatialIndex([Point(CENTRE), (115.6, 34.37)])
+
+
+def test_answers_stay_exact_through_many_writes_with_and_without_tree_rebuilds():
+    """Replacements, appends and deletes interleaved with queries, checked against brute force each time."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+
+    def square():
+        x, y = rng.uniform(115.5, 115.7), rng.uniform(34.3, 34.5)
+        return shapely.box(x, y, x + rng.uniform(1e-4, 5e-3), y + rng.uniform(1e-4, 5e-3))
+
+    geoms = [square() for _ in range(500)]
+    layer = SpatialIndex(geoms)
+    for step in range(600):  # well past the rebuild limit (64 dirty positions at this size)
+        kind = rng.integers(3)
+        if kind == 0:
+            geoms.append(square())
+            assert layer.append(geoms[-1]) == len(geoms) - 1
+        else:
+            pos = int(rng.integers(len(geoms)))
+            geoms[pos] = square() if kind == 1 else None
+            layer.replace(pos, geoms[pos])
+        if step % 7 == 0:
+            box = square().buffer(0.01)
+            want = [i for i, g in enumerate(geoms) if g is not None and g.intersects(box)]
+            assert layer.intersects(box).tolist() == want
+            x, y = rng.uniform(115.5, 115.7), rng.uniform(34.3, 34.5)
+            pt = shapely.Point(x, y)
+            assert layer.contains_point(x, y).tolist() == [
+                i for i, g in enumerate(geoms) if g is not None and g.intersects(pt)
+            ]
+    assert [g is None for g in layer.geoms.tolist()] == [g is None for g in geoms]
