@@ -43,8 +43,6 @@ class Settings:
     """JSON file of incident categories and deadlines; default: the built-in old-town table (``HUB_CATEGORIES``)."""
     max_subscriptions: int = 10
     """Most live subscriptions one websocket connection may hold (``HUB_MAX_SUBSCRIPTIONS``)."""
-    timezone: str = "Asia/Shanghai"
-    """Local time zone of shifts and dates (``HUB_TIMEZONE``)."""
     graphiql: bool = True
     """Serve the GraphiQL page at GET /graphql (``HUB_GRAPHIQL``)."""
 
