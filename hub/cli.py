@@ -20,7 +20,10 @@ DB_HELP = "SQLite file of the hub (env HUB_DB; default ./hub.db). Created and lo
 
 
 def _settings(db: Path | None, **overrides: object) -> Settings:
-    return Settings.from_env().with_overrides(db=db, **overrides)
+    try:
+        return Settings.from_env().with_overrides(db=db, **overrides)
+    except ValueError as exc:  # a malformed HUB_* variable: say which and what it must be
+        raise click.ClickException(str(exc)) from exc
 
 
 def _open_store(settings: Settings, *, load_demo: bool | None = None):  # type: ignore[no-untyped-def]

@@ -75,10 +75,12 @@ def _coerce(name: str, default: object, raw: str) -> object:
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"HUB_{name.upper()} must be 1/0/true/false, got {raw!r}")
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
+    if isinstance(default, int | float):
+        try:
+            return type(default)(raw)
+        except ValueError:
+            kind = "a whole number" if isinstance(default, int) else "a number"
+            raise ValueError(f"HUB_{name.upper()} must be {kind}, got {raw!r}") from None
     if name in ("db", "fixtures", "categories"):
         return Path(raw)
     return raw

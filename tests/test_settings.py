@@ -1,0 +1,35 @@
+"""Settings come from HUB_* variables; a malformed one is named with what it must be."""
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli import main
+from hub.settings import Settings
+
+
+def test_variables_override_defaults_with_the_right_types(tmp_path):
+    s = Settings.from_env(
+        {"HUB_PORT": "9001", "HUB_LOAD_DEMO": "0", "HUB_DB": str(tmp_path / "x.db"), "HUB_QUERY_TIMEOUT_S": "2.5"}
+    )
+    assert (s.port, s.load_demo, s.db, s.query_timeout_s) == (9001, False, tmp_path / "x.db", 2.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("HUB_PORT", "abc", "whole number"),
+        ("HUB_LOAD_DEMO", "maybe", "1/0/true/false"),
+        ("HUB_QUERY_TIMEOUT_S", "soon", "a number"),
+    ],
+)
+def test_a_malformed_variable_is_named(name, value, words):
+    with pytest.raises(ValueError, match=words):
+        Settings.from_env({name: value})
+
+
+def test_the_cli_answers_a_malformed_variable_with_a_sentence(monkeypatch):
+    monkeypatch.setenv("HUB_PORT", "abc")
+    out = CliRunner().invoke(main, ["serve", "--get", "/healthz"])
+    assert out.exit_code != 0
+    assert "HUB_PORT must be a whole number, got 'abc'" in out.output
+    assert "Traceback" not in out.output
