@@ -69,9 +69,10 @@ def serve(host: str | None, port: int | None, db: Path | None, get_path: str | N
         status, body = asyncio.run(_get_in_process(settings, get_path))
         click.echo(body.decode())
         sys.exit(0 if status < 400 else 1)
+    store = _open_store(settings)  # before uvicorn starts, so a bad store or data set is a sentence here
     click.echo(f"hub: serving {settings.db} at http://{settings.host}:{settings.port}/graphql", err=True)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, store),
         host=settings.host,
         port=settings.port,
         log_level="info",
