@@ -197,3 +197,16 @@ def test_a_write_shows_in_the_next_feature_collection_of_its_layer(writable):
     after = writable(q, {"w": where})["data"]["featureCollection"]
     assert after["numberMatched"] == before["numberMatched"] + 1
     assert "PARKING" in {f["properties"]["kind"] for f in after["features"]}
+
+
+def test_incident_descriptions_reach_staff_only_through_the_map_path(writable):
+    from tests.schema.test_incidents_api import report
+
+    assert report(writable)["userErrors"] == []
+    q = "query($p: [String!]) { featureCollection(layer: INCIDENTS, properties: $p) }"
+    public = writable(q, {"p": ["category", "description"]}, role="public")
+    assert public["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    lean = writable(q, {"p": None}, role="public")["data"]["featureCollection"]
+    assert lean["features"] and all("description" not in f["properties"] for f in lean["features"])
+    staff = writable(q, {"p": ["category", "description"]}, role="analyst")["data"]["featureCollection"]
+    assert all(f["properties"]["description"] for f in staff["features"])
