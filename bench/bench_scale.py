@@ -34,7 +34,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import synth
-from bench.common import BenchServer, report
+from bench.common import BenchServer, alternated, report
 
 SEED = 29
 SMALL = 10_000
@@ -142,17 +142,7 @@ class Scale:
 
 
 def measure(fns: dict[str, Callable[[], None]], rounds: int, warmup: int = 3 * BOXES) -> dict[str, list[float]]:
-    """Samples of several calls in alternation (so drift in machine load hits them all alike)."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-    samples: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            samples[name].append(time.perf_counter() - t0)
-    return samples
+    return alternated(fns, rounds=rounds, warmup=warmup)
 
 
 def main() -> int:

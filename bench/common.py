@@ -73,8 +73,8 @@ def median_time(fn: Callable[[], object], *, runs: int, warmup: int = 20) -> flo
     return statistics.median(times)
 
 
-def interleaved(fns: dict[str, Callable[[], object]], *, rounds: int, warmup: int = 20) -> dict[str, float]:
-    """Medians of several calls measured in alternation, so drift in machine load hits them all alike."""
+def alternated(fns: dict[str, Callable[[], object]], *, rounds: int, warmup: int = 20) -> dict[str, list[float]]:
+    """Times (s) of several calls measured in alternation, so drift in machine load hits them all alike."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
@@ -84,7 +84,12 @@ def interleaved(fns: dict[str, Callable[[], object]], *, rounds: int, warmup: in
             t0 = time.perf_counter()
             fn()
             samples[name].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in samples.items()}
+    return samples
+
+
+def interleaved(fns: dict[str, Callable[[], object]], *, rounds: int, warmup: int = 20) -> dict[str, float]:
+    """Medians of ``alternated``."""
+    return {k: statistics.median(v) for k, v in alternated(fns, rounds=rounds, warmup=warmup).items()}
 
 
 def report(name: str, ratio: float, target: float, detail: str) -> bool:
