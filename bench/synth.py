@@ -3,7 +3,7 @@
 Nothing here is committed data: every bench program builds its own store in a temporary folder.
 Geometry is made and serialised with vectorised shapely calls (and ``hub.geo.geojson.to_geojson``,
 as the importer does), rows are written with ``executemany`` in one transaction through the
-store's own writer, in the column layout of ``hub.store.importer.spatial_values``.
+store's own writer, in the column layout of ``hub.store.tables.spatial_values``.
 
 Areas are planar approximations (width × height in metres from the local degree lengths), not
 the geodesic measure the hub computes for real data: the benchmarks do not read them, and the

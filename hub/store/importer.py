@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
-import shapely
 
 from hub.errors import HubError, InputError
-from hub.geo.geojson import parse_geometry, to_geojson
-from hub.geo.measure import geodesic_area
+from hub.geo.geojson import parse_geometry
 from hub.geo.sectors import sector
 from hub.store.sqlite import SQLiteDatabase
+from hub.store.tables import SPATIAL_COLUMNS, spatial_values
 
 DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "suiyang"
 
@@ -111,19 +109,6 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: file not found") from exc
     except orjson.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON: {exc}") from exc
-
-
-def spatial_values(geoms: list[shapely.Geometry], *, measure: bool = True) -> list[tuple[Any, ...]]:
-    """(area_m2, wkb, geojson, minx, miny, maxx, maxy) for each geometry, computed once at write time."""
-    arr = np.asarray(geoms, dtype=object)
-    areas = geodesic_area(arr) if measure and len(arr) else np.zeros(len(arr))
-    wkbs = shapely.to_wkb(arr)
-    texts = to_geojson(arr)
-    bounds = shapely.bounds(arr)
-    return [(float(areas[i]), wkbs[i], texts[i], *map(float, bounds[i])) for i in range(len(arr))]
-
-
-SPATIAL_COLUMNS = ("area_m2", "geom", "geojson", "minx", "miny", "maxx", "maxy")
 
 
 def _insert(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:

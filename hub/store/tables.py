@@ -29,6 +29,19 @@ from hub.store import records as r
 SPATIAL_COLUMNS = ("area_m2", "geom", "geojson", "minx", "miny", "maxx", "maxy")
 
 
+def spatial_values(geoms: list[shapely.Geometry], *, measure: bool = True) -> list[tuple[Any, ...]]:
+    """The values of ``SPATIAL_COLUMNS`` for each geometry, computed once, when it is written.
+
+    ``measure`` False stores 0 as the area (points, lines).
+    """
+    arr = np.asarray(geoms, dtype=object)
+    areas = geodesic_area(arr) if measure and len(arr) else np.zeros(len(arr))
+    wkbs = shapely.to_wkb(arr)
+    texts = to_geojson(arr)
+    bounds = shapely.bounds(arr)
+    return [(float(areas[i]), wkbs[i], texts[i], *map(float, bounds[i])) for i in range(len(arr))]
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -100,20 +113,10 @@ def to_row(record: Any) -> dict[str, Any]:
             continue
         row[name] = value if dump is None else dump(value)
     if isinstance(record, r.Spatial):
-        geom = record.geometry
-        measure = float(geodesic_area(geom)) if table.measure == "area_m2" else 0.0
+        (values,) = spatial_values([record.geometry], measure=table.measure == "area_m2")
+        row.update(zip(SPATIAL_COLUMNS, values, strict=True))
         if table.measure == "length_m":
-            row["length_m"] = float(geodesic_length(geom))
-        minx, miny, maxx, maxy = shapely.bounds(geom).tolist()
-        row.update(
-            area_m2=measure,
-            geom=shapely.to_wkb(geom),
-            geojson=to_geojson(np.asarray([geom]))[0],
-            minx=minx,
-            miny=miny,
-            maxx=maxx,
-            maxy=maxy,
-        )
+            row["length_m"] = float(geodesic_length(record.geometry))
     return row
 
 
