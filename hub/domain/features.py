@@ -23,7 +23,7 @@ from hub.errors import AccessDenied, InputError
 from hub.geo import datum
 from hub.geo.collection import feature_bytes
 from hub.geo.generalize import ZOOM_BANDS, band_for_zoom, visible
-from hub.geo.geojson import to_geojson
+from hub.geo.geojson import geometry_json as geojson_text
 from hub.store.catalog import Catalog, Layer
 
 Getter = Callable[[Any, Viewer], Any]
@@ -222,14 +222,18 @@ def geometries(layer: Layer[Any], band_index: int) -> np.ndarray:
     return layer.generalized.band(band_index) if band_index != TOP_BAND else layer.index.geoms
 
 
+def in_crs(geom: Any, stored_json: str, crs: str) -> str:
+    """A geometry's GeoJSON in ``crs``: the text stored at write time for WGS84, converted otherwise."""
+    return stored_json if crs == "WGS84" else geojson_text(datum.from_wgs84(geom, crs))
+
+
 def geometry_json(layer: Layer[Any], pos: int, band_index: int, crs: str) -> str:
     """The GeoJSON of one record at a zoom band in a coordinate system, made once and kept."""
     if band_index == TOP_BAND and crs == "WGS84":
         return layer.records[pos].geojson  # serialised when the record was written
 
     def build(p: int) -> str:
-        geom = geometries(layer, band_index)[p]
-        return to_geojson(np.asarray([datum.from_wgs84(geom, crs)], dtype=object))[0]
+        return geojson_text(datum.from_wgs84(geometries(layer, band_index)[p], crs))
 
     return layer.variant(("geom", band_index, crs), pos, build)
 

@@ -15,17 +15,14 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
-import numpy as np
 import strawberry
 from strawberry.types import Info
 
-from hub.domain import access, grading
+from hub.domain import access, features, grading
 from hub.domain import compounds as compound_rules
 from hub.domain.locate import Location as DomainLocation
 from hub.domain.roster import Duty
 from hub.domain.stats import Stats as DomainStats
-from hub.geo import datum
-from hub.geo.geojson import to_geojson
 from hub.schema.context import Context
 from hub.schema.enums import CommitteeKind, Crs, ManagementMode, OccupationStatus
 from hub.schema.fast import FromRecord, RecordList, links, masked, plain
@@ -39,10 +36,7 @@ Ctx = Info[Context, None]
 
 def geometry_in(r: Any, ctx: Any, crs: Any = None) -> Any:
     """A record's geometry in the asked coordinate system: the stored text for WGS84, converted otherwise."""
-    code = getattr(crs, "value", crs) or "WGS84"
-    if code == "WGS84":
-        return r.geojson
-    return to_geojson(np.asarray([datum.from_wgs84(r.geometry, code)], dtype=object))[0]
+    return features.in_crs(r.geometry, r.geojson, getattr(crs, "value", crs) or "WGS84")
 
 
 GEOMETRY = {"geometry": geometry_in}
