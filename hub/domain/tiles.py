@@ -148,10 +148,6 @@ class TileCache:
                 self._tiles.popitem(last=False)
         return tile
 
-    def get(self, catalog: Catalog, viewer: Viewer, name: str, z: int, x: int, y: int, crs: str) -> Tile:
-        key = self.key(catalog, viewer, name, z, x, y, crs)
-        return self.cached(key) or self.build(catalog, viewer, key)
-
 
 def tilejson(name: str, base_url: str, crs: str = "WGS84") -> dict[str, Any]:
     """TileJSON 3.0.0 for a layer (or ``all``)."""
