@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -55,8 +57,25 @@ def grids_of(catalog: Catalog, compound: r.Compound) -> list[r.Grid]:
     return [g for g, a in zip(grids, shared, strict=True) if a > MIN_SHARED_AREA_DEG2]
 
 
+def _grouped(catalog: Catalog, layer: str, by: str) -> dict[Any, list[Any]]:
+    """A layer's records grouped by one attribute, worked out once per version of the layer.
+
+    Link fields (a compound's occupations, a meeting's problems) are asked for hundreds of times per
+    page; scanning the layer each time would cost its whole size per record shown.
+    """
+    data = getattr(catalog, layer)
+    key = ("grouped", layer, by)
+    hit = catalog.memo.get(key)
+    if hit is None or hit[0] != data.version:
+        groups: dict[Any, list[Any]] = defaultdict(list)
+        for x in data:
+            groups[getattr(x, by)].append(x)
+        hit = catalog.memo[key] = (data.version, dict(groups))
+    return hit[1]
+
+
 def occupations_of(catalog: Catalog, compound: r.Compound) -> list[r.Occupation]:
-    return [o for o in catalog.occupations if o.compound_id == compound.id]
+    return list(_grouped(catalog, "occupations", "compound_id").get(compound.id, ()))
 
 
 def meetings_of(catalog: Catalog, compound: r.Compound) -> list[r.Meeting]:
@@ -64,4 +83,4 @@ def meetings_of(catalog: Catalog, compound: r.Compound) -> list[r.Meeting]:
 
 
 def problems_of(catalog: Catalog, meeting: r.Meeting) -> list[r.Problem]:
-    return [p for p in catalog.problems if p.meeting_id == meeting.id]
+    return list(_grouped(catalog, "problems", "meeting_id").get(meeting.id, ()))

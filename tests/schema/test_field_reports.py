@@ -45,6 +45,11 @@ def test_a_reported_occupation_is_stored_inside_its_compound_and_clearing_it_add
     assert occ["status"] == "OCCUPIED"
     assert occ["areaM2"] == pytest.approx(64.0, rel=0.01)
     assert occ["areaM2"] == pytest.approx(abs(GEOD.geometry_area_perimeter(poly)[0]), abs=0.01)
+    listed = writable(
+        "query($id: ID!) { node(id: $id) { ... on Occupation { compound { occupations { id } } } } }",
+        {"id": occ["id"]},
+    )["data"]["node"]["compound"]["occupations"]
+    assert occ["id"] in {o["id"] for o in listed}  # the compound's link sees the new record at once
     mid = writable(STATS)["data"]["stats"]
     assert mid["occupiedAreaRemainingM2"] == pytest.approx(before["occupiedAreaRemainingM2"] + occ["areaM2"], abs=0.01)
 
