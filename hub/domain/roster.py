@@ -216,11 +216,8 @@ def assignments(
     assignment.
     """
     check_day(day)
-    return [
-        a
-        for a in _day(catalog, day)
-        if (squad is None or a.squad_code == squad) and (sector is None or a.sector_code == sector)
-    ]
+    found = _day(catalog, day) if sector is None else _in_sector(catalog, day, sector)
+    return [a for a in found if squad is None or a.squad_code == squad]
 
 
 MEMO_DAYS = 64
@@ -244,6 +241,18 @@ def _day(catalog: Catalog, day: date) -> tuple[Assignment, ...]:
         if len(days) >= MEMO_DAYS:
             days.clear()
         hit = days[key] = tuple(out)
+    return hit
+
+
+def _in_sector(catalog: Catalog, day: date, sector: str) -> tuple[Assignment, ...]:
+    """A date's assignments in one sector, remembered with the date's (dispatch asks for them on every report)."""
+    sectors: dict[Any, tuple[Assignment, ...]] = catalog.memo.setdefault("assignments_in_sector", {})
+    key = (day, sector, catalog.roster_version)
+    hit = sectors.get(key)
+    if hit is None:
+        if len(sectors) >= MEMO_DAYS * 8:
+            sectors.clear()
+        hit = sectors[key] = tuple(a for a in _day(catalog, day) if a.sector_code == sector)
     return hit
 
 

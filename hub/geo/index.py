@@ -73,7 +73,7 @@ class SpatialIndex:
         >>> layer.contains_point(115.6, 34.37).tolist(), layer.contains_point(115.7, 34.4).tolist()
         ([], [0])
         """
-        (geom,) = _checked([geom])
+        _check_one(geom)
         with self._lock:
             state = self._state
             if not 0 <= pos < len(state.geoms):
@@ -88,7 +88,7 @@ class SpatialIndex:
         >>> layer.append(Point(115.6, 34.37)), layer.contains_point(115.6, 34.37).tolist()
         (0, [0])
         """
-        (geom,) = _checked([geom])
+        _check_one(geom)
         with self._lock:
             n = len(self._state.geoms)
             if n == len(self._buf):  # grow by half again: appends stay amortised O(1)
@@ -256,6 +256,10 @@ class _State:
     dirty_bounds: np.ndarray
     """Their current bounds (rows of minx, miny, maxx, maxy; NaN for None), for a quick prefilter."""
     limit: int
+    room: tuple[np.ndarray, np.ndarray] | None = None
+    """Arrays that ``dirty`` and ``dirty_bounds`` are the start of, with space to grow: a write past
+    the last dirty position (every append) fills the next slot instead of copying both arrays.
+    Only the newest state grows into them; older states view a shorter start, which never changes."""
 
     @classmethod
     def build(cls, buf: np.ndarray, n: int) -> _State:
@@ -272,15 +276,32 @@ class _State:
 
     def touched(self, buf: np.ndarray, n: int, pos: int) -> _State:
         """The state after a write at ``pos`` (the buffer already holds the new geometry)."""
-        i = int(np.searchsorted(self.dirty, pos))
+        geoms = _frozen(buf[:n])
         bounds = shapely.bounds(buf[pos])
-        if i < self.dirty.size and self.dirty[i] == pos:
+        k = self.dirty.size
+        if k == 0 or pos > self.dirty[k - 1]:  # past the last dirty position: grow at the end
+            room = self.room
+            if (
+                room is None
+                or k == len(room[0])
+                or self.dirty.base is not room[0]
+                or self.dirty_bounds.base is not room[1]
+            ):
+                size = max(16, 2 * k)
+                room = (np.empty(size, dtype=np.intp), np.empty((size, 4)))
+                room[0][:k] = self.dirty
+                room[1][:k] = self.dirty_bounds
+            room[0][k] = pos
+            room[1][k] = bounds
+            return _State(geoms, self.tree, room[0][: k + 1], room[1][: k + 1], self.limit, room)
+        i = int(np.searchsorted(self.dirty, pos))
+        if self.dirty[i] == pos:
             dirty, dirty_bounds = self.dirty, self.dirty_bounds.copy()
             dirty_bounds[i] = bounds
         else:
             dirty = np.insert(self.dirty, i, pos)
             dirty_bounds = np.insert(self.dirty_bounds, i, bounds, axis=0)
-        return _State(_frozen(buf[:n]), self.tree, dirty, dirty_bounds, self.limit)
+        return _State(geoms, self.tree, dirty, dirty_bounds, self.limit)
 
     def dirty_near(self, box: Sequence[float]) -> np.ndarray:
         """Dirty positions whose current bounds meet ``box`` (None geometries never do)."""
@@ -297,6 +318,11 @@ def _checked(geoms: Any) -> np.ndarray:
     if not (shapely.is_geometry(arr) | shapely.is_missing(arr)).all():
         raise TypeError("a SpatialIndex holds shapely geometries or None")
     return arr
+
+
+def _check_one(geom: Any) -> None:
+    if geom is not None and not isinstance(geom, shapely.Geometry):
+        raise TypeError("a SpatialIndex holds shapely geometries or None")
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:

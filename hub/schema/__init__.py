@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.convert import compile_inputs
 from hub.schema.errors import is_internal, shape_error
 from hub.schema.extensions import DATETIME_SCALAR, CachedNameConverter, pipeline
 from hub.schema.fast import HubExecutionContext
@@ -70,7 +71,7 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
     ``fast_lists=False`` turns off the compiled completion of long lists (``hub.schema.fast``);
     tests use it to check that both give the same answers.
     """
-    return HubSchema(
+    schema = HubSchema(
         query=merge_types("Query", (Query, MapQuery, RosterQuery, IncidentQuery, PatrolQuery, FrontageQuery)),
         mutation=merge_types("Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation)),
         subscription=Subscription,
@@ -96,3 +97,5 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
         ),
         extensions=pipeline(settings),
     )
+    compile_inputs(schema)
+    return schema

@@ -22,7 +22,7 @@ import numpy as np
 import orjson
 import shapely
 
-from hub.geo.geojson import to_geojson
+from hub.geo.geojson import geometry_json, to_geojson
 from hub.geo.measure import geodesic_area, geodesic_length
 from hub.store import records as r
 
@@ -34,6 +34,11 @@ def spatial_values(geoms: list[shapely.Geometry], *, measure: bool = True) -> li
 
     ``measure`` False stores 0 as the area (points, lines).
     """
+    if len(geoms) == 1:  # one write, one geometry: scalar calls, without the arrays' overhead
+        (g,) = geoms
+        minx, miny, maxx, maxy = shapely.bounds(g).tolist()
+        area = float(geodesic_area(g)) if measure else 0.0
+        return [(area, shapely.to_wkb(g), geometry_json(g), minx, miny, maxx, maxy)]
     arr = np.asarray(geoms, dtype=object)
     areas = geodesic_area(arr) if measure and len(arr) else np.zeros(len(arr))
     wkbs = shapely.to_wkb(arr)
