@@ -1,9 +1,11 @@
 """`reportIncident` and `onDuty` over HTTP against a trivial `{ __typename }` request (target: each ≤ 2×).
 
 Every reportIncident is a real write: a new case with its step, audit row and idempotency key in one
-SQLite transaction with synchronous=FULL, then dispatch and the in-memory update.
+SQLite transaction, then dispatch and the in-memory update. It runs once per sync mode (``HUB_SYNC``):
+``full``, the default, where every acknowledged write has been synced to disk, and ``normal``, where
+the OS writes it back (a server each, each ratio against its own trivial request).
 
-    python bench/bench_field.py [--rounds 300]
+    python bench/bench_field.py [--rounds 300] [--sync full,normal]
 """
 
 from __future__ import annotations
@@ -35,10 +37,18 @@ ON_DUTY = """query($sector: String!, $at: DateTime) { onDuty(sector: $sector, at
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--sync", default="full,normal", help="sync modes to measure, comma-separated")
     args = parser.parse_args()
+    ok = True
+    for sync in args.sync.split(","):
+        ok &= measure(sync, args.rounds)
+    return 0 if ok else 1
+
+
+def measure(sync: str, rounds: int) -> bool:
     rng = random.Random(11)
     headers = {"content-type": "application/json"}
-    with BenchServer() as srv:
+    with BenchServer(env={"HUB_SYNC": sync}) as srv:
         token = subprocess.run(
             [sys.executable, "-m", "hub", "token", "create", "--role", "admin"],
             cwd=ROOT,
@@ -62,7 +72,7 @@ def main() -> int:
                 }
                 return orjson.dumps({"query": REPORT, "variables": {"input": incident}})
 
-            bodies = iter([report_body() for _ in range(args.rounds + 60)])  # made before the timing
+            bodies = iter([report_body() for _ in range(rounds + 60)])  # made before the timing
 
             def report_incident() -> None:
                 assert client.post("/graphql", content=next(bodies), headers=auth).status_code == 200
@@ -110,20 +120,20 @@ def main() -> int:
             )
             assert check["data"]["reportIncident"]["incident"], check
 
-            m = interleaved({"report": report_incident, "onDuty": on_duty, "trivial": trivial}, rounds=args.rounds)
+            m = interleaved({"report": report_incident, "onDuty": on_duty, "trivial": trivial}, rounds=rounds)
     ok = report(
-        "reportIncident vs trivial request",
+        f"reportIncident vs trivial request (HUB_SYNC={sync})",
         m["report"] / m["trivial"],
         2.0,
         f"report {m['report'] * 1e3:.2f} ms, trivial {m['trivial'] * 1e3:.2f} ms",
     )
     ok &= report(
-        "onDuty vs trivial request",
+        f"onDuty vs trivial request (HUB_SYNC={sync})",
         m["onDuty"] / m["trivial"],
         2.0,
-        f"onDuty {m['onDuty'] * 1e3:.2f} ms, trivial {m['trivial'] * 1e3:.2f} ms, medians of {args.rounds}",
+        f"onDuty {m['onDuty'] * 1e3:.2f} ms, trivial {m['trivial'] * 1e3:.2f} ms, medians of {rounds}",
     )
-    return 0 if ok else 1
+    return ok
 
 
 if __name__ == "__main__":

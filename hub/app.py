@@ -223,7 +223,7 @@ def _warm(store: Store) -> None:
 def create_app(settings: Settings | None = None, store: Store | None = None) -> ASGIApp:
     """The hub's ASGI application. The store opens (and loads the demo data if empty) at startup."""
     settings = settings or Settings.from_env()
-    store = store or Store(settings.db, query_timeout_s=settings.query_timeout_s)
+    store = store or Store(settings.db, query_timeout_s=settings.query_timeout_s, synchronous=settings.sync)
     graphql = HubGraphQL(store, settings)
 
     tiles = TileCache()

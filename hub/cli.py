@@ -30,7 +30,7 @@ def _open_store(settings: Settings, *, load_demo: bool | None = None):  # type: 
     from hub.store import Store
 
     try:
-        return Store(settings.db, query_timeout_s=settings.query_timeout_s).open(
+        return Store(settings.db, query_timeout_s=settings.query_timeout_s, synchronous=settings.sync).open(
             fixtures=settings.fixtures, load_demo=settings.load_demo if load_demo is None else load_demo
         )
     except HubError as exc:

@@ -39,6 +39,9 @@ class Settings:
     """Most vertices in one input geometry (``HUB_MAX_VERTICES``)."""
     query_timeout_s: float = 10.0
     """Longest a database read may run, in seconds (``HUB_QUERY_TIMEOUT_S``)."""
+    sync: str = "full"
+    """When an acknowledged write is on disk (``HUB_SYNC``): ``full``, before the answer (survives a power cut);
+    ``normal``, within the OS's own write-back (survives the process being killed, not a power cut)."""
     categories: Path | None = None
     """JSON file of incident categories and deadlines; default: the built-in old-town table (``HUB_CATEGORIES``)."""
     max_subscriptions: int = 10
@@ -81,6 +84,8 @@ def _coerce(name: str, default: object, raw: str) -> object:
         except ValueError:
             kind = "a whole number" if isinstance(default, int) else "a number"
             raise ValueError(f"HUB_{name.upper()} must be {kind}, got {raw!r}") from None
+    if name == "sync" and raw.lower() not in ("full", "normal"):
+        raise ValueError(f"HUB_SYNC must be full or normal, got {raw!r}")
     if name in ("db", "fixtures", "categories"):
         return Path(raw)
     return raw

@@ -75,14 +75,15 @@ def free_port() -> int:
 class Server:
     """A real `hub serve` process on a free port."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, env: dict[str, str] | None = None) -> None:
         self.db = db
+        self.env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
-        env = {**os.environ, "HUB_DB": str(self.db)}
+        env = {**os.environ, "HUB_DB": str(self.db), **self.env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hub", "serve", "--port", str(self.port)],
             cwd=ROOT,

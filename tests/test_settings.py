@@ -20,6 +20,7 @@ def test_variables_override_defaults_with_the_right_types(tmp_path):
         ("HUB_PORT", "abc", "whole number"),
         ("HUB_LOAD_DEMO", "maybe", "1/0/true/false"),
         ("HUB_QUERY_TIMEOUT_S", "soon", "a number"),
+        ("HUB_SYNC", "off", "full or normal"),
     ],
 )
 def test_a_malformed_variable_is_named(name, value, words):
@@ -32,4 +33,13 @@ def test_the_cli_answers_a_malformed_variable_with_a_sentence(monkeypatch):
     out = CliRunner().invoke(main, ["serve", "--get", "/healthz"])
     assert out.exit_code != 0
     assert "HUB_PORT must be a whole number, got 'abc'" in out.output
+    assert "Traceback" not in out.output
+
+
+def test_the_cli_answers_an_unknown_sync_mode_with_a_sentence(monkeypatch, tmp_path):
+    monkeypatch.setenv("HUB_SYNC", "off")
+    monkeypatch.setenv("HUB_DB", str(tmp_path / "x.db"))
+    out = CliRunner().invoke(main, ["serve", "--get", "/healthz"])
+    assert out.exit_code != 0
+    assert "HUB_SYNC must be full or normal, got 'off'" in out.output
     assert "Traceback" not in out.output

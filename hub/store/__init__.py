@@ -38,8 +38,8 @@ TOKEN_CACHE_S = 30.0
 class Store:
     """One hub's data: the database file and its in-memory catalog."""
 
-    def __init__(self, path: str | Path, *, query_timeout_s: float = 10.0) -> None:
-        self.db = SQLiteDatabase(path, query_timeout_s=query_timeout_s)
+    def __init__(self, path: str | Path, *, query_timeout_s: float = 10.0, synchronous: str = "full") -> None:
+        self.db = SQLiteDatabase(path, query_timeout_s=query_timeout_s, synchronous=synchronous)
         self.catalog: Catalog | None = None
         self._tokens: dict[str, tuple[float, Token | None]] = {}
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-writer")

@@ -4,8 +4,11 @@ Every write goes through :meth:`SQLiteDatabase.write`, which runs a function on 
 connection inside ``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on any exception), serialised by a
 lock, so there is exactly one writer however many threads call it (Datasette's
 ``execute_write_fn``). Reads use one read-only connection per thread, bounded by a progress-handler
-time limit. The file runs in WAL mode with ``synchronous=FULL``: a write that returned survives the
-process being killed. The schema is migrated forward on open (``hub.store.migrations``).
+time limit. The file runs in WAL mode with ``synchronous=FULL`` by default: a write that returned is
+on disk, and survives the process being killed and a power cut. ``synchronous="normal"`` leaves the
+last writes to the OS's write-back (they still survive the process being killed; a power cut may
+undo the last few, never corrupting the file), for about 0.1–0.2 ms less per write (see
+``docs/decisions.md``). The schema is migrated forward on open (``hub.store.migrations``).
 
 Blocking calls: callers on an event loop run these in a worker thread.
 """
@@ -27,6 +30,9 @@ T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
 
+SYNC_MODES = ("full", "normal")
+"""``synchronous`` settings the hub accepts (SQLite's FULL and NORMAL, in WAL mode)."""
+
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
@@ -44,9 +50,12 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
 class SQLiteDatabase:
     """A SQLite file opened for one process: a single writer and per-thread readers."""
 
-    def __init__(self, path: str | Path, *, query_timeout_s: float = 10.0) -> None:
+    def __init__(self, path: str | Path, *, query_timeout_s: float = 10.0, synchronous: str = "full") -> None:
+        if synchronous.lower() not in SYNC_MODES:
+            raise StoreError(f"synchronous must be {' or '.join(SYNC_MODES)}, got {synchronous!r}")
         self.path = Path(path)
         self.query_timeout_s = query_timeout_s
+        self.synchronous = synchronous.lower()
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -55,14 +64,14 @@ class SQLiteDatabase:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def open(self) -> SQLiteDatabase:
-        """Create the file if needed, switch on WAL and FULL sync, and migrate to the current schema."""
+        """Create the file if needed, switch on WAL and the sync mode, and migrate to the current schema."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             writer = _connect(self.path, readonly=False)
             mode = writer.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise StoreError(f"could not switch {self.path} to WAL mode (got {mode})")
-            writer.execute("PRAGMA synchronous = FULL")
+            writer.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
         self._writer = writer

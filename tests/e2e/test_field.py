@@ -123,8 +123,9 @@ def test_the_subscription_limit_per_connection_holds(server):
         assert msg["type"] == "error" and "limit" in json.dumps(msg).lower()
 
 
-def test_killing_the_server_mid_stream_loses_no_acknowledged_write(tmp_path):
-    srv = Server(tmp_path / "kill.db").start()
+@pytest.mark.parametrize("sync", ["full", "normal"])
+def test_killing_the_server_mid_stream_loses_no_acknowledged_write(tmp_path, sync):
+    srv = Server(tmp_path / "kill.db", env={"HUB_SYNC": sync}).start()
     admin = srv.token("--role", "admin")
     acked: dict[int, str] = {}
     stop = threading.Event()
@@ -152,7 +153,7 @@ def test_killing_the_server_mid_stream_loses_no_acknowledged_write(tmp_path):
     writer.join(15)
     srv.stop()
 
-    again = Server(srv.db).start()
+    again = Server(srv.db, env={"HUB_SYNC": sync}).start()
     try:
         rows = again.graphql(
             "{ incidents(first: 1000) { totalCount nodes { caseNumber category } } }", token=admin

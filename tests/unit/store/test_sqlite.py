@@ -22,6 +22,18 @@ def test_a_new_file_is_migrated_to_the_current_schema_in_wal_mode(db):
     assert db.read_one("PRAGMA journal_mode")[0] == "wal"
 
 
+def test_writes_are_synced_to_disk_before_they_return_unless_normal_is_asked_for(tmp_path):
+    with SQLiteDatabase(tmp_path / "f.db") as full, SQLiteDatabase(tmp_path / "n.db", synchronous="NORMAL") as normal:
+        # SQLite's codes: 1 NORMAL, 2 FULL
+        assert full.write(lambda c: c.execute("PRAGMA synchronous").fetchone()[0]) == 2
+        assert normal.write(lambda c: c.execute("PRAGMA synchronous").fetchone()[0]) == 1
+
+
+def test_an_unknown_sync_mode_is_refused_with_the_choices(tmp_path):
+    with pytest.raises(StoreError, match="full or normal, got 'off'"):
+        SQLiteDatabase(tmp_path / "o.db", synchronous="off")
+
+
 def test_a_write_that_fails_halfway_leaves_nothing_behind(db):
     db.write(lambda c: c.execute("INSERT INTO shifts VALUES ('A', 'a', '07:00', '15:00')"))
 
