@@ -18,6 +18,7 @@ compact JSON strings ready to splice into a response.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from typing import Any
 
@@ -151,7 +152,20 @@ def geometry_json(geom: shapely.Geometry | None, precision: int = 6) -> str:
     '{"type":"Point","coordinates":[115.609712,34.3767]}'
     >>> geometry_json(None)
     'null'
+
+    A 2-D point (what every field report is) is written without building arrays: the same
+    coordinates, rounded the way ``np.round`` rounds, though the text may spell a number with fewer
+    digits than GEOS would (``34.3767`` where GEOS may write ``34.376700000000001``).
+
+    >>> geometry_json(Point(-0.0000001, 34.37670049))
+    '{"type":"Point","coordinates":[0.0,34.3767]}'
     """
+    if type(geom) is Point and not geom.is_empty and not geom.has_z:
+        x, y = geom.x, geom.y
+        if math.isfinite(x) and math.isfinite(y):
+            scale = 10.0**precision  # as np.round: scale, round half to even, scale back; + 0.0 drops -0.0
+            rounded = (round(x * scale) / scale + 0.0, round(y * scale) / scale + 0.0)
+            return orjson.dumps({"type": "Point", "coordinates": rounded}).decode()
     return to_geojson([geom], precision=precision)[0]
 
 

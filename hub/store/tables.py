@@ -92,7 +92,7 @@ def _columns(cls: type) -> tuple[tuple[str, Any], ...]:
     return tuple(
         (f.name, _dumper(_base(hints[f.name])))
         for f in dataclasses.fields(cls)
-        if f.name not in ("geometry", "geojson", "area_m2")
+        if f.name not in ("geometry", "geojson", "area_m2", TABLES[cls].measure)
     )
 
 
@@ -111,8 +111,6 @@ def to_row(record: Any) -> dict[str, Any]:
     table = TABLES[type(record)]
     row: dict[str, Any] = {}
     for name, dump in _columns(type(record)):
-        if name == table.measure:
-            continue
         value = getattr(record, name)
         if name == table.key and table.autoincrement and not value:
             continue
@@ -188,9 +186,15 @@ def replace(conn: sqlite3.Connection, record: Any) -> Any:
 def _write(conn: sqlite3.Connection, verb: str, record: Any) -> Any:
     table = TABLES[type(record)]
     row = to_row(record)
-    cols = ", ".join(f'"{c}"' for c in row)
-    cur = conn.execute(f"{verb} INTO {table.name} ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    cur = conn.execute(_sql(verb, table.name, tuple(row)), tuple(row.values()))
     return stored(record, row, cur.lastrowid)
+
+
+@cache
+def _sql(verb: str, table: str, columns: tuple[str, ...]) -> str:
+    """The statement writing these columns (made once per table and column set)."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return f"{verb} INTO {table} ({cols}) VALUES ({', '.join('?' for _ in columns)})"
 
 
 def stored(record: Any, row: dict[str, Any], rowid: int | None) -> Any:

@@ -533,3 +533,11 @@ def test_output_parses_back_to_the_rounded_geometry():
     texts = to_geojson(np.array(shapes, dtype=object))
     assert [parse_geometry(t).equals(s) for t, s in zip(texts, shapes, strict=True)] == [True] * 3
     assert to_geojson([]) == []
+
+
+def test_a_point_is_written_with_the_same_coordinates_as_the_array_path():
+    rng = np.random.default_rng(7)
+    xs, ys = rng.uniform(-180, 180, 2000), rng.uniform(-90, 90, 2000)
+    points = shapely.points(xs, ys)
+    for one, many in zip(points, to_geojson(points), strict=True):
+        assert orjson.loads(geometry_json(one)) == orjson.loads(many)
