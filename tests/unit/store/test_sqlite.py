@@ -29,6 +29,26 @@ def test_writes_are_synced_to_disk_before_they_return_unless_normal_is_asked_for
         assert normal.write(lambda c: c.execute("PRAGMA synchronous").fetchone()[0]) == 1
 
 
+def test_in_normal_mode_the_flusher_syncs_the_log_soon_after_writes_and_not_without_them(tmp_path):
+    import time
+
+    with SQLiteDatabase(tmp_path / "n.db", synchronous="normal") as db:
+        deadline = time.monotonic() + 5
+        while db.flushes == 0 and time.monotonic() < deadline:  # the migrations were writes
+            time.sleep(0.01)
+        settled = db.flushes
+        assert settled >= 1
+        time.sleep(0.3)
+        assert db.flushes == settled  # nothing written, nothing synced
+        db.write(lambda c: c.execute("INSERT INTO shifts VALUES ('A', 'a', '07:00', '15:00')"))
+        while db.flushes == settled and time.monotonic() < deadline + 5:
+            time.sleep(0.01)
+        assert db.flushes == settled + 1
+    with SQLiteDatabase(tmp_path / "f.db") as full:
+        full.write(lambda c: c.execute("INSERT INTO shifts VALUES ('A', 'a', '07:00', '15:00')"))
+        assert full.flushes == 0  # FULL syncs inside the commit: no flusher
+
+
 def test_an_unknown_sync_mode_is_refused_with_the_choices(tmp_path):
     with pytest.raises(StoreError, match="full or normal, got 'off'"):
         SQLiteDatabase(tmp_path / "o.db", synchronous="off")
