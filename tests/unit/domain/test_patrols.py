@@ -218,16 +218,31 @@ def test_a_leg_at_300_kmh_is_refused(catalog):
     points.append(destination(*points[-1], 90, 250))  # point 13: 250 m further
     times = times_every(12, 60)
     times.append((START + timedelta(seconds=11 * 60 + 3)).isoformat())  # ... 3 s later: 300 km/h
-    with pytest.raises(InputError, match=r"leg 12→13 is 300 km/h \(250 m in 3 s\); the limit is 80 km/h") as err:
+    with pytest.raises(InputError, match=r"leg 12→13 is 300 km/h \(250 m in 3 s, more than 25 m of GPS") as err:
         patrol(catalog, track=points, point_times=times)
     assert err.value.field == "track.coordinates[12]"
 
 
 def test_a_jump_between_points_with_the_same_time_is_refused(catalog):
+    track = walk(destination(*CENTRE, 45, 300), 90, 10, 150)
     times = times_every(11, 60)
     times[4] = times[3]
     with pytest.raises(InputError, match="leg 4→5 is an instant jump"):
-        patrol(catalog, point_times=times)
+        patrol(catalog, track=track, point_times=times)
+
+
+def test_gps_jitter_of_a_walk_sampled_every_second_is_accepted(catalog):
+    """A walk at 5 km/h, one fix a second, each fix up to 20 m off in a random direction (legs of up
+    to ~40 m in a second, 'over 140 km/h' taken at face value), and two fixes with the same time."""
+    import random
+
+    rng = random.Random(3)
+    true = walk(destination(*CENTRE, 45, 300), 90, 600, 5 / 3.6)  # 600 s at 5 km/h
+    fixes = [destination(*p, rng.uniform(0, 360), rng.uniform(0, 20)) for p in true]
+    times = times_every(len(fixes), 1)
+    times[100] = times[99]
+    stored = patrol(catalog, track=fixes, point_times=times, minutes=11)
+    assert len(stored.point_times) == len(fixes)
 
 
 def test_a_track_too_long_for_its_duration_is_refused_without_point_times(catalog):
