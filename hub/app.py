@@ -1,7 +1,7 @@
 """The composition root: ``create_app(settings)`` builds the store, the schema and the routes.
 
-Routes: ``/graphql`` (POST queries; GET serves GraphiQL), ``/healthz``, ``/tiles``, and ``/map``: a map page
-that works offline, its files served from the packaged ``hub/static`` at ``/static``. Two pure-ASGI middlewares
+Routes: ``/graphql`` (POST queries; GET serves GraphiQL), ``/healthz``, ``/tiles``, and ``/map``: a map page.
+Both pages work offline: their files (GraphiQL's too) are served from the packaged ``hub/static`` at ``/static``. Two pure-ASGI middlewares
 sit in front: a request-size limit and bearer-token authentication, which sets the viewer every
 resolver sees. Nothing is opened at import time; the store opens in the app's lifespan.
 """
@@ -188,6 +188,12 @@ class HubGraphQL(GraphQL):
             raise ConnectionRejectionError({"message": "the bearer token is unknown or revoked"})
         context.viewer = Viewer(role=token.role, squad_code=token.squad_code, token_id=token.id)
         return UNSET
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """strawberry's GraphiQL page, loading its scripts from the hub instead of unpkg.com (same files,
+        same integrity hashes; see ``hub/static/vendor/unpkg/VENDORED.md``)."""
+        return super().graphql_ide_html.replace("https://unpkg.com/", "/static/vendor/unpkg/")
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

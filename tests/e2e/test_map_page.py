@@ -1,103 +1,40 @@
-"""The map page at /map in headless Chromium: it draws the layers, locates a click, and never leaves the hub.
-
-Debian's chromium driven by Playwright (whose pip wheel brings its driver; no browser download). Without a
-chromium the test is skipped on a developer's machine and fails in CI, which installs one (`.ci/run`).
-"""
+"""The map page at /map in headless Chromium: it draws the layers, locates a click, and never leaves the hub."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from hub.geo.measure import destination
 from tests.conftest import ROOT, Server
+from tests.e2e.browser import Page, browser_page
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DAYUSHOU = (115.6097, 34.3767)  # 大隅首, where the page opens
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-def _need(condition: bool, reason: str) -> None:
-    """Skip on a developer's machine, fail in CI, where the browser must be there."""
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI must install it: see .ci/run)")
-    pytest.skip(reason)
-
-
-class Page:
-    """A Playwright page on /map that records every request, failed request and console error."""
-
-    def __init__(self, page: Any, origin: str) -> None:
-        self.page = page
-        self.origin = origin
-        self.requests: list[str] = []
-        self.failed: list[str] = []
-        self.errors: list[str] = []
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
-        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url}: HTTP {r.status}"))
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def foreign(self) -> list[str]:
-        """Requests to anything but the hub's own origin (data: URLs stay inside the page)."""
-        return [u for u in self.requests if not u.startswith("data:") and _origin(u) != self.origin]
-
-    def container_point(self, lon: float, lat: float) -> tuple[float, float]:
-        """The page coordinates of a point on the map, through Leaflet's own projection."""
-        x, y = self.page.evaluate(
-            """([lat, lon]) => {
-                const p = window.hubMap.latLngToContainerPoint([lat, lon]);
-                const box = window.hubMap.getContainer().getBoundingClientRect();
-                return [box.left + p.x, box.top + p.y];
-            }""",
-            [lat, lon],
-        )
-        return x, y
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+def container_point(page: Page, lon: float, lat: float) -> tuple[float, float]:
+    """The page coordinates of a point on the map, through Leaflet's own projection."""
+    x, y = page.page.evaluate(
+        """([lat, lon]) => {
+            const p = window.hubMap.latLngToContainerPoint([lat, lon]);
+            const box = window.hubMap.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""",
+        [lat, lon],
+    )
+    return x, y
 
 
 @pytest.fixture(scope="module")
 def map_page(server: Server) -> Iterator[Page]:
-    _need(CHROMIUM.exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need(False, "playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
-            page = Page(context.new_page(), server.url)
-            page.page.goto(f"{server.url}/map")
-            page.page.wait_for_function("window.hubReady === true", timeout=60_000)
-            yield page
-            context.close()
-        finally:
-            browser.close()
+    with browser_page(server.url) as page:
+        page.page.goto(f"{server.url}/map")
+        page.page.wait_for_function("window.hubReady === true", timeout=60_000)
+        yield page
 
 
 def test_the_page_draws_the_four_sectors_and_the_compounds_in_view(map_page: Page) -> None:
@@ -118,7 +55,7 @@ def test_the_page_draws_the_four_sectors_and_the_compounds_in_view(map_page: Pag
 
 def test_a_click_in_the_north_east_sector_says_so_and_who_is_on_duty(map_page: Page) -> None:
     lon, lat = destination(*DAYUSHOU, 45, 500)
-    x, y = map_page.container_point(lon, lat)
+    x, y = container_point(map_page, lon, lat)
     map_page.page.mouse.click(x, y)
     result = map_page.page.locator('#locate-result[data-sector="NE"]')
     result.wait_for(timeout=30_000)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+
 import httpx
 import pytest
 
@@ -33,6 +37,17 @@ def test_graphiql_is_served_at_graphql(server):
     r = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"})
     assert r.status_code == 200
     assert "graphiql" in r.text.lower()
+
+
+def test_graphiql_loads_every_file_from_the_hub_and_each_matches_its_integrity_hash(server):
+    html = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"}).text
+    assert "unpkg.com" not in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"\s+integrity="sha384-([^"]+)"', html)
+    assert len(assets) >= 7  # react, react-dom, js-cookie, graphiql js and css, the explorer's js and css
+    for url, digest in assets:
+        assert url.startswith("/static/vendor/unpkg/"), url
+        body = httpx.get(f"{server.url}{url}").raise_for_status().content
+        assert base64.b64encode(hashlib.sha384(body).digest()).decode() == digest, url
 
 
 def test_a_token_made_by_the_cli_lets_an_officer_see_their_squad(server):
