@@ -1,9 +1,10 @@
 """The composition root: ``create_app(settings)`` builds the store, the schema and the routes.
 
 Routes: ``/graphql`` (POST queries; GET serves GraphiQL), ``/healthz``, ``/tiles``, and ``/map``: a map page.
-Both pages work offline: their files (GraphiQL's too) are served from the packaged ``hub/static`` at ``/static``. Two pure-ASGI middlewares
-sit in front: a request-size limit and bearer-token authentication, which sets the viewer every
-resolver sees. Nothing is opened at import time; the store opens in the app's lifespan.
+Both pages work offline: their files (GraphiQL's too) are served from the packaged ``hub/static`` at
+``/static``. Two pure-ASGI middlewares sit in front: a request-size limit and bearer-token
+authentication, which sets the viewer every resolver sees. Nothing is opened at import time; the
+store opens in the app's lifespan.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from strawberry.types.unset import UNSET
 from hub.domain.access import ANONYMOUS, PUBLIC, Viewer
 from hub.domain.categories import CATEGORIES, load_categories
 from hub.domain.events import Broker
+from hub.domain.features import log_views
 from hub.domain.tiles import TileCache, tilejson
 from hub.errors import AccessDenied, HubError
 from hub.schema import Context, build_schema
@@ -148,7 +150,7 @@ class BearerAuth:
                     [(b"www-authenticate", b'Bearer error="invalid_token"')],
                 )
                 return
-            viewer = Viewer(role=token.role, squad_code=token.squad_code, token_id=token.id)
+            viewer = Viewer(role=token.role, squad_code=token.squad_code, token_id=token.id, log=self.store.disclosures)
         scope.setdefault("state", {})["viewer"] = viewer
         await self.app(scope, receive, send)
 
@@ -186,7 +188,9 @@ class HubGraphQL(GraphQL):
         token = await anyio.to_thread.run_sync(self.store.token, text)
         if token is None:
             raise ConnectionRejectionError({"message": "the bearer token is unknown or revoked"})
-        context.viewer = Viewer(role=token.role, squad_code=token.squad_code, token_id=token.id)
+        context.viewer = Viewer(
+            role=token.role, squad_code=token.squad_code, token_id=token.id, log=self.store.disclosures
+        )
         return UNSET
 
     @property
@@ -248,6 +252,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         except HubError as exc:
             return _error_response(exc, 403 if isinstance(exc, AccessDenied) else 400)
         found = tiles.cached(key) or await anyio.to_thread.run_sync(tiles.build, store.data, viewer, key)
+        log_views(viewer, found.disclosed)
         scope = "public" if viewer.role == PUBLIC else "private"
         headers = {"ETag": found.etag, "Cache-Control": f"{scope}, max-age=60", "Vary": "Authorization"}
         if request.headers.get("if-none-match") == found.etag:

@@ -242,7 +242,8 @@ def query(document: str, variables: str | None, role: str, squad: str | None, db
     store = _open_store(settings)
     try:
         schema = build_schema(settings)
-        ctx = Context(store=store, settings=settings, viewer=Viewer(role=role, squad_code=squad))
+        viewer = Viewer(role=role, squad_code=squad, token_id="cli", log=store.disclosures)  # "admin:cli" in logs
+        ctx = Context(store=store, settings=settings, viewer=viewer)
         result = asyncio.run(schema.execute(document, variable_values=values, context_value=ctx))
     finally:
         store.close()

@@ -1,14 +1,37 @@
-"""Who is asking, and what of people's data they may see (PIPL: mask by default).
+"""Who is asking, and what of people's data they may see (PIPL: mask by default, log who saw it).
 
 Roles: ``public`` (no token), ``analyst``, ``officer`` (bound to one squad), ``admin``. Names of
 officers and grid workers are masked (``张*``) for anyone who does not need them; personal phone
 numbers are hidden from the public and masked (``138****5678``) for roles that only need to know a
 number exists. An officer sees their own squad in full; an admin sees everyone.
+
+Every value served unmasked is reported to the viewer's :class:`Disclosures` sink as a kind
+(``officer.phone``) and the subject's key (the officer's id); the store keeps them, so an admin can
+answer "who saw this officer's phone number, and when" (``hub.store.disclosures``). Masked values
+are not disclosures.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+OFFICER_NAME = "officer.name"
+OFFICER_PHONE = "officer.phone"
+WORKER_NAME = "gridWorker.name"
+WORKER_PHONE = "gridWorker.phone"
+CHAIR_NAME = "committee.chairName"
+SECRETARY_NAME = "partyBranch.secretaryName"
+PATROL_TRACK = "patrol.track"
+KINDS = (OFFICER_NAME, OFFICER_PHONE, WORKER_NAME, WORKER_PHONE, CHAIR_NAME, SECRETARY_NAME, PATROL_TRACK)
+"""What of people's data is logged when served unmasked, with the kind of key each names."""
+
+
+class Disclosures(Protocol):
+    """Where unmasked personal values are reported (the store's log)."""
+
+    def saw(self, actor: str, role: str, kind: str, subject: Any) -> None: ...
+
 
 PUBLIC = "public"
 ANALYST = "analyst"
@@ -23,6 +46,13 @@ class Viewer:
     role: str = PUBLIC
     squad_code: str | None = None
     token_id: str | None = None
+    log: Disclosures | None = field(default=None, compare=False, repr=False)
+    """Where this viewer's unmasked views are reported (None: nowhere, e.g. in-process tools and tests)."""
+
+    def saw(self, kind: str, subject: Any) -> None:
+        """Report that this viewer is being served ``kind`` of ``subject`` unmasked."""
+        if self.log is not None:
+            self.log.saw(self.actor, self.role, kind, subject)
 
     @property
     def is_admin(self) -> bool:
@@ -87,24 +117,56 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
-def officer_name(viewer: Viewer, squad_code: str, name: str) -> str:
-    """An officer's name as this viewer may see it."""
-    return name if viewer.sees_squad_in_full(squad_code) or viewer.role == ANALYST else mask_name(name)
+def officer_name(viewer: Viewer, officer: Any) -> str:
+    """An officer's name as this viewer may see it (an officer record: ``id``, ``squad_code``, ``name``)."""
+    if viewer.sees_squad_in_full(officer.squad_code) or viewer.role == ANALYST:
+        viewer.saw(OFFICER_NAME, officer.id)
+        return str(officer.name)
+    return mask_name(officer.name)
 
 
-def officer_phone(viewer: Viewer, squad_code: str, phone: str) -> str | None:
+def officer_phone(viewer: Viewer, officer: Any) -> str | None:
     """An officer's personal phone as this viewer may see it: full for their squad and admins, else nothing."""
-    return phone if viewer.sees_squad_in_full(squad_code) else None
+    if viewer.sees_squad_in_full(officer.squad_code):
+        viewer.saw(OFFICER_PHONE, officer.id)
+        return str(officer.phone)
+    return None
 
 
-def worker_name(viewer: Viewer, name: str) -> str:
-    """A grid worker's (or committee member's) name as this viewer may see it."""
-    return name if viewer.sees_staff_names() else mask_name(name)
+def sees_worker_names(viewer: Viewer) -> bool:
+    """Grid workers' and residents' committee members' names in full: staff."""
+    return viewer.sees_staff_names()
 
 
-def worker_phone(viewer: Viewer, phone: str) -> str | None:
+def sees_worker_phones(viewer: Viewer) -> bool:
+    """Grid workers' phones in full: admins (other staff see them masked)."""
+    return viewer.is_admin
+
+
+def worker_name(viewer: Viewer, name: str, kind: str, subject: Any) -> str:
+    """A grid worker's (or a compound's committee chair's, or branch secretary's) name as this viewer may
+    see it; ``kind`` and ``subject`` say whose it is, for the disclosure log.
+
+    >>> seen = []
+    >>> class Log:
+    ...     def saw(self, *entry): seen.append(entry)
+    >>> worker_name(Viewer("analyst", token_id="t1", log=Log()), "李四", WORKER_NAME, "41140202100101")
+    '李四'
+    >>> worker_name(Viewer("public", log=Log()), "李四", WORKER_NAME, "41140202100101")
+    '李*'
+    >>> seen  # only the unmasked view is logged
+    [('analyst:t1', 'analyst', 'gridWorker.name', '41140202100101')]
+    """
+    if sees_worker_names(viewer):
+        viewer.saw(kind, subject)
+        return name
+    return mask_name(name)
+
+
+def worker_phone(viewer: Viewer, phone: str, subject: Any) -> str | None:
     """A grid worker's phone: full for admins, masked for other staff, hidden from the public."""
-    if viewer.is_admin:
+    if sees_worker_phones(viewer):
+        viewer.saw(WORKER_PHONE, subject)
         return phone
     if viewer.sees_staff_names():
         return mask_phone(phone)

@@ -9,6 +9,7 @@ coverage per zoom band so neighbours keep their shared borders.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from hub.geo.geojson import geometry_json as geojson_text
 from hub.store.catalog import Catalog, Layer
 
 Getter = Callable[[Any, Viewer], Any]
+Disclosed = tuple[tuple[str, tuple[Any, ...]], ...]
+"""Personal data an answer shows unmasked: (kind, keys of whose) pairs, logged each time it is served."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,8 @@ class Prop:
     """Refused to the public; other roles see the (masked, where masking applies) value."""
     personal: bool = False
     """The value depends on who asks (masking), so cached features are kept per viewer."""
+    disclosed: tuple[str, Callable[[Viewer], bool]] | None = None
+    """For personal data: its kind in the disclosure log, and who is served it unmasked."""
 
 
 def _attr(name: str) -> Getter:
@@ -89,9 +94,16 @@ LAYERS: dict[str, MapLayer] = {
                 "code": Prop(_attr("code")),
                 "communityCode": Prop(_attr("community_code")),
                 "areaM2": Prop(_attr("area_m2")),
-                "workerName": Prop(lambda r, v: access.worker_name(v, r.worker_name), personal=True),
+                "workerName": Prop(
+                    lambda r, v: access.worker_name(v, r.worker_name, access.WORKER_NAME, r.code),
+                    personal=True,
+                    disclosed=(access.WORKER_NAME, access.sees_worker_names),
+                ),
                 "workerPhone": Prop(
-                    lambda r, v: access.worker_phone(v, r.worker_phone), staff_only=True, personal=True
+                    lambda r, v: access.worker_phone(v, r.worker_phone, r.code),
+                    staff_only=True,
+                    personal=True,
+                    disclosed=(access.WORKER_PHONE, access.sees_worker_phones),
                 ),
             },
             ("code",),
@@ -206,6 +218,24 @@ def viewer_class(spec: MapLayer, props: tuple[str, ...], viewer: Viewer) -> Hash
     return None
 
 
+def disclosed_kinds(spec: MapLayer, props: tuple[str, ...], viewer: Viewer) -> list[str]:
+    """The kinds of personal data among ``props`` that this viewer is served unmasked (for the disclosure log)."""
+    return [d[0] for n in props if (d := spec.props[n].disclosed) is not None and d[1](viewer)]
+
+
+def disclosed(spec: MapLayer, props: tuple[str, ...], viewer: Viewer, records: Sequence[Any]) -> Disclosed:
+    """What an answer holding these records shows this viewer unmasked: (kind, the records' keys) pairs."""
+    keys = tuple(spec.feature_id(r) for r in records)
+    return tuple((kind, keys) for kind in disclosed_kinds(spec, props, viewer))
+
+
+def log_views(viewer: Viewer, shown: Disclosed) -> None:
+    """Report an answer's unmasked values to the viewer's disclosure log (every time it is served)."""
+    for kind, keys in shown:
+        for key in keys:
+            viewer.saw(kind, key)
+
+
 def check_crs(crs: str | None) -> str:
     code = (crs or "WGS84").upper().replace("-", "")
     if code not in CRS_CODES:
@@ -264,14 +294,19 @@ def features(
     getters = [(n, spec.props[n].get) for n in props]
     records = layer.records
     key = ("feature", band_index, crs, props, who)
+    quiet = dataclasses.replace(viewer, log=None)  # features are kept and reused: views are logged below
 
     def build(p: int) -> bytes:
         r = records[p]
         return feature_bytes(
-            spec.feature_id(r), geometry_json(layer, p, band_index, crs), {n: get(r, viewer) for n, get in getters}
+            spec.feature_id(r), geometry_json(layer, p, band_index, crs), {n: get(r, quiet) for n, get in getters}
         )
 
-    return layer.variants(key, positions.tolist(), build)
+    chosen = positions.tolist()
+    out = layer.variants(key, chosen, build)
+    if who is not None:
+        log_views(viewer, disclosed(spec, props, viewer, [records[p] for p in chosen]))
+    return out
 
 
 MAX_REMEMBERED_BYTES = 64 * 1024 * 1024

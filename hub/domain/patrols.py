@@ -27,12 +27,12 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
 
-from hub.domain.access import OFFICER, Viewer
+from hub.domain.access import OFFICER, PATROL_TRACK, Viewer
 from hub.domain.roster import LOCAL, check_day, local_time
 from hub.errors import AccessDenied, GeometryError, InputError, NotFound, StoreError
 from hub.geo.geojson import parse_geometry
@@ -40,6 +40,8 @@ from hub.geo.local import local_projection
 from hub.geo.measure import WGS84, geodesic_area, geodesic_length, meters_to_degrees
 from hub.store.catalog import Catalog, Layer
 from hub.store.records import OldTown, Patrol, Sector
+
+T = TypeVar("T")
 
 MAX_SPEED_KMH = 80.0
 """Fastest credible leg: a patrol car in town. Faster means a GPS jump or a wrong time."""
@@ -319,6 +321,15 @@ def track_visible_to(viewer: Viewer, patrol: Patrol) -> bool:
     (True, False)
     """
     return viewer.sees_squad_in_full(patrol.squad_code)
+
+
+def shown_track(viewer: Viewer, patrol: Patrol, value: T) -> T | None:
+    """``value`` (the track, or its point times) if the viewer may see the patrol's track, logged as
+    a disclosure; None otherwise."""
+    if track_visible_to(viewer, patrol):
+        viewer.saw(PATROL_TRACK, patrol.id)
+        return value
+    return None
 
 
 # --- coverage --------------------------------------------------------------------------------------

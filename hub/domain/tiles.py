@@ -16,7 +16,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,8 @@ ALL = "all"
 class Tile:
     data: bytes
     etag: str
+    disclosed: layers.Disclosed = ()
+    """Personal data it shows unmasked; logged each time the tile is served (``layers.log_views``)."""
 
     @property
     def empty(self) -> bool:
@@ -57,25 +59,28 @@ def _area(z: int, x: int, y: int, crs: str) -> tuple[float, float, float, float]
 
 def layer_bytes(
     catalog: Catalog, viewer: Viewer, name: str, z: int, x: int, y: int, crs: str, props: tuple[str, ...]
-) -> bytes:
-    """One layer of a tile (b"" when nothing is in it) with the given (already checked) properties."""
+) -> tuple[bytes, list[Any]]:
+    """One layer of a tile (b"" when nothing is in it) with the given (already checked) properties, and
+    the records in it."""
     spec = layers.map_layer(name)
     layer = spec.layer(catalog)
     positions = layer.index.bbox(*_area(z, x, y, crs))
     band = layers.band(layer, z)
     positions = layers.drop_invisible(layer, positions, z, band)
     if len(positions) == 0:
-        return b""
+        return b"", []
     geoms = layers.geometries(layer, band)[positions]
     if crs != "WGS84":
         geoms = datum.from_wgs84(geoms, crs)
     records = layer.records
     rows = [records[p] for p in positions.tolist()]
-    properties = [{n: spec.props[n].get(r, viewer) for n in props} for r in rows]
+    quiet = replace(viewer, log=None)  # tiles are kept and reused: views are logged when served
+    properties = [{n: spec.props[n].get(r, quiet) for n in props} for r in rows]
     ids = [_feature_id(spec.feature_id(r), p) for r, p in zip(rows, positions.tolist(), strict=True)]
-    return mvt.encode_layer(
+    data = mvt.encode_layer(
         name, np.asarray(geoms, dtype=object), properties, ids, z=z, x=x, y=y, extent=EXTENT, buffer=BUFFER
     )
+    return data, rows
 
 
 def _feature_id(key: Any, pos: int) -> int:
@@ -137,10 +142,14 @@ class TileCache:
     def build(self, catalog: Catalog, viewer: Viewer, key: Hashable) -> Tile:
         """Encode the tile a key names (CPU work: callers on an event loop run it in a thread) and keep it."""
         names, z, x, y, crs, chosen = key[:6]  # type: ignore[index]
-        data = mvt.encode_tile(
-            [layer_bytes(catalog, viewer, n, z, x, y, crs, p) for n, p in zip(names, chosen, strict=True)]
+        parts = [layer_bytes(catalog, viewer, n, z, x, y, crs, p) for n, p in zip(names, chosen, strict=True)]
+        data = mvt.encode_tile([part for part, _ in parts])
+        shown = tuple(
+            item
+            for n, p, (_, rows) in zip(names, chosen, parts, strict=True)
+            for item in layers.disclosed(layers.LAYERS[n], p, viewer, rows)
         )
-        tile = Tile(data, f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"')
+        tile = Tile(data, f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"', shown)
         with self._lock:
             self.misses += 1
             self._tiles[key] = tile

@@ -23,6 +23,7 @@ from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
 from hub.schema.maps import MapQuery
 from hub.schema.patrols import Patrol, PatrolMutation, PatrolQuery
+from hub.schema.privacy import PrivacyQuery
 from hub.schema.query import Query
 from hub.schema.rosters import RosterMutation, RosterQuery
 from hub.schema.scalars import GEOJSON_SCALAR, GeoJSON
@@ -72,7 +73,9 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
     tests use it to check that both give the same answers.
     """
     schema = HubSchema(
-        query=merge_types("Query", (Query, MapQuery, RosterQuery, IncidentQuery, PatrolQuery, FrontageQuery)),
+        query=merge_types(
+            "Query", (Query, MapQuery, RosterQuery, IncidentQuery, PatrolQuery, FrontageQuery, PrivacyQuery)
+        ),
         mutation=merge_types("Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation)),
         subscription=Subscription,
         types=[

@@ -71,6 +71,8 @@ class MapQuery:
             size,
             after,
         )
+        if rules.disclosed_kinds(spec, props, ctx.viewer):  # logged each time: built (from kept features) each time
+            return orjson.Fragment(_collection(ctx, spec, where, zoom, code, props, size, after))
         return orjson.Fragment(
             rules.remembered(
                 ctx.data, [spec.name], key, lambda: _collection(ctx, spec, where, zoom, code, props, size, after)

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub.domain import patrols as rules
-from hub.domain.patrols import track_visible_to
+from hub.domain.patrols import shown_track
 from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
@@ -42,8 +42,8 @@ class Patrol(FromRecord, t.Node):
         length_m=lambda p: p.length_m,
     )
     __masked__ = masked(
-        track=lambda p, v: p.geojson if track_visible_to(v, p) else None,
-        point_times=lambda p, v: list(p.point_times) if track_visible_to(v, p) else None,
+        track=lambda p, v: shown_track(v, p, p.geojson),
+        point_times=lambda p, v: shown_track(v, p, list(p.point_times)),
     )
     __links__ = links(officers=lambda p, ctx: [o for i in p.officer_ids if (o := ctx.data.officers.get(i))])
 

@@ -145,8 +145,8 @@ class Grid(FromRecord, Node):
     __args__ = GEOMETRY
     __plain__ = plain(id=lambda r: to_global_id("Grid", r.code), code=_get("code"), area_m2=_get("area_m2"))
     __masked__ = masked(
-        worker_name=lambda r, v: access.worker_name(v, r.worker_name),
-        worker_phone=lambda r, v: access.worker_phone(v, r.worker_phone),
+        worker_name=lambda r, v: access.worker_name(v, r.worker_name, access.WORKER_NAME, r.code),
+        worker_phone=lambda r, v: access.worker_phone(v, r.worker_phone, r.code),
     )
     __links__ = links(community=lambda r, ctx: ctx.data.communities.get(r.community_code))
 
@@ -214,7 +214,7 @@ class Committee(FromRecord):
     __plain__ = plain(
         kind=lambda r: CommitteeKind(r.kind), established_on=_get("established_on"), members=_get("members")
     )
-    __masked__ = masked(chair_name=lambda r, v: access.worker_name(v, r.chair_name))
+    __masked__ = masked(chair_name=lambda r, v: access.worker_name(v, r.chair_name, access.CHAIR_NAME, r.compound_id))
 
     @strawberry.field(description="The chair's name; masked for the public.")
     def chair_name(self, info: Ctx) -> str:
@@ -246,7 +246,9 @@ class PartyBranch(FromRecord):
             r.owner_party_members + r.retired_party_members + r.deputies + r.property_company_party_members
         ),
     )
-    __masked__ = masked(secretary_name=lambda r, v: access.worker_name(v, r.secretary_name))
+    __masked__ = masked(
+        secretary_name=lambda r, v: access.worker_name(v, r.secretary_name, access.SECRETARY_NAME, r.compound_id)
+    )
 
     @strawberry.field(description="The secretary's name; masked for the public.")
     def secretary_name(self, info: Ctx) -> str:
@@ -416,8 +418,8 @@ class Officer(FromRecord, Node):
         shift_code=_get("shift_code"),
     )
     __masked__ = masked(
-        name=lambda r, v: access.officer_name(v, r.squad_code, r.name),
-        phone=lambda r, v: access.officer_phone(v, r.squad_code, r.phone),
+        name=lambda r, v: access.officer_name(v, r),
+        phone=lambda r, v: access.officer_phone(v, r),
     )
 
     @strawberry.field(description="Masked (张*) unless you are of this officer's squad, an analyst or an admin.")

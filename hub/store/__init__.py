@@ -15,6 +15,7 @@ from typing import Any
 
 from hub.store import unit_of_work
 from hub.store.catalog import Catalog, Layer, load_catalog
+from hub.store.disclosures import Disclosure, DisclosureLog, find_disclosures
 from hub.store.importer import DEFAULT_FIXTURES, ImportReport, import_dataset
 from hub.store.records import Token
 from hub.store.sqlite import SQLiteDatabase
@@ -24,12 +25,15 @@ from hub.store.unit_of_work import Outcome, UnitOfWork
 __all__ = [
     "DEFAULT_FIXTURES",
     "Catalog",
+    "Disclosure",
+    "DisclosureLog",
     "ImportReport",
     "Layer",
     "Outcome",
     "SQLiteDatabase",
     "Store",
     "UnitOfWork",
+    "find_disclosures",
 ]
 
 TOKEN_CACHE_S = 30.0
@@ -41,6 +45,8 @@ class Store:
     def __init__(self, path: str | Path, *, query_timeout_s: float = 10.0, synchronous: str = "full") -> None:
         self.db = SQLiteDatabase(path, query_timeout_s=query_timeout_s, synchronous=synchronous)
         self.catalog: Catalog | None = None
+        self.disclosures: DisclosureLog | None = None
+        """Who was served whose personal data unmasked (open while the store is)."""
         self._tokens: dict[str, tuple[float, Token | None]] = {}
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-writer")
         """The one thread that writes, for callers on an event loop (``loop.run_in_executor(store.writer, …)``)."""
@@ -52,10 +58,14 @@ class Store:
             import_dataset(self.db, fixtures)
         self.db.write(unit_of_work.purge_keys)
         self.catalog = load_catalog(self.db)
+        self.disclosures = DisclosureLog(self.db)
         return self
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
+        if self.disclosures is not None:
+            self.disclosures.close()
+            self.disclosures = None
         self.db.close()
 
     def submit(

@@ -281,7 +281,9 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
     }
 
     committees = {
-        x["compound_id"]: r.Committee(x["kind"], date.fromisoformat(x["established_on"]), x["members"], x["chair_name"])
+        x["compound_id"]: r.Committee(
+            x["kind"], date.fromisoformat(x["established_on"]), x["members"], x["chair_name"], x["compound_id"]
+        )
         for x in db.read("SELECT * FROM committees")
     }
     branches = {
@@ -294,6 +296,7 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
             x["retired_party_members"],
             x["deputies"],
             x["property_company_party_members"],
+            x["compound_id"],
         )
         for x in db.read("SELECT * FROM party_branches")
     }

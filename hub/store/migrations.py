@@ -135,4 +135,14 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    # 4: who was served whose personal data unmasked (hub.store.disclosures)
+    """
+    CREATE TABLE disclosures (
+        id INTEGER PRIMARY KEY, first_at TEXT NOT NULL, last_at TEXT NOT NULL, actor TEXT NOT NULL,
+        role TEXT NOT NULL, kind TEXT NOT NULL, subjects TEXT NOT NULL, views INTEGER NOT NULL);
+    CREATE INDEX disclosures_last_at ON disclosures(last_at);
+    """
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)

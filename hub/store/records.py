@@ -68,6 +68,7 @@ class Committee:
     established_on: date
     members: int
     chair_name: str
+    compound_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class PartyBranch:
     retired_party_members: int
     deputies: int
     property_company_party_members: int
+    compound_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)

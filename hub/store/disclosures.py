@@ -1,0 +1,143 @@
+"""The disclosure log: who was served whose personal data unmasked, and when (PIPL: log who saw it).
+
+Views are reported as they happen (:meth:`DisclosureLog.saw` appends to a buffer, so a read stays a
+read); a thread writes what has gathered every second, one row per actor, role and kind with the
+subjects seen and how many times, in one transaction through the store's single writer. A crash
+loses at most the last second of views. Rows are kept; they name tokens and record keys, never the
+names or numbers themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from hub.store.sqlite import SQLiteDatabase
+
+log = logging.getLogger("hub.store")
+
+FLUSH_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """One actor's unmasked views of one kind of data within a second or so."""
+
+    first_at: datetime
+    last_at: datetime
+    actor: str
+    role: str
+    kind: str
+    subjects: tuple[str, ...]
+    """Keys of whose data it was (officer ids, grid codes, compound ids, patrol ids), sorted."""
+    views: int
+    """How many values were served (a subject shown twice counts twice)."""
+
+
+class DisclosureLog:
+    """Gathers unmasked views and writes them to the ``disclosures`` table every ``interval_s``."""
+
+    def __init__(self, db: SQLiteDatabase, interval_s: float = FLUSH_INTERVAL_S) -> None:
+        self.db = db
+        self.interval_s = interval_s
+        self._pending: deque[tuple[float, str, str, str, Any]] = deque()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hub-disclosures", daemon=True)
+        self._thread.start()
+
+    def saw(self, actor: str, role: str, kind: str, subject: Any) -> None:
+        """Report one value served unmasked (thread-safe, no I/O)."""
+        self._pending.append((time.time(), actor, role, kind, subject))
+
+    def flush(self) -> int:
+        """Write what has gathered now; returns how many rows were written."""
+        taken = []
+        while self._pending:
+            taken.append(self._pending.popleft())
+        if not taken:
+            return 0
+        groups: dict[tuple[str, str, str], list[Any]] = {}
+        for at, actor, role, kind, subject in taken:
+            g = groups.setdefault((actor, role, kind), [at, at, set(), 0])
+            g[0], g[1] = min(g[0], at), max(g[1], at)
+            g[2].add(str(subject))
+            g[3] += 1
+        rows = [
+            (_stamp(first), _stamp(last), actor, role, kind, orjson.dumps(sorted(subjects)).decode(), views)
+            for (actor, role, kind), (first, last, subjects, views) in groups.items()
+        ]
+        self.db.write(
+            lambda conn: conn.executemany(
+                "INSERT INTO disclosures (first_at, last_at, actor, role, kind, subjects, views) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        )
+        return len(rows)
+
+    def close(self) -> None:
+        """Stop the thread and write what is left."""
+        self._stop.set()
+        self._thread.join()
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.flush()
+            except Exception:  # a full disk or a closed store: say so, keep the views for the next try
+                log.exception("could not write the disclosure log")
+
+
+def _stamp(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
+
+
+def find_disclosures(
+    db: SQLiteDatabase,
+    *,
+    kind: str | None = None,
+    actor: str | None = None,
+    subject: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+) -> list[Disclosure]:
+    """Logged views, newest first: of one kind, by one actor, of one subject, last seen in [since, until)."""
+    where, params = [], []
+    if kind is not None:
+        where.append("kind = ?")
+        params.append(kind)
+    if actor is not None:
+        where.append("actor = ?")
+        params.append(actor)
+    if subject is not None:
+        where.append("EXISTS (SELECT 1 FROM json_each(subjects) WHERE value = ?)")
+        params.append(subject)
+    if since is not None:
+        where.append("last_at >= ?")
+        params.append(_stamp(since.timestamp()))
+    if until is not None:
+        where.append("last_at < ?")
+        params.append(_stamp(until.timestamp()))
+    sql = "SELECT * FROM disclosures" + (f" WHERE {' AND '.join(where)}" if where else "")
+    rows = db.read(f"{sql} ORDER BY last_at DESC, id DESC LIMIT ?", (*params, limit))
+    return [
+        Disclosure(
+            datetime.fromisoformat(r["first_at"]),
+            datetime.fromisoformat(r["last_at"]),
+            r["actor"],
+            r["role"],
+            r["kind"],
+            tuple(orjson.loads(r["subjects"])),
+            r["views"],
+        )
+        for r in rows
+    ]

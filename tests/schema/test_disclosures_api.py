@@ -1,0 +1,122 @@
+"""Every unmasked name, phone and track served through the API is logged, and admins can ask who saw whose."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from hub.domain.access import Viewer
+from hub.schema import Context, build_schema
+from hub.store import Store
+from tests.conftest import as_json
+
+WHO_SAW = """query($subject: String, $kind: String, $actor: String) {
+  disclosures(subject: $subject, kind: $kind, actor: $actor) { actor role kind subjects views firstAt lastAt } }"""
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, settings):
+    store = Store(tmp_path_factory.mktemp("privacy") / "hub.db").open()
+    schema = build_schema(settings)
+
+    def run(
+        document: str, variables: dict[str, Any] | None = None, *, role: str, squad: str | None = None, now: Any = None
+    ) -> Any:
+        viewer = Viewer(role=role, squad_code=squad, token_id=f"{role}-{squad or 'x'}", log=store.disclosures)
+        ctx = Context(store=store, settings=settings, viewer=viewer)
+        if now is not None:
+            ctx.now = now
+        result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
+        out: dict[str, Any] = {"data": as_json(result.data)}
+        if result.errors:
+            out["errors"] = [e.formatted for e in result.errors]
+        return out
+
+    def who_saw(**filters: str) -> list[dict[str, Any]]:
+        store.disclosures.flush()
+        out = run(WHO_SAW, filters, role="admin")
+        assert "errors" not in out, out
+        return out["data"]["disclosures"]
+
+    run.store = store  # type: ignore[attr-defined]
+    run.who_saw = who_saw  # type: ignore[attr-defined]
+    yield run
+    store.close()
+
+
+def sq1_officers(hub) -> list[str]:
+    return sorted(o.id for o in hub.store.data.officers.values() if o.squad_code == "SQ1")
+
+
+def test_an_officer_reading_their_squads_phones_is_logged_by_officer(hub):
+    out = hub("{ squads { code officers { code name phone } } }", role="officer", squad="SQ1")
+    shown = {o["code"] for s in out["data"]["squads"] for o in s["officers"] if o["phone"]}
+    assert shown == set(sq1_officers(hub))
+    entries = [e for e in hub.who_saw(actor="officer:officer-SQ1") if e["kind"] == "officer.phone"]
+    assert len(entries) == 1
+    assert set(entries[0]["subjects"]) == shown and entries[0]["views"] == len(shown)
+    # other squads' names went out masked and their phones not at all: nothing logged for them
+    names = [e for e in hub.who_saw(actor="officer:officer-SQ1") if e["kind"] == "officer.name"]
+    assert {s for e in names for s in e["subjects"]} == shown
+
+
+def test_whose_phone_was_seen_is_answered_by_subject(hub):
+    first = sq1_officers(hub)[0]
+    actors = {e["actor"] for e in hub.who_saw(subject=first, kind="officer.phone")}
+    assert "officer:officer-SQ1" in actors
+    assert all(e["role"] in ("officer", "admin") for e in hub.who_saw(subject=first, kind="officer.phone"))
+
+
+def test_the_public_and_masked_values_leave_no_entry(hub):
+    out = hub(
+        "{ squads { officers { name phone } } grids(first: 5) { nodes { workerName workerPhone } } }", role="public"
+    )
+    assert all(o["phone"] is None for s in out["data"]["squads"] for o in s["officers"])
+    out = hub("{ grids(first: 5) { nodes { code workerPhone } } }", role="analyst")
+    assert all("*" in n["workerPhone"] for n in out["data"]["grids"]["nodes"])  # masked for analysts
+    assert hub.who_saw(actor="public") == []
+    assert hub.who_saw(actor="analyst:analyst-x", kind="gridWorker.phone") == []
+
+
+def test_map_answers_are_logged_every_time_they_are_served_even_from_memory(hub):
+    doc = """{ featureCollection(layer: GRIDS, where: {bbox: [115.60, 34.37, 115.62, 34.38]},
+               properties: ["workerName"], limit: 50) }"""
+    before = sum(e["views"] for e in hub.who_saw(actor="analyst:analyst-x", kind="gridWorker.name"))
+    first = hub(doc, role="analyst")["data"]["featureCollection"]
+    again = hub(doc, role="analyst")["data"]["featureCollection"]
+    assert first == again and first["numberReturned"] > 0
+    codes = {f["id"] for f in first["features"]}
+    entries = hub.who_saw(actor="analyst:analyst-x", kind="gridWorker.name")
+    assert sum(e["views"] for e in entries) - before == 2 * len(codes)
+    assert codes <= {s for e in entries for s in e["subjects"]}
+
+
+def test_a_squads_own_patrol_track_is_logged_and_another_squad_sees_none(hub):
+    from tests.schema.test_patrols_api import log
+
+    stored = log(hub)  # an officer of SQ1 logs a patrol of SQ1
+    assert stored["userErrors"] == [], stored
+    doc = "query($d: Date!) { patrols(date: $d) { id squadCode track } }"
+    own = hub(doc, {"d": "2024-06-05"}, role="officer", squad="SQ1")["data"]["patrols"]
+    assert any(p["track"] for p in own)
+    other = hub(doc, {"d": "2024-06-05"}, role="officer", squad="SQ2")["data"]["patrols"]
+    assert all(p["track"] is None for p in other)
+    tracks = hub.who_saw(kind="patrol.track")
+    assert {e["actor"] for e in tracks} == {"officer:officer-SQ1"}
+    assert {p["id"] for p in own if p["track"]} <= {s for e in tracks for s in _global_ids(e["subjects"])}
+
+
+def test_only_admins_read_the_log_and_a_bad_filter_is_named(hub):
+    out = hub(WHO_SAW, role="officer", squad="SQ1")
+    assert out["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    out = hub(WHO_SAW, {"kind": "officer.shoeSize"}, role="admin")
+    assert out["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    assert "officer.phone" in out["errors"][0]["message"]
+
+
+def _global_ids(patrol_ids: list[str]) -> set[str]:
+    from hub.schema.scalars import to_global_id
+
+    return {to_global_id("Patrol", int(x)) for x in patrol_ids}
