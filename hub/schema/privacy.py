@@ -1,9 +1,10 @@
-"""Who saw whose personal data: the disclosure log, for admins (PIPL: log who saw it).
+"""The hub's two logs, for admins: who saw whose personal data, and who changed what.
 
 Every name, phone number and patrol track served unmasked is logged as it goes out (see
-``hub.domain.access``); ``disclosures`` answers "who saw this officer's phone, and when". The log
-lives in SQLite only (it grows with every staff request), so this query reads the file, in a worker
-thread; entries reach it within about a second of the view.
+``hub.domain.access``); ``disclosures`` answers "who saw this officer's phone, and when" (PIPL: log
+who saw it). ``auditLog`` lists the writes, each with who made it, when and what it changed. Both
+logs live in SQLite only (they grow without end and are read rarely), so these queries read the
+file, in a worker thread; views reach the disclosure log within about a second.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from datetime import datetime
 
 import anyio
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from hub.domain.access import KINDS
 from hub.domain.guards import require_admin
 from hub.errors import InputError, LimitExceeded
 from hub.schema.context import Context
-from hub.store import Disclosure, find_disclosures
+from hub.store import AuditEntry, Disclosure, find_audit, find_disclosures
 
 Ctx = Info[Context, None]
 
@@ -48,6 +50,29 @@ class DisclosureEntry:
         )
 
 
+@strawberry.type(description="One write: who made it, when, and what it changed.")
+class AuditLogEntry:
+    id: int
+    at: datetime
+    actor: str = strawberry.field(description="Role and token id (`officer:3f2a…`), `cli`, or `hub init`.")
+    action: str = strawberry.field(description="`report`, `advance`, `clear`, `create`, `revoke`, `import`, …")
+    entity: str
+    entity_id: str | None
+    detail: JSON = strawberry.field(description="The request's input and what the hub decided.")
+
+    @classmethod
+    def of(cls, a: AuditEntry) -> AuditLogEntry:
+        return cls(
+            id=a.id, at=a.at, actor=a.actor, action=a.action, entity=a.entity, entity_id=a.entity_id, detail=a.detail
+        )
+
+
+def _page(first: int, ctx: Context) -> int:
+    if not 0 < first <= ctx.settings.max_page:
+        raise LimitExceeded(f"first must be between 1 and {ctx.settings.max_page:,}, got {first:,}", field="first")
+    return first
+
+
 @strawberry.type
 class PrivacyQuery:
     @strawberry.field(
@@ -70,11 +95,44 @@ class PrivacyQuery:
         require_admin(ctx.viewer, "read the disclosure log")
         if kind is not None and kind not in KINDS:
             raise InputError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
-        if not 0 < first <= ctx.settings.max_page:
-            raise LimitExceeded(f"first must be between 1 and {ctx.settings.max_page:,}, got {first:,}", field="first")
+        limit = _page(first, ctx)
         found = await anyio.to_thread.run_sync(
             lambda: find_disclosures(
-                ctx.store.db, kind=kind, actor=actor, subject=subject, since=since, until=until, limit=first
+                ctx.store.db, kind=kind, actor=actor, subject=subject, since=since, until=until, limit=limit
             )
         )
         return [DisclosureEntry.of(d) for d in found]
+
+    @strawberry.field(
+        description=(
+            "Admins: the writes, newest first. Filter by entity (`incident`, `patrol`, `occupation`, `token`, …) "
+            "and its id, actor, action and time (since inclusive, until exclusive)."
+        )
+    )
+    async def audit_log(
+        self,
+        info: Ctx,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int = 100,
+    ) -> list[AuditLogEntry]:
+        ctx = info.context
+        require_admin(ctx.viewer, "read the audit log")
+        limit = _page(first, ctx)
+        found = await anyio.to_thread.run_sync(
+            lambda: find_audit(
+                ctx.store.db,
+                entity=entity,
+                entity_id=entity_id,
+                actor=actor,
+                action=action,
+                since=since,
+                until=until,
+                limit=limit,
+            )
+        )
+        return [AuditLogEntry.of(a) for a in found]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.store import unit_of_work
+from hub.store.audit import AuditEntry, find_audit
 from hub.store.catalog import Catalog, Layer, load_catalog
 from hub.store.disclosures import Disclosure, DisclosureLog, find_disclosures
 from hub.store.importer import DEFAULT_FIXTURES, ImportReport, import_dataset
@@ -24,6 +25,7 @@ from hub.store.unit_of_work import Outcome, UnitOfWork
 
 __all__ = [
     "DEFAULT_FIXTURES",
+    "AuditEntry",
     "Catalog",
     "Disclosure",
     "DisclosureLog",
@@ -33,6 +35,7 @@ __all__ = [
     "SQLiteDatabase",
     "Store",
     "UnitOfWork",
+    "find_audit",
     "find_disclosures",
 ]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from hub.store.sqlite import SQLiteDatabase
+from hub.store.sqlite import SQLiteDatabase, where
 
 log = logging.getLogger("hub.store")
 
@@ -111,24 +111,14 @@ def find_disclosures(
     limit: int = 100,
 ) -> list[Disclosure]:
     """Logged views, newest first: of one kind, by one actor, of one subject, last seen in [since, until)."""
-    where, params = [], []
-    if kind is not None:
-        where.append("kind = ?")
-        params.append(kind)
-    if actor is not None:
-        where.append("actor = ?")
-        params.append(actor)
-    if subject is not None:
-        where.append("EXISTS (SELECT 1 FROM json_each(subjects) WHERE value = ?)")
-        params.append(subject)
-    if since is not None:
-        where.append("last_at >= ?")
-        params.append(_stamp(since.timestamp()))
-    if until is not None:
-        where.append("last_at < ?")
-        params.append(_stamp(until.timestamp()))
-    sql = "SELECT * FROM disclosures" + (f" WHERE {' AND '.join(where)}" if where else "")
-    rows = db.read(f"{sql} ORDER BY last_at DESC, id DESC LIMIT ?", (*params, limit))
+    clause, params = where(
+        ("kind = ?", kind),
+        ("actor = ?", actor),
+        ("EXISTS (SELECT 1 FROM json_each(subjects) WHERE value = ?)", subject),
+        ("last_at >= ?", None if since is None else _stamp(since.timestamp())),
+        ("last_at < ?", None if until is None else _stamp(until.timestamp())),
+    )
+    rows = db.read(f"SELECT * FROM disclosures{clause} ORDER BY last_at DESC, id DESC LIMIT ?", (*params, limit))
     return [
         Disclosure(
             datetime.fromisoformat(r["first_at"]),

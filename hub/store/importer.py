@@ -336,8 +336,8 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
                 raise InputError(f"{table}: {exc}") from exc
             report.counts[table] = len(rows)
         conn.execute(
-            "INSERT INTO audit_log (at, actor, action, entity, detail) VALUES (datetime('now'), 'hub init', "
-            "'import', 'dataset', ?)",
+            "INSERT INTO audit_log (at, actor, action, entity, detail) "
+            "VALUES (strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), 'hub init', 'import', 'dataset', ?)",
             (orjson.dumps({"folder": str(folder), "counts": report.counts}).decode(),),
         )
 

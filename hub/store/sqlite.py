@@ -237,6 +237,20 @@ class _Flusher:
             time.sleep(self.interval_s)  # writes meanwhile are synced together, next time round
 
 
+def where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """A ``WHERE`` clause and its parameters from (condition, value) pairs, leaving out those whose value is None.
+
+    >>> where(("kind = ?", "officer.phone"), ("actor = ?", None), ("last_at >= ?", "2024-06-01"))
+    (' WHERE kind = ? AND last_at >= ?', ['officer.phone', '2024-06-01'])
+    >>> where(("actor = ?", None))
+    ('', [])
+    """
+    used = [(sql, value) for sql, value in conditions if value is not None]
+    if not used:
+        return "", []
+    return " WHERE " + " AND ".join(sql for sql, _ in used), [value for _, value in used]
+
+
 def _statements(script: str) -> list[str]:
     """Split a migration script into statements (they contain no semicolons inside literals)."""
     return [s.strip() for s in script.split(";") if s.strip()]

@@ -111,7 +111,7 @@ def run(
             return Outcome(orjson.loads(row["result"]), replayed=True)
     uow = UnitOfWork(conn, actor, now)
     result = apply(uow)
-    stamp = now.isoformat(timespec="seconds")
+    stamp = now.astimezone(UTC).isoformat(timespec="seconds")  # one offset for all rows: text order is time order
     if client_id is not None:
         conn.execute(
             "INSERT INTO idempotency_keys (client_id, operation, actor, payload_hash, result, created_at) "

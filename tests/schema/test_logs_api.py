@@ -1,4 +1,4 @@
-"""Every unmasked name, phone and track served through the API is logged, and admins can ask who saw whose."""
+"""Admins read the two logs: who was served whose personal data unmasked, and who changed what."""
 
 from __future__ import annotations
 
@@ -120,3 +120,30 @@ def _global_ids(patrol_ids: list[str]) -> set[str]:
     from hub.schema.scalars import to_global_id
 
     return {to_global_id("Patrol", int(x)) for x in patrol_ids}
+
+
+AUDIT = """query($entity: String, $entityId: String, $action: String, $since: DateTime) {
+  auditLog(entity: $entity, entityId: $entityId, action: $action, since: $since) {
+    id at actor action entity entityId detail } }"""
+
+
+def test_admins_read_who_changed_what_in_the_audit_log_newest_first(hub):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.schema.test_patrols_api import log
+
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    stored = log(hub)
+    assert stored["userErrors"] == [], stored
+    newest = str(max(p.id for p in hub.store.data.patrols))
+    entries = hub(AUDIT, {"entity": "patrol", "entityId": newest, "since": before.isoformat()}, role="admin")
+    (entry,) = entries["data"]["auditLog"]
+    assert entry["actor"] == "officer:officer-SQ1" and entry["action"] == "log"
+    assert entry["detail"]["squad"] == "SQ1" and entry["detail"]["lengthM"] > 0  # (no track: it is sensitive)
+    imports = hub(AUDIT, {"action": "import"}, role="admin")["data"]["auditLog"]
+    assert [e["actor"] for e in imports] == ["hub init"]  # the demo data set, loaded on first start
+    everything = hub("{ auditLog(first: 1000) { id } }", role="admin")["data"]["auditLog"]
+    ids = [e["id"] for e in everything]
+    assert ids == sorted(ids, reverse=True)
+    out = hub(AUDIT, role="analyst")
+    assert out["errors"][0]["extensions"]["code"] == "FORBIDDEN"
