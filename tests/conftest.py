@@ -149,7 +149,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Any]:
-    """A demo store of this module's own, for writes, and a runner that executes as any role on it."""
+    """A demo store of this module's own, for writes, and a runner that executes as any role on it
+    (``token`` names the caller in the audit and disclosure logs: ``role:token``)."""
     from hub.domain.events import Broker
 
     store = Store(tmp_path_factory.mktemp("w") / "hub.db").open()
@@ -163,10 +164,10 @@ def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> It
         role: str = "admin",
         squad: str | None = None,
         now: Any = None,
+        token: str = "t",
     ) -> dict[str, Any]:
-        ctx = Context(
-            store=store, settings=settings, viewer=Viewer(role=role, squad_code=squad, token_id="t"), events=broker
-        )
+        viewer = Viewer(role=role, squad_code=squad, token_id=token, log=store.disclosures)
+        ctx = Context(store=store, settings=settings, viewer=viewer, events=broker)
         if now is not None:
             ctx.now = now
         result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))

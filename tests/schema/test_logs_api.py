@@ -2,48 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
-
-from hub.domain.access import Viewer
-from hub.schema import Context, build_schema
-from hub.store import Store
-from tests.conftest import as_json
 
 WHO_SAW = """query($subject: String, $kind: String, $actor: String) {
   disclosures(subject: $subject, kind: $kind, actor: $actor) { actor role kind subjects views firstAt lastAt } }"""
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory, settings):
-    store = Store(tmp_path_factory.mktemp("privacy") / "hub.db").open()
-    schema = build_schema(settings)
+def hub(writable):
+    """The module's store; callers are named by role and squad (``officer:officer-SQ1``) in the logs."""
 
-    def run(
-        document: str, variables: dict[str, Any] | None = None, *, role: str, squad: str | None = None, now: Any = None
-    ) -> Any:
-        viewer = Viewer(role=role, squad_code=squad, token_id=f"{role}-{squad or 'x'}", log=store.disclosures)
-        ctx = Context(store=store, settings=settings, viewer=viewer)
-        if now is not None:
-            ctx.now = now
-        result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
-        out: dict[str, Any] = {"data": as_json(result.data)}
-        if result.errors:
-            out["errors"] = [e.formatted for e in result.errors]
-        return out
+    def run(document: str, variables: dict[str, Any] | None = None, *, role: str, squad: str | None = None, **kw):
+        return writable(document, variables, role=role, squad=squad, token=f"{role}-{squad or 'x'}", **kw)
 
     def who_saw(**filters: str) -> list[dict[str, Any]]:
-        store.disclosures.flush()
-        out = run(WHO_SAW, filters, role="admin")
+        writable.store.disclosures.flush()
+        out = writable(WHO_SAW, filters, role="admin")
         assert "errors" not in out, out
         return out["data"]["disclosures"]
 
-    run.store = store  # type: ignore[attr-defined]
+    run.store = writable.store  # type: ignore[attr-defined]
     run.who_saw = who_saw  # type: ignore[attr-defined]
-    yield run
-    store.close()
+    return run
 
 
 def sq1_officers(hub) -> list[str]:
