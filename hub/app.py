@@ -230,10 +230,20 @@ def _warm(store: Store) -> None:
             layer.generalized  # noqa: B018 (built on first use)
 
 
+def store_for(settings: Settings) -> Store:
+    """The store these settings describe (not opened yet)."""
+    return Store(
+        settings.db,
+        query_timeout_s=settings.query_timeout_s,
+        synchronous=settings.sync,
+        token_cache_s=settings.token_cache_s,
+    )
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> ASGIApp:
     """The hub's ASGI application. The store opens (and loads the demo data if empty) at startup."""
     settings = settings or Settings.from_env()
-    store = store or Store(settings.db, query_timeout_s=settings.query_timeout_s, synchronous=settings.sync)
+    store = store or store_for(settings)
     graphql = HubGraphQL(store, settings)
 
     tiles = TileCache()

@@ -27,10 +27,10 @@ def _settings(db: Path | None, **overrides: object) -> Settings:
 
 
 def _open_store(settings: Settings, *, load_demo: bool | None = None):  # type: ignore[no-untyped-def]
-    from hub.store import Store
+    from hub.app import store_for
 
     try:
-        return Store(settings.db, query_timeout_s=settings.query_timeout_s, synchronous=settings.sync).open(
+        return store_for(settings).open(
             fixtures=settings.fixtures, load_demo=settings.load_demo if load_demo is None else load_demo
         )
     except HubError as exc:

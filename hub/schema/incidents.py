@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
 
+import anyio
 import numpy as np
 import strawberry
 from strawberry.types import Info
@@ -356,5 +357,15 @@ class Subscription:
             lambda e: e.topic == "incident" and (sector is None or e.sector_code == sector)
         )
         async for event in subscription:
+            if viewer.token_id is not None and not await _token_live(ctx, viewer.token_id):
+                raise AccessDenied("the token of this connection has been revoked; connect again with a live token")
             step = IncidentStep.from_domain(event.step) if event.step is not None else None
             yield IncidentEvent(kind=event.kind, incident=Incident.from_domain(event.record), step=step)
+
+
+async def _token_live(ctx: Context, token_id: str) -> bool:
+    """Whether a subscriber's token is still unrevoked (asked of the database at most every HUB_TOKEN_CACHE_S)."""
+    known, live = ctx.store.cached_token_live(token_id)
+    if known:
+        return bool(live)
+    return await anyio.to_thread.run_sync(ctx.store.token_live, token_id)

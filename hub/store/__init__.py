@@ -42,15 +42,45 @@ __all__ = [
 TOKEN_CACHE_S = 30.0
 
 
+class _Remembered:
+    """Answers kept for ``ttl_s`` seconds (at most ``most`` of them; all forgotten when full)."""
+
+    def __init__(self, ttl_s: float, most: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.most = most
+        self._kept: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> tuple[bool, Any]:
+        """(known, answer), from memory alone."""
+        hit = self._kept.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+            return True, hit[1]
+        return False, None
+
+    def put(self, key: Any, answer: Any) -> Any:
+        if len(self._kept) >= self.most:
+            self._kept.clear()
+        self._kept[key] = (time.monotonic(), answer)
+        return answer
+
+
 class Store:
     """One hub's data: the database file and its in-memory catalog."""
 
-    def __init__(self, path: str | Path, *, query_timeout_s: float = 10.0, synchronous: str = "full") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        query_timeout_s: float = 10.0,
+        synchronous: str = "full",
+        token_cache_s: float = TOKEN_CACHE_S,
+    ) -> None:
         self.db = SQLiteDatabase(path, query_timeout_s=query_timeout_s, synchronous=synchronous)
         self.catalog: Catalog | None = None
         self.disclosures: DisclosureLog | None = None
         """Who was served whose personal data unmasked (open while the store is)."""
-        self._tokens: dict[str, tuple[float, Token | None]] = {}
+        self._tokens = _Remembered(token_cache_s)
+        self._live = _Remembered(token_cache_s)
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-writer")
         """The one thread that writes, for callers on an event loop (``loop.run_in_executor(store.writer, …)``)."""
 
@@ -109,19 +139,25 @@ class Store:
 
     def cached_token(self, text: str) -> tuple[bool, Token | None]:
         """(known, token) from the cache alone, without touching the database."""
-        hit = self._tokens.get(text)
-        if hit is not None and time.monotonic() - hit[0] < TOKEN_CACHE_S:
-            return True, hit[1]
-        return False, None
+        return self._tokens.get(text)
 
     def token(self, text: str) -> Token | None:
-        """The live token for this bearer text (cached for 30 s, so revocations take effect within that)."""
+        """The live token for this bearer text (remembered for ``token_cache_s``, 30 s by default, so a
+        revocation takes effect within that)."""
         known, cached = self.cached_token(text)
         if known:
             return cached
-        now = time.monotonic()
-        found = find_token(self.db, text)
-        if len(self._tokens) > 10_000:
-            self._tokens.clear()
-        self._tokens[text] = (now, found)
-        return found
+        return self._tokens.put(text, find_token(self.db, text))
+
+    def cached_token_live(self, token_id: str) -> tuple[bool, bool]:
+        """(known, live) for a token id from the cache alone."""
+        return self._live.get(token_id)
+
+    def token_live(self, token_id: str) -> bool:
+        """Whether the token with this id is still unrevoked (remembered like ``token``): long-lived
+        connections (subscriptions) ask again as they go, so a lost phone's revoked token stops them."""
+        known, live = self.cached_token_live(token_id)
+        if known:
+            return bool(live)
+        row = self.db.read_one("SELECT revoked FROM tokens WHERE id = ?", (token_id,))
+        return bool(self._live.put(token_id, row is not None and not row["revoked"]))

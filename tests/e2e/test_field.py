@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -16,7 +18,7 @@ from websockets.sync.client import connect
 
 from hub.geo.measure import destination
 from tests.common import CENTRE
-from tests.conftest import Server
+from tests.conftest import ROOT, Server
 
 pytestmark = pytest.mark.e2e
 
@@ -165,3 +167,41 @@ def test_killing_the_server_mid_stream_loses_no_acknowledged_write(tmp_path, syn
         assert all(stored[k] == v for k, v in acked.items())
     finally:
         again.stop()
+
+
+def test_a_revoked_token_stops_its_live_subscription(tmp_path):
+    """A lost phone: once its token is revoked, the next case in its sector ends the subscription
+    with an error instead of reaching it."""
+    srv = Server(tmp_path / "revoke.db", env={"HUB_TOKEN_CACHE_S": "0.2"}).start()
+    try:
+        phone = srv.token("--role", "admin")
+        desk = srv.token("--role", "admin")
+        sub = Subscriber(srv.url.replace("http", "ws") + "/graphql", phone, EVENTS, {"sector": "SE"})
+        try:
+            first = srv.graphql(REPORT, {"input": incident_input(135)}, token=desk).json()["data"]["reportIncident"]
+            assert wait_for(lambda: any(m.get("type") == "next" for m in sub.messages)), sub.messages
+            token_id = phone.split("_")[1]
+            subprocess.run(
+                [sys.executable, "-m", "hub", "token", "revoke", token_id],
+                cwd=ROOT,
+                env={**os.environ, "HUB_DB": str(srv.db)},
+                check=True,
+                capture_output=True,
+            )
+            wait_for(lambda: False, 0.5)  # the server's memory of the token has expired
+            second = srv.graphql(REPORT, {"input": incident_input(135)}, token=desk).json()["data"]["reportIncident"]
+            assert second["incident"]["sectorCode"] == "SE"
+            assert wait_for(
+                lambda: any(m.get("type") == "error" or "errors" in m.get("payload", {}) for m in sub.messages)
+            )
+            delivered = [
+                m["payload"]["data"]["incidentEvents"]["incident"]["caseNumber"]
+                for m in sub.messages
+                if m.get("type") == "next" and m["payload"].get("data")
+            ]
+            assert delivered == [first["incident"]["caseNumber"]]
+            assert "revoked" in json.dumps(sub.messages)
+        finally:
+            sub.close()
+    finally:
+        srv.stop()
