@@ -2,7 +2,7 @@
 """Set up and run the hub with nothing but Python 3.11+ installed.
 
     python3 dev.py serve [hub serve options]   # start the server on ./hub.db (demo data loaded on first start)
-    python3 dev.py test [pytest options]       # lint, check the layers, run the whole test suite
+    python3 dev.py test [pytest options]       # lint, check the layers and types, run the whole test suite
 
 The first run makes a virtual environment in .venv and installs the hub into it (again whenever
 pyproject.toml changes). Anything else: python3 dev.py hub ARGS runs the `hub` command.
@@ -53,6 +53,7 @@ def main(argv: list[str]) -> int:
             [str(BIN / "ruff"), "check", "."],
             [str(BIN / "ruff"), "format", "--check", "."],
             [str(BIN / "lint-imports")],
+            [str(BIN / "mypy")],  # the packages and plugin are set in pyproject.toml
         ):
             code = run(*step)
             if code:

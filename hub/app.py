@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,11 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types.unset import UNSET
+from strawberry.types.unset import UNSET, UnsetType
 
 from hub.domain.access import ANONYMOUS, PUBLIC, Viewer
 from hub.domain.categories import CATEGORIES, load_categories
@@ -50,7 +51,7 @@ def _error_body(message: str, code: str) -> bytes:
 
 
 async def _send_error(
-    send: Send, status: int, message: str, code: str, headers: list[tuple[bytes, bytes]] = ()
+    send: Send, status: int, message: str, code: str, headers: Sequence[tuple[bytes, bytes]] = ()
 ) -> None:
     body = _error_body(message, code)
     await send(
@@ -155,7 +156,7 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
 
-class HubGraphQL(GraphQL):
+class HubGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with the hub's context, orjson encoding (pre-serialised geometry passes
     through), and bearer tokens for websockets taken from the connection_init payload."""
 
@@ -172,13 +173,13 @@ class HubGraphQL(GraphQL):
         self.events = Broker()
         self.categories = load_categories(settings.categories) if settings.categories else CATEGORIES
 
-    async def get_context(self, request: Any, response: Any = None) -> Context:
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
         return Context(
             store=self.store, settings=self.settings, viewer=viewer, events=self.events, categories=self.categories
         )
 
-    async def on_ws_connect(self, context: Context) -> Any:
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Accept ``{"authorization": "Bearer <token>"}`` (or ``{"token": …}``) in connection_init."""
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization") or params.get("token")
@@ -261,7 +262,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             key = tiles.key(store.data, viewer, p["layer"], p["z"], p["x"], p["y"], crs, props)
         except HubError as exc:
             return _error_response(exc, 403 if isinstance(exc, AccessDenied) else 400)
-        found = tiles.cached(key) or await anyio.to_thread.run_sync(tiles.build, store.data, viewer, key)
+        found = tiles.cached(key)
+        if found is None:
+            found = await anyio.to_thread.run_sync(tiles.build, store.data, viewer, key)
         log_views(viewer, found.disclosed)
         scope = "public" if viewer.role == PUBLIC else "private"
         headers = {"ETag": found.etag, "Cache-Control": f"{scope}, max-age=60", "Vary": "Authorization"}

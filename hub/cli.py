@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ def _settings(db: Path | None, **overrides: object) -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-def _open_store(settings: Settings, *, load_demo: bool | None = None):  # type: ignore[no-untyped-def]
+def _open_store(settings: Settings, *, load_demo: bool | None = None):
     from hub.app import store_for
 
     try:
@@ -102,12 +103,12 @@ async def _get_in_process(settings: Settings, path: str) -> tuple[int, bytes]:
         "client": ("127.0.0.1", 0),
         "server": ("localhost", 80),
     }
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> MutableMapping[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     try:

@@ -260,7 +260,9 @@ def in_crs(geom: Any, stored_json: str, crs: str) -> str:
 def geometry_json(layer: Layer[Any], pos: int, band_index: int, crs: str) -> str:
     """The GeoJSON of one record at a zoom band in a coordinate system, made once and kept."""
     if band_index == TOP_BAND and crs == "WGS84":
-        return layer.records[pos].geojson  # serialised when the record was written
+        record = layer.records[pos]
+        assert record is not None  # positions come from the index, which holds no deleted records
+        return str(record.geojson)  # serialised when the record was written
 
     def build(p: int) -> str:
         return geojson_text(datum.from_wgs84(geometries(layer, band_index)[p], crs))

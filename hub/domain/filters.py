@@ -54,6 +54,7 @@ class SpatialFilter:
         if self.contains is not None:
             hits = layer.index.contains_point(*self.contains)
             pos = hits if pos is None else np.intersect1d(pos, hits)
+        assert pos is not None  # not empty: some condition above was given
         return pos
 
     @classmethod

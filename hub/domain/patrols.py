@@ -294,15 +294,15 @@ def _check_speeds(legs: np.ndarray, times: list[datetime], start: datetime, end:
                 field=field,
             )
         return
-    seconds = np.array([(b - a).total_seconds() for a, b in itertools.pairwise(times)])
+    gaps = np.array([(b - a).total_seconds() for a, b in itertools.pairwise(times)])
     shortest = np.maximum(legs - 2 * GPS_ERROR_M, 0.0)  # each end may be off by GPS_ERROR_M
-    at_least = np.divide(shortest * 3.6, seconds, out=np.where(shortest > 0, np.inf, 0.0), where=seconds > 0)
+    at_least = np.divide(shortest * 3.6, gaps, out=np.where(shortest > 0, np.inf, 0.0), where=gaps > 0)
     fast = np.flatnonzero(at_least > MAX_SPEED_KMH)
     if fast.size:
         i = int(fast[0])
-        speed = "an instant jump" if seconds[i] <= 0 else f"{legs[i] * 3.6 / seconds[i]:,.0f} km/h"
+        speed = "an instant jump" if gaps[i] <= 0 else f"{legs[i] * 3.6 / gaps[i]:,.0f} km/h"
         raise InputError(
-            f"leg {i + 1}→{i + 2} is {speed} ({legs[i]:,.0f} m in {seconds[i]:g} s, more than "
+            f"leg {i + 1}→{i + 2} is {speed} ({legs[i]:,.0f} m in {gaps[i]:g} s, more than "
             f"{GPS_ERROR_M:g} m of GPS error at each end explains); the limit is {MAX_SPEED_KMH:g} km/h",
             field=f"{field}.coordinates[{i + 1}]",
         )

@@ -160,7 +160,7 @@ def geometry_json(geom: shapely.Geometry | None, precision: int = 6) -> str:
     >>> geometry_json(Point(-0.0000001, 34.37670049))
     '{"type":"Point","coordinates":[0.0,34.3767]}'
     """
-    if type(geom) is Point and not geom.is_empty and not geom.has_z:
+    if isinstance(geom, Point) and not geom.is_empty and not geom.has_z:
         x, y = geom.x, geom.y
         if math.isfinite(x) and math.isfinite(y):
             scale = 10.0**precision  # as np.round: scale, round half to even, scale back; + 0.0 drops -0.0

@@ -79,7 +79,7 @@ def _class_plan(definition: StrawberryObjectDefinition, schema: Any, plans: dict
         return known
     names = schema.config.name_converter
     fields = []
-    implicit_none = {}
+    implicit_none: dict[str, None] = {}
     for field in definition.fields:
         if isinstance(field.type, StrawberryMaybe):
             raise _NotFlat(field.python_name)

@@ -1,4 +1,9 @@
-"""GraphQL enums; values are the codes the store keeps."""
+"""GraphQL enums; values are the codes the store keeps.
+
+Some list codes the domain defines (case states and actions, roster exception kinds, map layers);
+they are written out here so that types can be checked, and ``tests/schema/test_enums.py`` checks
+that each lists exactly the domain's codes.
+"""
 
 from __future__ import annotations
 
@@ -57,3 +62,55 @@ class Crs(Enum):
     WGS84 = "WGS84"
     GCJ02 = "GCJ02"
     BD09 = "BD09"
+
+
+@strawberry.enum(
+    description=(
+        "DISPATCHED 待处理 (the clock runs), HANDLING 处置中, HANDLED 待核查, VERIFIED 已核查, CLOSED 已结案, "
+        "REJECTED 不予立案, CANCELLED 已撤销."
+    )
+)
+class IncidentState(Enum):
+    DISPATCHED = "DISPATCHED"
+    HANDLING = "HANDLING"
+    HANDLED = "HANDLED"
+    VERIFIED = "VERIFIED"
+    CLOSED = "CLOSED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum(
+    description="ACCEPT and REPORT_HANDLED: the assigned squad (or an admin); the rest: admins (command centre)."
+)
+class IncidentAction(Enum):
+    ACCEPT = "ACCEPT"
+    REPORT_HANDLED = "REPORT_HANDLED"
+    VERIFY = "VERIFY"
+    SEND_BACK = "SEND_BACK"
+    CLOSE = "CLOSE"
+    REJECT = "REJECT"
+    CANCEL = "CANCEL"
+
+
+@strawberry.enum(
+    name="RosterExceptionKind",
+    description="LEAVE: off that day; SWAP: two officers exchange that day's shifts; COVER: work a shift in "
+    "another sector.",
+)
+class ExceptionKind(Enum):
+    LEAVE = "LEAVE"
+    SWAP = "SWAP"
+    COVER = "COVER"
+
+
+@strawberry.enum(name="Layer", description="A map layer of the hub.")
+class MapLayer(Enum):
+    SUBDISTRICTS = "subdistricts"
+    COMMUNITIES = "communities"
+    GRIDS = "grids"
+    SECTORS = "sectors"
+    COMPOUNDS = "compounds"
+    OCCUPATIONS = "occupations"
+    INCIDENTS = "incidents"
+    MERCHANTS = "merchants"

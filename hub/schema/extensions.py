@@ -60,6 +60,7 @@ class DocumentValidationCache(SchemaExtension):
         if hit is None or hit[0] is not doc:
             if len(self.cache) >= MAX_CACHED:
                 self.cache.clear()
+            assert doc is not None  # validation runs after a successful parse
             hit = (doc, validate_document(ctx.schema._schema, doc, ctx.validation_rules))
             self.cache[key] = hit
         ctx.pre_execution_errors = hit[1]

@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from graphql import (
+    GraphQLList,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
@@ -140,8 +141,8 @@ class RecordList(Sequence[Any]):
         return (self[i] for i in range(len(self)))
 
 
-def _unwrap_list(t: GraphQLOutputType) -> GraphQLObjectType | None:
-    t = get_nullable_type(t)
+def _unwrap_list(output: GraphQLOutputType) -> GraphQLObjectType | None:
+    t: Any = get_nullable_type(output)
     if not is_list_type(t):
         return None
     item = get_nullable_type(t.of_type)
@@ -187,7 +188,7 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
             first = type(result[0])
             plan = self._plan("list", return_type, field_details_list)
             if plan is not None and all(type(x) is first for x in result):
-                return plan([x._rec for x in result], (), self._ctx)  # type: ignore[attr-defined]
+                return plan([x._rec for x in result], (), self._ctx)
         return super().complete_value(return_type, field_details_list, info, path, result, position_context)
 
     # -- caching -----------------------------------------------------------------------------------
@@ -330,7 +331,7 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if follow is None:
             return None
         many = is_list_type(inner)
-        target = get_nullable_type(inner.of_type) if many else inner
+        target = get_nullable_type(inner.of_type) if isinstance(inner, GraphQLList) else inner
         sub = self._object_builder(target, group) if is_object_type(target) else None
         if sub is None:
             return None

@@ -191,7 +191,7 @@ class FrontageMutation:
         }
         geometry = geojson_to_wgs84(input.geometry, crs)
 
-        def apply(uow):  # type: ignore[no-untyped-def]
+        def apply(uow):
             occupation = occupation_rules.report(
                 ctx.data,
                 ctx.viewer,
@@ -215,7 +215,7 @@ class FrontageMutation:
         cleared_on = input.cleared_on or today
         payload = {"occupationId": str(input.occupation_id), "clearedOn": cleared_on.isoformat()}
 
-        def apply(uow):  # type: ignore[no-untyped-def]
+        def apply(uow):
             key = record_key(input.occupation_id, "Occupation", field="occupationId")
             if not key.isdigit():
                 raise InputError(f"{input.occupation_id!r} is not an occupation ID", field="occupationId")
@@ -242,7 +242,7 @@ class FrontageMutation:
             "signedOn": signed_on.isoformat(),
         }
 
-        def apply(uow):  # type: ignore[no-untyped-def]
+        def apply(uow):
             merchant_id = record_key(input.merchant_id, "Merchant", field="merchantId")
             officer_id = record_key(input.officer_id, "Officer", field="officerId")
             agreement = frontage_rules.sign(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from enum import Enum
 
 import anyio
 import numpy as np
@@ -25,7 +24,7 @@ from hub.errors import AccessDenied, InputError, NotFound
 from hub.geo.datum import point_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
-from hub.schema.enums import Crs
+from hub.schema.enums import Crs, IncidentAction, IncidentState
 from hub.schema.fast import FromRecord, links, masked, plain
 from hub.schema.frontage import record_key
 from hub.schema.inputs import SpatialFilter, connection, spatial
@@ -35,20 +34,8 @@ from hub.store import records as rec
 
 Ctx = Info[Context, None]
 
-IncidentState = strawberry.enum(
-    Enum("IncidentState", {s: s for s in rules.STATES}),
-    description=(
-        "DISPATCHED 待处理 (the clock runs), HANDLING 处置中, HANDLED 待核查, VERIFIED 已核查, CLOSED 已结案, "
-        "REJECTED 不予立案, CANCELLED 已撤销."
-    ),
-)
-IncidentAction = strawberry.enum(
-    Enum("IncidentAction", {a: a for a in rules.ACTIONS}),
-    description="ACCEPT and REPORT_HANDLED: the assigned squad (or an admin); the rest: admins (command centre).",
-)
 
-
-def _staff(value_of):  # type: ignore[no-untyped-def]
+def _staff(value_of):
     return lambda r, v: value_of(r) if v.sees_staff_names() else None
 
 
@@ -90,7 +77,7 @@ class Incident(FromRecord, t.Node):
     _rec: strawberry.Private[rec.Incident]
     case_number: int
     category: str
-    state: IncidentState  # type: ignore[valid-type]
+    state: IncidentState
     seen_at: datetime | None
     reported_at: datetime | None
     deadline: datetime | None
@@ -151,7 +138,7 @@ class Incident(FromRecord, t.Node):
         )
 
     @strawberry.field(description="The actions the workflow allows from the current state.")
-    def allowed_actions(self) -> list[IncidentAction]:  # type: ignore[valid-type]
+    def allowed_actions(self) -> list[IncidentAction]:
         return [IncidentAction[a] for a in rules.allowed_actions(self._rec.state)]
 
 
@@ -170,7 +157,7 @@ class IncidentQuery:
         info: Ctx,
         where: SpatialFilter | None = None,
         category: str | None = None,
-        state: IncidentState | None = None,  # type: ignore[valid-type]
+        state: IncidentState | None = None,
         sector: str | None = None,
         squad: str | None = None,
         since: datetime | None = None,
@@ -226,7 +213,7 @@ class ReportIncidentInput:
 class AdvanceIncidentInput:
     client_id: str
     incident_id: strawberry.ID = strawberry.field(description="The case's global ID or case number.")
-    action: IncidentAction  # type: ignore[valid-type]
+    action: IncidentAction
     note: str = ""
 
 
@@ -237,7 +224,7 @@ class IncidentPayload:
     user_errors: list[UserError]
 
 
-def _incident_payload(ctx: Context, done) -> IncidentPayload:  # type: ignore[no-untyped-def]
+def _incident_payload(ctx: Context, done) -> IncidentPayload:
     incident = ctx.data.incidents.get(done.result["incident"]) if done.result else None
     return IncidentPayload(
         incident=Incident.from_domain(incident) if incident else None, replayed=done.replayed, user_errors=done.errors
@@ -257,6 +244,7 @@ class IncidentMutation:
     @strawberry.mutation(description="Report a case seen at a point; it is dispatched to the squad on shift there.")
     async def report_incident(self, info: Ctx, input: ReportIncidentInput) -> IncidentPayload:
         ctx = info.context
+        crs = input.crs.value if input.crs else "WGS84"
         payload = {
             "category": input.category,
             "lon": input.lon,
@@ -264,11 +252,11 @@ class IncidentMutation:
             "description": input.description,
             "seenAt": input.seen_at.isoformat(),
             "photos": list(input.photos),
-            "crs": input.crs.value if input.crs else "WGS84",
+            "crs": crs,
         }
-        lon, lat = point_to_wgs84(input.lon, input.lat, payload["crs"])
+        lon, lat = point_to_wgs84(input.lon, input.lat, crs)
 
-        def apply(uow):  # type: ignore[no-untyped-def]
+        def apply(uow):
             incident, steps = rules.report(
                 ctx.data,
                 ctx.viewer,
@@ -308,7 +296,7 @@ class IncidentMutation:
         action = input.action.value
         payload = {"incidentId": str(input.incident_id), "action": action, "note": input.note}
 
-        def apply(uow):  # type: ignore[no-untyped-def]
+        def apply(uow):
             key = record_key(input.incident_id, "Incident", field="incidentId")
             incident = ctx.data.incidents.get(int(key)) if key.isdigit() else None
             if incident is None:

@@ -10,7 +10,6 @@ the collection says how many matched and gives the cursor for the rest (``next``
 from __future__ import annotations
 
 import dataclasses
-from enum import Enum
 
 import numpy as np
 import orjson
@@ -21,13 +20,9 @@ from hub.domain import features as rules
 from hub.errors import LimitExceeded
 from hub.geo.collection import collection_bytes
 from hub.schema.context import Context
-from hub.schema.enums import Crs
+from hub.schema.enums import Crs, MapLayer
 from hub.schema.inputs import SpatialFilter, spatial
 from hub.schema.scalars import GeoJSON, decode_cursor, encode_cursor
-
-MapLayer = strawberry.enum(
-    Enum("Layer", {name.upper(): name for name in rules.LAYERS}), description="A map layer of the hub."
-)
 
 DEFAULT_LIMIT = 10_000
 MAX_LIMIT = 50_000
@@ -44,7 +39,7 @@ class MapQuery:
     def feature_collection(
         self,
         info: Info[Context, None],
-        layer: MapLayer,  # type: ignore[valid-type]
+        layer: MapLayer,
         where: SpatialFilter | None = None,
         zoom: float | None = None,
         crs: Crs | None = None,
@@ -72,10 +67,12 @@ class MapQuery:
             after,
         )
         if rules.disclosed_kinds(spec, props, ctx.viewer):  # logged each time: built (from kept features) each time
-            return orjson.Fragment(_collection(ctx, spec, where, zoom, code, props, size, after))
-        return orjson.Fragment(
-            rules.remembered(
-                ctx.data, [spec.name], key, lambda: _collection(ctx, spec, where, zoom, code, props, size, after)
+            return GeoJSON(orjson.Fragment(_collection(ctx, spec, where, zoom, code, props, size, after)))
+        return GeoJSON(
+            orjson.Fragment(
+                rules.remembered(
+                    ctx.data, [spec.name], key, lambda: _collection(ctx, spec, where, zoom, code, props, size, after)
+                )
             )
         )
 

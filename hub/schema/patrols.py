@@ -96,7 +96,11 @@ class PatrolQuery:
         found = [
             p
             for p in info.context.data.patrols
-            if (squad is None or p.squad_code == squad) and p.started_at < end and p.ended_at > start
+            if (squad is None or p.squad_code == squad)
+            and p.started_at is not None
+            and p.ended_at is not None
+            and p.started_at < end
+            and p.ended_at > start
         ]
         return [Patrol.from_domain(p) for p in found]
 
@@ -125,6 +129,7 @@ class PatrolMutation:
     @strawberry.mutation(description="Log a patrol: its officers, times and GPS track (checked for plausibility).")
     async def log_patrol(self, info: Ctx, input: LogPatrolInput) -> PatrolPayload:
         ctx = info.context
+        crs = input.crs.value if input.crs else "WGS84"
         payload = {
             "squadCode": input.squad_code,
             "officerIds": list(input.officer_ids),
@@ -132,11 +137,11 @@ class PatrolMutation:
             "endedAt": input.ended_at.isoformat(),
             "track": input.track,
             "pointTimes": input.point_times,
-            "crs": input.crs.value if input.crs else "WGS84",
+            "crs": crs,
         }
-        track = geojson_to_wgs84(input.track, payload["crs"])
+        track = geojson_to_wgs84(input.track, crs)
 
-        def apply(uow):  # type: ignore[no-untyped-def]
+        def apply(uow):
             patrol = rules.check_patrol(
                 ctx.data,
                 ctx.viewer,

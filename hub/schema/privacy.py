@@ -63,7 +63,13 @@ class AuditLogEntry:
     @classmethod
     def of(cls, a: AuditEntry) -> AuditLogEntry:
         return cls(
-            id=a.id, at=a.at, actor=a.actor, action=a.action, entity=a.entity, entity_id=a.entity_id, detail=a.detail
+            id=a.id,
+            at=a.at,
+            actor=a.actor,
+            action=a.action,
+            entity=a.entity,
+            entity_id=a.entity_id,
+            detail=JSON(a.detail),
         )
 
 

@@ -7,7 +7,6 @@ The rules live in ``hub.domain.roster`` (assignments, on duty, coverage gaps) an
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -18,18 +17,13 @@ from hub.domain.roster_edit import check_exception, check_rule
 from hub.errors import InputError, NotFound
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.enums import ExceptionKind
 from hub.schema.fast import FromRecord, links, plain
 from hub.schema.frontage import record_key
 from hub.schema.writes import UserError, perform
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
-
-ExceptionKind = strawberry.enum(
-    Enum("RosterExceptionKind", {k: k for k in roster.KINDS}),
-    description="LEAVE: off that day; SWAP: two officers exchange that day's shifts; COVER: work a shift in "
-    "another sector.",
-)
 
 
 @strawberry.type(description="An officer's shift on a date, with its start and end in local time.")
@@ -176,7 +170,7 @@ class AddRosterExceptionInput:
     client_id: str
     date: date
     officer_id: str
-    kind: ExceptionKind  # type: ignore[valid-type]
+    kind: ExceptionKind
     shift_code: str | None = None
     sector_code: str | None = None
     swap_with: str | None = None
@@ -216,7 +210,7 @@ class RosterMutation:
             "teams": teams,
         }
 
-        def apply(uow):  # type: ignore[no-untyped-def]
+        def apply(uow):
             require_admin(ctx.viewer, "edit rosters")
             rule = rec.RosterRule(input.squad_code, input.anchor, tuple(input.cycle), tuple(teams), ctx.viewer.actor)
             check_rule(ctx.data, rule)
@@ -243,7 +237,7 @@ class RosterMutation:
             "note": input.note,
         }
 
-        def apply(uow):  # type: ignore[no-untyped-def]
+        def apply(uow):
             require_admin(ctx.viewer, "edit rosters")
             exc = rec.RosterException(
                 0,
@@ -274,7 +268,7 @@ class RosterMutation:
         ctx = info.context
         payload = {"id": input.id}
 
-        def apply(uow):  # type: ignore[no-untyped-def]
+        def apply(uow):
             require_admin(ctx.viewer, "edit rosters")
             exc = ctx.data.roster_exceptions.get(input.id)
             if exc is None:

@@ -115,7 +115,9 @@ class SQLiteDatabase:
 
     @property
     def schema_version(self) -> int:
-        return int(self.read_one("PRAGMA user_version")[0])
+        row = self.read_one("PRAGMA user_version")
+        assert row is not None  # a PRAGMA always answers one row
+        return int(row[0])
 
     def _migrate(self) -> None:
         def step(conn: sqlite3.Connection) -> None:

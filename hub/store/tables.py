@@ -40,7 +40,7 @@ def spatial_values(geoms: list[shapely.Geometry], *, measure: bool = True) -> li
         area = float(geodesic_area(g)) if measure else 0.0
         return [(area, shapely.to_wkb(g), geometry_json(g), minx, miny, maxx, maxy)]
     arr = np.asarray(geoms, dtype=object)
-    areas = geodesic_area(arr) if measure and len(arr) else np.zeros(len(arr))
+    areas = np.asarray(geodesic_area(arr)) if measure and len(arr) else np.zeros(len(arr))
     wkbs = shapely.to_wkb(arr)
     texts = to_geojson(arr)
     bounds = shapely.bounds(arr)
@@ -86,7 +86,7 @@ def _base(tp: Any) -> Any:
 
 
 @cache
-def _columns(cls: type) -> tuple[tuple[str, Any], ...]:
+def _columns(cls: Any) -> tuple[tuple[str, Any], ...]:
     """(field name, converter to the column value) of the record fields stored as plain columns."""
     hints = _hints(cls)
     return tuple(
@@ -110,7 +110,8 @@ def to_row(record: Any) -> dict[str, Any]:
     """The column values of a record; a spatial record's geometry columns are computed here."""
     table = TABLES[type(record)]
     row: dict[str, Any] = {}
-    for name, dump in _columns(type(record)):
+    cls: Any = type(record)
+    for name, dump in _columns(cls):
         value = getattr(record, name)
         if name == table.key and table.autoincrement and not value:
             continue
