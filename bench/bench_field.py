@@ -13,8 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +45,24 @@ def main() -> int:
     ok = True
     for sync in args.sync.split(","):
         ok &= measure(sync, args.rounds)
+    print(f"for scale: one fdatasync of a 4 KiB page on this disk takes {disk_sync_ms():.3f} ms (median of 500)")
     return 0 if ok else 1
+
+
+def disk_sync_ms() -> float:
+    """What ``synchronous=FULL`` adds to every write at the least: one sync of the log, here measured bare."""
+    with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
+        fd = os.open(Path(tmp) / "sync", os.O_RDWR | os.O_CREAT)
+        try:
+            times = []
+            for _ in range(500):
+                os.pwrite(fd, b"x" * 4096, 0)
+                t0 = time.perf_counter()
+                os.fdatasync(fd)
+                times.append(time.perf_counter() - t0)
+        finally:
+            os.close(fd)
+    return statistics.median(times) * 1e3
 
 
 def measure(sync: str, rounds: int) -> bool:
