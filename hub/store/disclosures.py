@@ -24,6 +24,8 @@ from hub.store.sqlite import SQLiteDatabase, where
 log = logging.getLogger("hub.store")
 
 FLUSH_INTERVAL_S = 1.0
+MAX_PENDING = 1_000_000
+"""Views kept in memory while the file cannot be written (a full disk): about 100 MB at most."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +75,28 @@ class DisclosureLog:
             (_stamp(first), _stamp(last), actor, role, kind, orjson.dumps(sorted(subjects)).decode(), views)
             for (actor, role, kind), (first, last, subjects, views) in groups.items()
         ]
-        self.db.write(
-            lambda conn: conn.executemany(
-                "INSERT INTO disclosures (first_at, last_at, actor, role, kind, subjects, views) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
+        try:
+            self.db.write(
+                lambda conn: conn.executemany(
+                    "INSERT INTO disclosures (first_at, last_at, actor, role, kind, subjects, views) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
             )
-        )
+        except Exception:
+            self._keep(taken)  # for the next try; the caller says what went wrong
+            raise
         return len(rows)
+
+    def _keep(self, views: list[tuple[float, str, str, str, Any]]) -> None:
+        """Put views that could not be written back in front of the newer ones, at most ``MAX_PENDING`` in all
+        (the oldest go first, with a line in the log saying how many)."""
+        self._pending.extendleft(reversed(views))
+        extra = len(self._pending) - MAX_PENDING
+        if extra > 0:
+            for _ in range(extra):
+                self._pending.popleft()
+            log.error("the disclosure log could not be written; %d of the oldest views were dropped", extra)
 
     def close(self) -> None:
         """Stop the thread and write what is left."""

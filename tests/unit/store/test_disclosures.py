@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hub.errors import StoreError
 from hub.store.disclosures import DisclosureLog, find_disclosures
 from hub.store.sqlite import SQLiteDatabase
 
@@ -60,3 +61,23 @@ def test_the_thread_writes_views_within_its_interval(db):
         assert [d.subjects for d in find_disclosures(db)] == [("41140202100101",)]
     finally:
         log.close()
+
+
+def test_views_that_cannot_be_written_are_kept_for_the_next_try(db, monkeypatch):
+    log = DisclosureLog(db, interval_s=3600)
+    try:
+        log.saw("admin:t9", "admin", "officer.phone", "OF01")
+
+        def full_disk(fn, after=None):
+            raise StoreError("database or disk is full")
+
+        with monkeypatch.context() as m:
+            m.setattr(db, "write", full_disk)
+            with pytest.raises(StoreError):
+                log.flush()
+        log.saw("admin:t9", "admin", "officer.phone", "OF02")
+        assert log.flush() == 1
+    finally:
+        log.close()
+    (entry,) = find_disclosures(db)
+    assert (entry.subjects, entry.views) == (("OF01", "OF02"), 2)
