@@ -9,6 +9,7 @@ file, in a worker thread; views reach the disclosure log within about a second.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import anyio
@@ -20,7 +21,7 @@ from hub.domain.access import KINDS
 from hub.domain.guards import require_admin
 from hub.errors import InputError, LimitExceeded
 from hub.schema.context import Context
-from hub.store import AuditEntry, Disclosure, find_audit, find_disclosures
+from hub.store import find_audit, find_disclosures
 
 Ctx = Info[Context, None]
 
@@ -37,18 +38,6 @@ class DisclosureEntry:
     )
     views: int = strawberry.field(description="How many values were served (one shown twice counts twice).")
 
-    @classmethod
-    def of(cls, d: Disclosure) -> DisclosureEntry:
-        return cls(
-            first_at=d.first_at,
-            last_at=d.last_at,
-            actor=d.actor,
-            role=d.role,
-            kind=d.kind,
-            subjects=list(d.subjects),
-            views=d.views,
-        )
-
 
 @strawberry.type(description="One write: who made it, when, and what it changed.")
 class AuditLogEntry:
@@ -59,18 +48,6 @@ class AuditLogEntry:
     entity: str
     entity_id: str | None
     detail: JSON = strawberry.field(description="The request's input and what the hub decided.")
-
-    @classmethod
-    def of(cls, a: AuditEntry) -> AuditLogEntry:
-        return cls(
-            id=a.id,
-            at=a.at,
-            actor=a.actor,
-            action=a.action,
-            entity=a.entity,
-            entity_id=a.entity_id,
-            detail=JSON(a.detail),
-        )
 
 
 def _page(first: int, ctx: Context) -> int:
@@ -107,7 +84,7 @@ class PrivacyQuery:
                 ctx.store.db, kind=kind, actor=actor, subject=subject, since=since, until=until, limit=limit
             )
         )
-        return [DisclosureEntry.of(d) for d in found]
+        return [DisclosureEntry(**dataclasses.asdict(d)) for d in found]
 
     @strawberry.field(
         description=(
@@ -141,4 +118,4 @@ class PrivacyQuery:
                 limit=limit,
             )
         )
-        return [AuditLogEntry.of(a) for a in found]
+        return [AuditLogEntry(**dataclasses.asdict(a)) for a in found]
