@@ -57,11 +57,16 @@ class _Remembered:
             return True, hit[1]
         return False, None
 
-    def put(self, key: Any, answer: Any) -> Any:
+    def answer(self, key: Any, work_out: Callable[[], Any]) -> Any:
+        """The kept answer, or ``work_out()``'s, kept from now on."""
+        known, kept = self.get(key)
+        if known:
+            return kept
         if len(self._kept) >= self.most:
             self._kept.clear()
-        self._kept[key] = (time.monotonic(), answer)
-        return answer
+        fresh = work_out()
+        self._kept[key] = (time.monotonic(), fresh)
+        return fresh
 
 
 class Store:
@@ -144,10 +149,7 @@ class Store:
     def token(self, text: str) -> Token | None:
         """The live token for this bearer text (remembered for ``token_cache_s``, 30 s by default, so a
         revocation takes effect within that)."""
-        known, cached = self.cached_token(text)
-        if known:
-            return cached
-        return self._tokens.put(text, find_token(self.db, text))
+        return self._tokens.answer(text, lambda: find_token(self.db, text))
 
     def cached_token_live(self, token_id: str) -> tuple[bool, bool]:
         """(known, live) for a token id from the cache alone."""
@@ -156,8 +158,9 @@ class Store:
     def token_live(self, token_id: str) -> bool:
         """Whether the token with this id is still unrevoked (remembered like ``token``): long-lived
         connections (subscriptions) ask again as they go, so a lost phone's revoked token stops them."""
-        known, live = self.cached_token_live(token_id)
-        if known:
-            return bool(live)
-        row = self.db.read_one("SELECT revoked FROM tokens WHERE id = ?", (token_id,))
-        return bool(self._live.put(token_id, row is not None and not row["revoked"]))
+
+        def work_out() -> bool:
+            row = self.db.read_one("SELECT revoked FROM tokens WHERE id = ?", (token_id,))
+            return row is not None and not row["revoked"]
+
+        return bool(self._live.answer(token_id, work_out))
