@@ -296,7 +296,8 @@ def features(
     getters = [(n, spec.props[n].get) for n in props]
     records = layer.records
     key = ("feature", band_index, crs, props, who)
-    quiet = dataclasses.replace(viewer, log=None)  # features are kept and reused: views are logged below
+    # personal values: features are kept and reused, so they are built unlogged and views are logged below
+    quiet = viewer if who is None else dataclasses.replace(viewer, log=None)
 
     def build(p: int) -> bytes:
         r = records[p]
