@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from hub.store.sqlite import SQLiteDatabase, where
+from hub.store.unit_of_work import stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +46,8 @@ def find_audit(
         ("entity_id = ?", entity_id),
         ("actor = ?", actor),
         ("action = ?", action),
-        ("at >= ?", None if since is None else _stamp(since)),
-        ("at < ?", None if until is None else _stamp(until)),
+        ("at >= ?", None if since is None else stamp(since)),
+        ("at < ?", None if until is None else stamp(until)),
     )
     rows = db.read(f"SELECT * FROM audit_log{clause} ORDER BY id DESC LIMIT ?", (*params, limit))
     return [
@@ -61,12 +62,6 @@ def find_audit(
         )
         for r in rows
     ]
-
-
-def _stamp(t: datetime) -> str:
-    """The form the writes use (UTC, ISO 8601, seconds), so text order is time order."""
-    aware = t if t.tzinfo is not None else t.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _moment(text: str) -> datetime:

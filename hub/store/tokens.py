@@ -12,11 +12,11 @@ import hashlib
 import re
 import secrets
 import sqlite3
-from datetime import UTC, datetime
 
 from hub.errors import InputError, NotFound
 from hub.store.records import Token
 from hub.store.sqlite import SQLiteDatabase
+from hub.store.unit_of_work import stamp
 
 ROLES = ("analyst", "officer", "admin")
 TOKEN_RE = re.compile(r"^hub_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$")
@@ -36,7 +36,7 @@ def create_token(db: SQLiteDatabase, role: str, *, squad_code: str | None = None
         raise InputError("only officer tokens are bound to a squad; drop --squad", field="squad")
     token_id = secrets.token_hex(4)
     text = f"hub_{token_id}_{secrets.token_urlsafe(32)}"
-    created = datetime.now(UTC).isoformat(timespec="seconds")
+    created = stamp()
 
     def insert(conn: sqlite3.Connection) -> None:
         if squad_code and not conn.execute("SELECT 1 FROM squads WHERE code = ?", (squad_code,)).fetchone():
@@ -73,7 +73,7 @@ def revoke_token(db: SQLiteDatabase, token_id: str) -> None:
             raise NotFound(f"no token with id {token_id!r}", field="id")
         conn.execute(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id) VALUES (?, 'cli', 'revoke', 'token', ?)",
-            (datetime.now(UTC).isoformat(timespec="seconds"), token_id),
+            (stamp(), token_id),
         )
 
     db.write(revoke)

@@ -41,6 +41,21 @@ def canonical_uuid(value: str, *, field: str = "clientId") -> str:
         raise InputError(f"{value!r} is not a UUID (e.g. 0f8fad5b-d9cb-469f-a165-70867728950e)", field=field) from None
 
 
+def stamp(t: datetime | None = None) -> str:
+    """A moment as the store's logs and keys keep it: UTC, ISO 8601 to the second, so text order is time
+    order (a naive moment is taken as UTC; None is now).
+
+    >>> from datetime import timezone
+    >>> stamp(datetime(2024, 6, 5, 21, 30, tzinfo=timezone(timedelta(hours=8))))
+    '2024-06-05T13:30:00+00:00'
+    """
+    if t is None:
+        t = datetime.now(UTC)
+    elif t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return t.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def payload_hash(operation: str, payload: Any) -> str:
     """A stable hash of an operation's input (keys sorted), to tell a retry from a different request."""
     return hashlib.sha256(operation.encode() + b"\0" + orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
@@ -111,22 +126,22 @@ def run(
             return Outcome(orjson.loads(row["result"]), replayed=True)
     uow = UnitOfWork(conn, actor, now)
     result = apply(uow)
-    stamp = now.astimezone(UTC).isoformat(timespec="seconds")  # one offset for all rows: text order is time order
+    at = stamp(now)
     if client_id is not None:
         conn.execute(
             "INSERT INTO idempotency_keys (client_id, operation, actor, payload_hash, result, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (client_id, operation, actor, digest, orjson.dumps(result).decode(), stamp),
+            (client_id, operation, actor, digest, orjson.dumps(result).decode(), at),
         )
     for action, entity, entity_id, detail in uow.audit_rows or [(operation, operation, None, {"input": payload})]:
         conn.execute(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            (stamp, actor, action, entity, entity_id, orjson.dumps({**detail, "clientId": client_id}).decode()),
+            (at, actor, action, entity, entity_id, orjson.dumps({**detail, "clientId": client_id}).decode()),
         )
     return Outcome(result, replayed=False, written=tuple(uow.written))
 
 
 def purge_keys(conn: sqlite3.Connection, now: datetime | None = None) -> int:
     """Drop idempotency keys older than the keeping period; returns how many went."""
-    cutoff = ((now or datetime.now(UTC)) - KEEP_KEYS).isoformat(timespec="seconds")
+    cutoff = stamp((now or datetime.now(UTC)) - KEEP_KEYS)
     return conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,)).rowcount
