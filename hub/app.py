@@ -31,15 +31,17 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from hub.domain import incidents
 from hub.domain.access import ANONYMOUS, PUBLIC, Viewer
 from hub.domain.categories import CATEGORIES, load_categories
-from hub.domain.events import Broker
+from hub.domain.events import Broker, Event
 from hub.domain.features import log_views
 from hub.domain.tiles import TileCache, tilejson
 from hub.errors import AccessDenied, HubError
 from hub.schema import Context, build_schema
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.base import redact
 
 log = logging.getLogger("hub")
 
@@ -160,7 +162,7 @@ class HubGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with the hub's context, orjson encoding (pre-serialised geometry passes
     through), and bearer tokens for websockets taken from the connection_init payload."""
 
-    def __init__(self, store: Store, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, store: Store, settings: Settings, events: Broker, **kwargs: Any) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -170,7 +172,7 @@ class HubGraphQL(GraphQL[Context, None]):
         )
         self.store = store
         self.settings = settings
-        self.events = Broker()
+        self.events = events
         self.categories = load_categories(settings.categories) if settings.categories else CATEGORIES
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
@@ -231,6 +233,16 @@ def _warm(store: Store) -> None:
             layer.generalized  # noqa: B018 (built on first use)
 
 
+def publish(events: Broker, found: list[Event]) -> None:
+    for event in found:
+        events.publish(event)
+
+
+def app_from_env() -> ASGIApp:
+    """The app for each of ``hub serve --workers N``'s processes (settings from ``HUB_*``)."""
+    return create_app(Settings.from_env())
+
+
 def store_for(settings: Settings) -> Store:
     """The store these settings describe (not opened yet)."""
     return Store(
@@ -245,7 +257,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The hub's ASGI application. The store opens (and loads the demo data if empty) at startup."""
     settings = settings or Settings.from_env()
     store = store or store_for(settings)
-    graphql = HubGraphQL(store, settings)
+    events = Broker()
+    # live subscriptions hear of every committed change: this worker's writes and, on PostgreSQL, every other's
+    store.on_change(lambda written: publish(events, incidents.events(store.data, written)))
+    graphql = HubGraphQL(store, settings, events)
 
     tiles = TileCache()
 
@@ -300,7 +315,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if store.catalog is None:
             await anyio.to_thread.run_sync(lambda: store.open(fixtures=settings.fixtures, load_demo=settings.load_demo))
-        log.info("hub ready: %s (%d compounds)", settings.db, len(store.data.compounds))
+        log.info("hub ready: %s (%d compounds)", redact(settings.db), len(store.data.compounds))
         # coverage generalisation of the tilings takes ~0.1 s for the grids: build it now, not in a request
         threading.Thread(target=_warm, args=(store,), name="hub-warm", daemon=True).start()
         try:

@@ -18,7 +18,6 @@ from strawberry.types import Info
 
 from hub.domain import incidents as rules
 from hub.domain.access import ADMIN, OFFICER
-from hub.domain.events import Event
 from hub.domain.roster import local_time
 from hub.errors import AccessDenied, InputError, NotFound
 from hub.geo.datum import point_to_wgs84
@@ -231,14 +230,6 @@ def _incident_payload(ctx: Context, done) -> IncidentPayload:
     )
 
 
-def _event(ctx: Context, kind: str, incident_id: int) -> list[Event]:
-    incident = ctx.data.incidents.get(incident_id)
-    steps = ctx.data.incident_steps.get(incident_id, [])
-    if incident is None:
-        return []
-    return [Event("incident", kind, incident.sector_code, incident, steps[-1] if steps else None)]
-
-
 @strawberry.type
 class IncidentMutation:
     @strawberry.mutation(description="Report a case seen at a point; it is dispatched to the squad on shift there.")
@@ -286,7 +277,6 @@ class IncidentMutation:
             client_id=input.client_id,
             payload=payload,
             apply=apply,
-            events=lambda result: _event(ctx, "REPORTED", result["incident"]),
         )
         return _incident_payload(ctx, done)
 
@@ -315,7 +305,6 @@ class IncidentMutation:
             client_id=input.client_id,
             payload=payload,
             apply=apply,
-            events=lambda result: _event(ctx, action, result["incident"]),
         )
         return _incident_payload(ctx, done)
 

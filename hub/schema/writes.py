@@ -15,7 +15,6 @@ from typing import Any
 
 import strawberry
 
-from hub.domain.events import Event
 from hub.errors import HubError
 from hub.schema.context import Context
 from hub.store import UnitOfWork
@@ -49,7 +48,6 @@ async def perform(
     client_id: str,
     payload: dict[str, Any],
     apply: Callable[[UnitOfWork], Any],
-    events: Callable[[Any], list[Event]] | None = None,
 ) -> Written:
     """Run one idempotent write; ``apply`` (inside the transaction) returns a JSON-able result to keep."""
     try:
@@ -62,7 +60,4 @@ async def perform(
         )
     except HubError as exc:
         return Written(errors=[UserError.from_error(exc)])
-    if events is not None and not outcome.replayed:
-        for event in events(outcome.result):
-            ctx.events.publish(event)
     return Written(outcome.result, outcome.replayed)

@@ -23,7 +23,7 @@ from hub.geo.generalize import Generalized
 from hub.geo.index import SpatialIndex
 from hub.store import records as r
 from hub.store import tables
-from hub.store.sqlite import SQLiteDatabase
+from hub.store.base import Reader
 
 R = TypeVar("R", bound=r.Spatial)
 
@@ -206,20 +206,28 @@ class Catalog:
     memo: dict[Any, Any] = field(default_factory=dict)
     """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
 
+    @property
+    def _layers_by_type(self) -> dict[type, Layer[Any]]:
+        """The layers that writes change, by the type of their records."""
+        return {r.Occupation: self.occupations, r.Incident: self.incidents, r.Patrol: self.patrols}
+
     def layers(self) -> dict[str, Layer[Any]]:
         """Every spatial layer, by name."""
         return {f.name: v for f in dataclasses.fields(self) if isinstance(v := getattr(self, f.name), Layer)}
 
     def apply(self, record: Any, *, deleted: bool = False) -> None:
         """Bring the in-memory side up to date with a record just committed (or deleted)."""
-        if isinstance(record, r.Occupation):
-            self.occupations.upsert(record)
-        elif isinstance(record, r.Incident):
-            self.incidents.upsert(record)
+        layer = self._layers_by_type.get(type(record))
+        if layer is not None and deleted:
+            layer.delete(layer.key_of(record))
+        elif layer is not None:
+            layer.upsert(record)
         elif isinstance(record, r.IncidentStep):
-            self.incident_steps.setdefault(record.incident_id, []).append(record)
-        elif isinstance(record, r.Patrol):
-            self.patrols.upsert(record)
+            steps = self.incident_steps.setdefault(record.incident_id, [])
+            if deleted:
+                steps[:] = [s for s in steps if s.id != record.id]
+            elif not any(s.id == record.id for s in steps):  # applied once, from whichever side came first
+                steps.append(record)
         elif isinstance(record, r.RosterRule):
             self.roster_rules[record.squad_code] = record
             self.roster_version += 1
@@ -236,18 +244,34 @@ class Catalog:
         else:
             raise TypeError(f"the catalog does not keep {type(record).__name__} records")
 
+    def current(self, cls: type, key: Any) -> Any:
+        """The record of this kind and key the catalog holds now, or None (for a change that deleted it)."""
+        if cls is r.IncidentStep:
+            return next((s for steps in self.incident_steps.values() for s in steps if s.id == key), None)
+        if cls is r.RosterRule:
+            return self.roster_rules.get(key)
+        if cls is r.RosterException:
+            return self.roster_exceptions.get(key)
+        if cls is r.FrontageAgreement:
+            merchant = self.merchants.get(key)
+            return None if merchant is None else merchant.agreement
+        layer = self._layers_by_type.get(cls)
+        if layer is None:
+            raise TypeError(f"the catalog does not keep {cls.__name__} records")
+        return layer.get(key)
+
 
 def _d(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-def _spatial(db: SQLiteDatabase, table: str, columns: str, order: str) -> tuple[list[Any], list[Any]]:
+def _spatial(db: Reader, table: str, columns: str, order: str) -> tuple[list[Any], list[Any]]:
     rows = db.read(f"SELECT {columns}, geom, geojson FROM {table} ORDER BY {order}")
     geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows else []
     return rows, list(geoms)
 
 
-def load_catalog(db: SQLiteDatabase) -> Catalog:
+def load_catalog(db: Reader) -> Catalog:
     """Read every table into records and build the spatial indexes."""
     rows, g = _spatial(db, "subdistricts", "code, name, kind, area_m2", "code")
     subdistricts = [

@@ -1,17 +1,39 @@
-"""Versioned schema of the SQLite store. Append a migration; never edit one that has shipped.
+"""Versioned schema of the store, for SQLite and PostgreSQL. Append a migration; never edit one that has shipped.
 
-The version lives in ``PRAGMA user_version``. Each migration runs in the writer's transaction,
-so a store is either at the old version or the new one, never between.
+Each migration is written once, in SQLite's words, and translated mechanically for PostgreSQL +
+PostGIS (``hub.store.dialect.postgres_ddl``: column types, geometry with SRID 4326 and a GiST
+index); one that only one store needs is a :class:`Only` (the other store gets an empty step, so
+version numbers stay the same in both). ``tests/unit/store/test_migrations.py`` checks that both
+stores end with the same tables and columns.
+
+The version lives in ``PRAGMA user_version`` (SQLite) or the ``hub_schema`` table (PostgreSQL).
+Each migration runs in the writer's transaction, so a store is either at the old version or the
+new one, never between.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hub.store.dialect import Dialect
+
+
+@dataclass(frozen=True)
+class Only:
+    """A migration for one store only (``dialect`` is ``sqlite`` or ``postgresql``), written in its own SQL."""
+
+    dialect: str
+    script: str
+
 
 SPATIAL = (
     "area_m2 REAL NOT NULL DEFAULT 0, geom BLOB NOT NULL, geojson TEXT NOT NULL, "
     "minx REAL NOT NULL, miny REAL NOT NULL, maxx REAL NOT NULL, maxy REAL NOT NULL"
 )
 
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[str | Only] = [
     # 1: the demo data model, tokens and the audit log
     f"""
     CREATE TABLE subdistricts (
@@ -145,4 +167,28 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    # 5: the change feed (PostgreSQL): every committed change to a table the workers keep in memory, in
+    # commit order (writes hold the write lock until they commit), so each worker can bring its layers
+    # up to date by re-reading the rows named here; hub.store.feed. SQLite has one process, which knows
+    # every write as it makes it.
+    Only(
+        "postgresql",
+        """
+        CREATE TABLE changes (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tx bigint NOT NULL, tbl text NOT NULL,
+            key text NOT NULL, op text NOT NULL, origin text NOT NULL, at timestamptz NOT NULL DEFAULT now());
+        CREATE INDEX changes_at ON changes (at);
+        """,
+    )
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migration(version: int, dialect: Dialect) -> str:
+    """The SQL that takes a store of ``dialect`` from ``version`` to ``version + 1``."""
+    step = MIGRATIONS[version]
+    if isinstance(step, Only):
+        return step.script if step.dialect == dialect.name else ""
+    return dialect.ddl(step)

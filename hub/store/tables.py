@@ -9,7 +9,6 @@ computed once here, at write time. Reading back applies the same rules in revers
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 import sys
 import types
 import typing
@@ -25,6 +24,7 @@ import shapely
 from hub.geo.geojson import geometry_json, to_geojson
 from hub.geo.measure import geodesic_area, geodesic_length
 from hub.store import records as r
+from hub.store.dialect import SQLITE, Dialect
 
 SPATIAL_COLUMNS = ("area_m2", "geom", "geojson", "minx", "miny", "maxx", "maxy")
 
@@ -124,7 +124,7 @@ def to_row(record: Any) -> dict[str, Any]:
     return row
 
 
-def from_row(cls: type, row: sqlite3.Row | dict[str, Any], geometry: Any = None) -> Any:
+def from_row(cls: type, row: Any, geometry: Any = None) -> Any:
     """A record of ``cls`` from a row (and its geometry, already decoded, for spatial records)."""
     names = row.keys()
     values = {
@@ -174,28 +174,37 @@ def _tuples(value: Any) -> Any:
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
-def insert(conn: sqlite3.Connection, record: Any) -> Any:
+def insert(conn: Any, record: Any) -> Any:
     """Insert a record (the database assigns an autoincrement key given as 0); returns it as stored."""
-    return _write(conn, "INSERT", record)
+    return _write(conn, record, replace=False)
 
 
-def replace(conn: sqlite3.Connection, record: Any) -> Any:
+def replace(conn: Any, record: Any) -> Any:
     """Insert or overwrite the record with the same key; returns it as stored."""
-    return _write(conn, "INSERT OR REPLACE", record)
+    return _write(conn, record, replace=True)
 
 
-def _write(conn: sqlite3.Connection, verb: str, record: Any) -> Any:
+def _write(conn: Any, record: Any, *, replace: bool) -> Any:
     table = TABLES[type(record)]
     row = to_row(record)
-    cur = conn.execute(_sql(verb, table.name, tuple(row)), tuple(row.values()))
-    return stored(record, row, cur.lastrowid)
+    dialect = getattr(conn, "dialect", SQLITE)
+    returned = conn.execute(_sql(dialect, table.name, table.key, tuple(row), replace), tuple(row.values())).fetchall()
+    return stored(record, row, returned[0][0] if returned else None)
 
 
 @cache
-def _sql(verb: str, table: str, columns: tuple[str, ...]) -> str:
-    """The statement writing these columns (made once per table and column set)."""
+def _sql(dialect: Dialect, table: str, key: str, columns: tuple[str, ...], replace: bool) -> str:
+    """The statement writing these columns (made once per table and column set), returning the key.
+
+    >>> print(_sql(SQLITE, "r", "code", ("code", "n"), True))
+    INSERT INTO r ("code", "n") VALUES (?, ?) ON CONFLICT ("code") DO UPDATE SET "n" = excluded."n" RETURNING "code"
+    """
     cols = ", ".join(f'"{c}"' for c in columns)
-    return f"{verb} INTO {table} ({cols}) VALUES ({', '.join('?' for _ in columns)})"
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({dialect.marks(columns)})"
+    if replace:
+        rest = [f'"{c}" = excluded."{c}"' for c in columns if c != key]
+        sql += f' ON CONFLICT ("{key}") DO ' + (f"UPDATE SET {', '.join(rest)}" if rest else "NOTHING")
+    return f'{sql} RETURNING "{key}"'
 
 
 def stored(record: Any, row: dict[str, Any], rowid: int | None) -> Any:
@@ -216,12 +225,12 @@ def stored(record: Any, row: dict[str, Any], rowid: int | None) -> Any:
     return dataclasses.replace(record, **changes) if changes else record
 
 
-def delete(conn: sqlite3.Connection, record: Any) -> None:
+def delete(conn: Any, record: Any) -> None:
     table = TABLES[type(record)]
     conn.execute(f"DELETE FROM {table.name} WHERE {table.key} = ?", (getattr(record, table.key),))
 
 
-def reread(conn: sqlite3.Connection, cls: type, key: Any, original: Any = None) -> Any:
+def reread(conn: Any, cls: type, key: Any, original: Any = None) -> Any:
     table = TABLES[cls]
     row = conn.execute(f"SELECT * FROM {table.name} WHERE {table.key} = ?", (key,)).fetchone()
     geometry = getattr(original, "geometry", None)
@@ -239,3 +248,9 @@ def read_all(conn_or_db: Any, cls: type, order: str | None = None) -> list[Any]:
         geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows else []
         return [from_row(cls, row, g) for row, g in zip(rows, geoms, strict=True)]
     return [from_row(cls, row) for row in rows]
+
+
+def key_type(cls: type) -> type:
+    """The Python type of a table's key (``int`` for ids, ``str`` for codes)."""
+    kind = _base(_hints(cls)[TABLES[cls].key])
+    return kind if isinstance(kind, type) else str

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
+from typing import Any
 
 from hub.errors import InputError, NotFound
+from hub.store.base import Database
 from hub.store.records import Token
-from hub.store.sqlite import SQLiteDatabase
 from hub.store.unit_of_work import stamp
 
 ROLES = ("analyst", "officer", "admin")
@@ -26,7 +26,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(db: SQLiteDatabase, role: str, *, squad_code: str | None = None, label: str = "") -> tuple[Token, str]:
+def create_token(db: Database, role: str, *, squad_code: str | None = None, label: str = "") -> tuple[Token, str]:
     """Store a new token; returns the record and the token text (shown once, never stored)."""
     if role not in ROLES:
         raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
@@ -38,7 +38,7 @@ def create_token(db: SQLiteDatabase, role: str, *, squad_code: str | None = None
     text = f"hub_{token_id}_{secrets.token_urlsafe(32)}"
     created = stamp()
 
-    def insert(conn: sqlite3.Connection) -> None:
+    def insert(conn: Any) -> None:
         if squad_code and not conn.execute("SELECT 1 FROM squads WHERE code = ?", (squad_code,)).fetchone():
             known = ", ".join(r[0] for r in conn.execute("SELECT code FROM squads ORDER BY code"))
             raise NotFound(f"no squad {squad_code!r}; known squads: {known or 'none'}", field="squad")
@@ -56,7 +56,7 @@ def create_token(db: SQLiteDatabase, role: str, *, squad_code: str | None = None
     return Token(token_id, role, squad_code, label, created), text
 
 
-def find_token(db: SQLiteDatabase, text: str) -> Token | None:
+def find_token(db: Database, text: str) -> Token | None:
     """The live token with this text, or None when it is unknown, revoked or malformed."""
     if not TOKEN_RE.match(text):
         return None
@@ -66,8 +66,8 @@ def find_token(db: SQLiteDatabase, text: str) -> Token | None:
     return Token(row["id"], row["role"], row["squad_code"], row["label"], row["created_at"], bool(row["revoked"]))
 
 
-def revoke_token(db: SQLiteDatabase, token_id: str) -> None:
-    def revoke(conn: sqlite3.Connection) -> None:
+def revoke_token(db: Database, token_id: str) -> None:
+    def revoke(conn: Any) -> None:
         cur = conn.execute("UPDATE tokens SET revoked = 1 WHERE id = ?", (token_id,))
         if cur.rowcount == 0:
             raise NotFound(f"no token with id {token_id!r}", field="id")
@@ -79,7 +79,7 @@ def revoke_token(db: SQLiteDatabase, token_id: str) -> None:
     db.write(revoke)
 
 
-def list_tokens(db: SQLiteDatabase) -> list[Token]:
+def list_tokens(db: Database) -> list[Token]:
     return [
         Token(r["id"], r["role"], r["squad_code"], r["label"], r["created_at"], bool(r["revoked"]))
         for r in db.read("SELECT * FROM tokens ORDER BY created_at, id")

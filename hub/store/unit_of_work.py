@@ -12,7 +12,6 @@ in-memory catalog up to date with exactly the records written.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,7 +64,7 @@ def payload_hash(operation: str, payload: Any) -> str:
 class UnitOfWork:
     """What one write may do inside its transaction."""
 
-    conn: sqlite3.Connection
+    conn: Any
     actor: str
     now: datetime
     written: list[tuple[Any, bool]] = field(default_factory=list)
@@ -102,7 +101,7 @@ class Outcome:
 
 
 def run(
-    conn: sqlite3.Connection,
+    conn: Any,
     *,
     operation: str,
     client_id: str | None,
@@ -141,7 +140,7 @@ def run(
     return Outcome(result, replayed=False, written=tuple(uow.written))
 
 
-def purge_keys(conn: sqlite3.Connection, now: datetime | None = None) -> int:
+def purge_keys(conn: Any, now: datetime | None = None) -> int:
     """Drop idempotency keys older than the keeping period; returns how many went."""
     cutoff = stamp((now or datetime.now(UTC)) - KEEP_KEYS)
     return conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,)).rowcount

@@ -68,7 +68,7 @@ def test_views_that_cannot_be_written_are_kept_for_the_next_try(db, monkeypatch)
     try:
         log.saw("admin:t9", "admin", "officer.phone", "OF01")
 
-        def full_disk(fn, after=None):
+        def full_disk(fn, after=None, *, exclusive=True):
             raise StoreError("database or disk is full")
 
         with monkeypatch.context() as m:
