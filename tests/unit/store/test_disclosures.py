@@ -9,12 +9,12 @@ import pytest
 
 from hub.errors import StoreError
 from hub.store.disclosures import DisclosureLog, find_disclosures
-from hub.store.sqlite import SQLiteDatabase
+from hub.store.base import open_database
 
 
 @pytest.fixture
-def db(tmp_path):
-    with SQLiteDatabase(tmp_path / "d.db") as d:
+def db(stores):
+    with open_database(stores.new()) as d:
         yield d
 
 

@@ -61,12 +61,21 @@ SAMPLES = [
 
 
 @pytest.fixture
-def conn(tmp_path):
-    with SQLiteDatabase(tmp_path / "t.db") as db:
-        db.write(lambda c: c.execute("PRAGMA foreign_keys = OFF"))
-        writer = db._writer
-        writer.execute("PRAGMA foreign_keys = OFF")
-        yield writer
+def conn(stores):
+    """A connection to a new store with foreign keys off (the samples refer to rows that are not there)."""
+    target = stores.new()
+    if stores.kind == "sqlite":
+        with SQLiteDatabase(target) as db:
+            writer = db._writer
+            writer.execute("PRAGMA foreign_keys = OFF")
+            yield writer
+        return
+    from hub.store.postgres import PgConnection, PostgresDatabase
+
+    with PostgresDatabase(target) as db, db._pool.connection() as raw:
+        raw.execute("SET session_replication_role = replica")  # no foreign key checks
+        yield PgConnection(raw)
+        raw.rollback()
 
 
 @pytest.mark.parametrize("record", SAMPLES, ids=lambda x: type(x).__name__)
