@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -42,6 +43,7 @@ from hub.schema import Context, build_schema
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.base import redact
+from hub.store.migrations import SCHEMA_VERSION
 
 log = logging.getLogger("hub")
 
@@ -299,14 +301,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     async def healthz(request: Request) -> Response:
         data = store.data
-        return JSONResponse(
-            {
-                "status": "ok",
-                "schemaVersion": store.db.schema_version,
-                "compounds": len(data.compounds),
-                "sectors": len(data.sectors),
-            }
-        )
+        body: dict[str, Any] = {
+            "status": "ok",
+            "schemaVersion": SCHEMA_VERSION,  # the store was migrated to it on open; no query on the event loop
+            "compounds": len(data.compounds),
+            "sectors": len(data.sectors),
+            "worker": os.getpid(),
+        }
+        if store.feed is not None:  # PostgreSQL: how far this worker has applied the change feed
+            body["changeSeq"] = store.feed.seq
+            body["following"] = store.feed.connected.is_set()
+        return JSONResponse(body)
 
     async def map_page(request: Request) -> Response:
         return FileResponse(STATIC / "map.html")

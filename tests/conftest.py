@@ -142,6 +142,9 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
+        """Start the server (again, after it stopped or was killed: on the same port and store)."""
+        if self.proc is not None and self.proc.stderr is not None:
+            self.proc.stderr.close()
         env = {**os.environ, "HUB_DB": str(self.db), **self.env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hub", "serve", "--port", str(self.port)],

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hub.errors import StoreError
-from hub.store.disclosures import DisclosureLog, find_disclosures
 from hub.store.base import open_database
+from hub.store.disclosures import DisclosureLog, find_disclosures
 
 
 @pytest.fixture
