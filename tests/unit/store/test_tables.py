@@ -96,3 +96,26 @@ def test_measures_are_geodesic_and_computed_at_write_time(conn):
     geod = Geod(ellps="WGS84")
     assert patrol.length_m == pytest.approx(geod.geometry_length(LINE), abs=1e-6)
     assert occupation.area_m2 == pytest.approx(abs(geod.geometry_area_perimeter(SQUARE)[0]), abs=1e-6)
+
+
+@pytest.mark.parametrize("record", SAMPLES, ids=lambda x: type(x).__name__)
+def test_records_built_column_by_column_equal_those_made_one_by_one(record):
+    import dataclasses
+
+    fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    (built,) = tables.build(type(record), {k: [v] for k, v in fields.items()}, 1)
+    assert built == record
+    assert all(getattr(built, k) is v for k, v in fields.items())  # geometry and geojson too (not compared by ==)
+    name = next(iter(fields))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(built, name, None)  # still frozen
+
+
+def test_reading_a_whole_table_gives_the_records_as_written(conn):
+    written = [
+        tables.insert(conn, r.RosterException(0, date(2024, 6, d), "OF01", "LEAVE", note=f"n{d}")) for d in (3, 4)
+    ]
+    written += [tables.insert(conn, SAMPLES[3]), tables.insert(conn, SAMPLES[3])]
+    assert tables.read_all(conn, r.RosterException) == written[:2]
+    back = tables.read_all(conn, r.Occupation)
+    assert back == written[2:] and [b.geojson for b in back] == [w.geojson for w in written[2:]]
