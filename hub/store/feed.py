@@ -26,6 +26,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,8 +41,11 @@ from hub.store.postgres import PgConnection, PostgresDatabase
 log = logging.getLogger("hub.store")
 
 CHANNEL = "hub_changes"
-POLL_S = 0.5
-"""Without a notice, the follower looks for changes this often (a notice can be lost with a connection)."""
+WAKE_S = 0.5
+"""How often the follower wakes without a notice (to see whether it is asked to stop)."""
+POLL_S = 5.0
+"""Without a notice, the follower still looks for changes this often (a safety net: notices are not lost
+while the connection lives, and after a lost connection it catches up anyway)."""
 KEEP_DAYS = 7
 """Changes are kept this long: a worker cut off for longer must restart to catch up."""
 BATCH = 10_000
@@ -202,6 +206,7 @@ class Feed:
     def _follow(self) -> None:
         conn: psycopg.Connection[Any] | None = None
         delay = 0.1
+        looked = 0.0
         while not self._stop.is_set():
             try:
                 if conn is None:
@@ -210,9 +215,9 @@ class Feed:
                     self.connected.set()
                     log.info("following the change feed of %s from seq %d", self.db, self.seq)
                     delay = 0.1
-                else:
-                    for _ in conn.notifies(timeout=POLL_S, stop_after=1):
-                        pass
+                elif not self._notified(conn) and time.monotonic() - looked < POLL_S:
+                    continue
+                looked = time.monotonic()
                 self._catch_up_from(conn)
             except psycopg.Error as exc:
                 self.connected.clear()
@@ -224,10 +229,15 @@ class Feed:
                 delay = min(delay * 2, 2.0)
             except Exception:  # a bug applying a change: say so, keep following
                 log.exception("could not apply changes from the feed")
-                self._stop.wait(POLL_S)
+                self._stop.wait(WAKE_S)
         self.connected.clear()
         if conn is not None:
             conn.close()
+
+    @staticmethod
+    def _notified(conn: psycopg.Connection[Any]) -> bool:
+        """Wait up to ``WAKE_S`` for a notice; whether one came."""
+        return any(True for _ in conn.notifies(timeout=WAKE_S, stop_after=1))
 
     def _catch_up_from(self, conn: psycopg.Connection[Any]) -> None:
         while not self._stop.is_set():

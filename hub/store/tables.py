@@ -282,7 +282,7 @@ def build(cls: type, values: dict[str, Any], n: int) -> list[Any]:
     through ``object.__setattr__``, about 2 µs a record of eleven fields; setting each slot for a whole column
     at once is a quarter of that. Equal to ``cls(**fields)`` record for record (``tests/unit/store/test_tables.py``).
     """
-    made = list(map(object.__new__, repeat(cls, n)))
+    made: list[Any] = list(map(object.__new__, repeat(cls, n)))
     for f in dataclasses.fields(cls):
         column = values.get(f.name)
         if column is None:
