@@ -16,7 +16,7 @@ import numpy as np
 import strawberry
 from strawberry.types import Info
 
-from hub.domain import fanout
+from hub.domain import access, fanout
 from hub.domain import incidents as rules
 from hub.domain.access import ADMIN, OFFICER
 from hub.domain.events import Event
@@ -57,7 +57,6 @@ class IncidentStep(FromRecord):
     action: str
     from_state: str | None
     to_state: str
-    note: str
 
     __record__ = rec.IncidentStep
     __plain__ = plain(
@@ -65,9 +64,15 @@ class IncidentStep(FromRecord):
         action=lambda s: s.action,
         from_state=lambda s: s.from_state,
         to_state=lambda s: s.to_state,
-        note=lambda s: s.note,
     )
-    __masked__ = masked(actor=_staff(lambda s: s.actor))
+    __masked__ = masked(
+        actor=_staff(lambda s: s.actor),
+        note=lambda s, v: access.free_text(v, s.note, access.STEP_NOTE, s.incident_id),
+    )
+
+    @strawberry.field(description="What the person who took the step wrote; staff only (free text).")
+    def note(self, info: Ctx) -> str | None:
+        return self._mask("note", info)
 
     @strawberry.field(description="Who took the step (token role and id); staff only.")
     def actor(self, info: Ctx) -> str | None:
@@ -103,7 +108,7 @@ class Incident(FromRecord, t.Node):
         squad_code=lambda r: r.squad_code,
     )
     __masked__ = masked(
-        description=_staff(lambda r: r.description),
+        description=lambda r, v: access.free_text(v, r.description, access.INCIDENT_DESCRIPTION, r.id),
         photos=_staff(lambda r: list(r.photos)),
         reported_by=_staff(lambda r: r.reported_by),
     )

@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from hub.domain import fanout, roster
+from hub.domain import access, fanout, roster
 from hub.domain.guards import require_admin
 from hub.domain.roster_edit import check_exception, check_rule
 from hub.errors import InputError, NotFound
@@ -20,7 +20,7 @@ from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized
 from hub.schema.enums import ExceptionKind
-from hub.schema.fast import FromRecord, links, plain
+from hub.schema.fast import FromRecord, links, masked, plain
 from hub.schema.frontage import record_key
 from hub.schema.writes import UserError, perform, user_errors_field
 from hub.store import records as rec
@@ -104,7 +104,6 @@ class RosterException(FromRecord):
     shift_code: str | None
     sector_code: str | None
     swap_with: str | None
-    note: str
 
     __record__ = rec.RosterException
     __plain__ = plain(
@@ -115,8 +114,12 @@ class RosterException(FromRecord):
         shift_code=lambda e: e.shift_code,
         sector_code=lambda e: e.sector_code,
         swap_with=lambda e: e.swap_with,
-        note=lambda e: e.note,
     )
+    __masked__ = masked(note=lambda e, v: access.free_text(v, e.note, access.ROSTER_NOTE, e.id))
+
+    @strawberry.field(description="Why (a sick note, who covers): staff only, as free text may name people.")
+    def note(self, info: Ctx) -> str | None:
+        return self._mask("note", info)
 
 
 @strawberry.type
