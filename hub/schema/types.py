@@ -89,6 +89,13 @@ class Node:
     id: strawberry.ID
 
 
+@strawberry.interface(description="A named area of the map with a stable code: a subdistrict, community or sector.")
+class Area(Node):
+    code: str
+    name: str
+    area_m2: float = strawberry.field(description=AREA)
+
+
 def _subdistrict_of(root: Any, info: Ctx) -> Subdistrict | None:
     return shown(info.context.data.subdistricts.get(root.subdistrict_code))
 
@@ -98,13 +105,10 @@ def _communities(root: rec.Subdistrict, info: Ctx) -> list[Community]:
 
 
 @strawberry.type(description="A township-level unit (街道); the six urban subdistricts hold the compounds.")
-class Subdistrict(RecordView, Node):
+class Subdistrict(RecordView, Area):
     __record__ = rec.Subdistrict
     id: strawberry.ID = global_id("Subdistrict", "code")
-    code: str
-    name: str
     kind: str
-    area_m2: float = strawberry.field(description=AREA)
     geometry: GeoJSON = geometry_field("subdistricts")
     communities: list[Community] = strawberry.field(
         resolver=_communities,
@@ -114,18 +118,21 @@ class Subdistrict(RecordView, Node):
 
 
 @strawberry.type(description="A neighbourhood committee area (社区) with a 12-digit code.")
-class Community(RecordView, Node):
+class Community(RecordView, Area):
     __record__ = rec.Community
     id: strawberry.ID = global_id("Community", "code")
-    code: str
-    name: str
-    area_m2: float = strawberry.field(description=AREA)
     geometry: GeoJSON = geometry_field("communities")
     subdistrict: Subdistrict | None = strawberry.field(resolver=_subdistrict_of)
 
 
-def _worker_name(root: rec.Grid, info: Ctx) -> str:
-    return access.worker_name(info.context.viewer, root.worker_name, access.WORKER_NAME, root.code)
+def person_name(attr: str, kind: str, key: str) -> Any:
+    """The resolver of a person's name kept on a record (``attr``): masked by role, logged when shown in full
+    as ``kind`` of the record's ``key`` (``hub.domain.access``)."""
+
+    def name(root: Any, info: Ctx) -> str:
+        return access.worker_name(info.context.viewer, getattr(root, attr), kind, getattr(root, key))
+
+    return name
 
 
 def _worker_phone(root: rec.Grid, info: Ctx) -> str | None:
@@ -144,7 +151,8 @@ class Grid(RecordView, Node):
     area_m2: float = strawberry.field(description=AREA)
     geometry: GeoJSON = geometry_field("grids")
     worker_name: str = strawberry.field(
-        resolver=_worker_name, description="The grid worker's name; masked (张*) for the public."
+        resolver=person_name("worker_name", access.WORKER_NAME, "code"),
+        description="The grid worker's name; masked (张*) for the public.",
     )
     worker_phone: str | None = strawberry.field(
         resolver=_worker_phone,
@@ -179,21 +187,16 @@ class PropertyCompany(RecordView, Node):
     scores: list[CreditScore] = strawberry.field(metadata=sized(fanout.scores_per_company))
 
 
-def _chair_name(root: rec.Committee, info: Ctx) -> str:
-    return access.worker_name(info.context.viewer, root.chair_name, access.CHAIR_NAME, root.compound_id)
-
-
 @strawberry.type(description="The owners committee or property management committee of a compound.")
 class Committee(RecordView):
     __record__ = rec.Committee
     kind: CommitteeKind
     established_on: date
     members: int
-    chair_name: str = strawberry.field(resolver=_chair_name, description="The chair's name; masked for the public.")
-
-
-def _secretary_name(root: rec.PartyBranch, info: Ctx) -> str:
-    return access.worker_name(info.context.viewer, root.secretary_name, access.SECRETARY_NAME, root.compound_id)
+    chair_name: str = strawberry.field(
+        resolver=person_name("chair_name", access.CHAIR_NAME, "compound_id"),
+        description="The chair's name; masked for the public.",
+    )
 
 
 @strawberry.type(description="The compound's party branch (小区党支部).")
@@ -212,7 +215,8 @@ class PartyBranch(RecordView):
         )
     )
     secretary_name: str = strawberry.field(
-        resolver=_secretary_name, description="The secretary's name; masked for the public."
+        resolver=person_name("secretary_name", access.SECRETARY_NAME, "compound_id"),
+        description="The secretary's name; masked for the public.",
     )
 
 
@@ -368,12 +372,9 @@ def squad_of(root: Any, info: Ctx) -> Squad | None:
 
 
 @strawberry.type(description="A fan-shaped management sector (片区) of the old town.")
-class Sector(RecordView, Node):
+class Sector(RecordView, Area):
     __record__ = rec.Sector
     id: strawberry.ID = global_id("Sector", "code")
-    code: str
-    name: str
-    area_m2: float = strawberry.field(description=AREA)
     geometry: GeoJSON = geometry_field("sectors")
     squad: Squad | None = strawberry.field(resolver=squad_of)
 
