@@ -32,14 +32,12 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from hub.domain import incidents
 from hub.domain.access import ANONYMOUS, PUBLIC, Viewer
-from hub.domain.categories import CATEGORIES, load_categories
-from hub.domain.events import Broker, Event
 from hub.domain.features import log_views
 from hub.domain.tiles import TileCache, tilejson
 from hub.errors import AccessDenied, HubError
 from hub.schema import Context, build_schema
+from hub.services import Hub
 from hub.settings import Settings
 from hub.store import Store
 from hub.store.base import redact
@@ -164,7 +162,8 @@ class HubGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with the hub's context, orjson encoding (pre-serialised geometry passes
     through), and bearer tokens for websockets taken from the connection_init payload."""
 
-    def __init__(self, store: Store, settings: Settings, events: Broker, **kwargs: Any) -> None:
+    def __init__(self, hub: Hub, **kwargs: Any) -> None:
+        settings = hub.settings
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -172,16 +171,12 @@ class HubGraphQL(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions,
             **kwargs,
         )
-        self.store = store
-        self.settings = settings
-        self.events = events
-        self.categories = load_categories(settings.categories) if settings.categories else CATEGORIES
+        self.hub = hub
+        self.store = hub.store
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
-        return Context(
-            store=self.store, settings=self.settings, viewer=viewer, events=self.events, categories=self.categories
-        )
+        return Context(hub=self.hub, viewer=viewer)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Accept ``{"authorization": "Bearer <token>"}`` (or ``{"token": …}``) in connection_init."""
@@ -232,15 +227,10 @@ def _error_response(exc: HubError, status: int) -> Response:
 def _warm(store: Store) -> None:
     """Build what is otherwise built on first use: the spatial trees, then the tilings' generalisations."""
     for layer in store.data.layers().values():
-        layer.index.warm()
+        layer.warm()
     for layer in store.data.layers().values():
         if layer.tiling:
             layer.generalized  # noqa: B018 (built on first use)
-
-
-def publish(events: Broker, found: list[Event]) -> None:
-    for event in found:
-        events.publish(event)
 
 
 def app_from_env() -> ASGIApp:
@@ -262,10 +252,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The hub's ASGI application. The store opens (and loads the demo data if empty) at startup."""
     settings = settings or Settings.from_env()
     store = store or store_for(settings)
-    events = Broker()
-    # live subscriptions hear of every committed change: this worker's writes and, on PostgreSQL, every other's
-    store.on_change(lambda written: publish(events, incidents.events(store.data, written)))
-    graphql = HubGraphQL(store, settings, events)
+    hub = Hub.from_settings(settings, store)
+    graphql = HubGraphQL(hub)
 
     tiles = TileCache()
 
@@ -344,6 +332,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         ],
         lifespan=lifespan,
     )
+    app.state.hub = hub
     app.state.store = store
     app.state.settings = settings
     return BodyLimit(BearerAuth(app, store), settings.max_body_bytes)

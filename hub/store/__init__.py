@@ -44,6 +44,7 @@ __all__ = [
     "SQLiteDatabase",
     "Store",
     "UnitOfWork",
+    "Written",
     "find_audit",
     "find_disclosures",
     "is_postgres",

@@ -91,6 +91,7 @@ class PgConnection:
     name or position, geometry read as WKB)."""
 
     dialect = POSTGRES
+    IntegrityError = psycopg.IntegrityError
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
