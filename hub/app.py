@@ -37,7 +37,7 @@ from hub.domain.events import Broker
 from hub.domain.features import log_views
 from hub.domain.tiles import TileCache, tilejson
 from hub.errors import AccessDenied, HubError
-from hub.http import ogc
+from hub.http import export, ogc
 from hub.schema import Context, build_schema
 from hub.settings import Settings
 from hub.store import Store
@@ -318,6 +318,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", tile),
             Route("/map", map_page),
             *ogc.routes(),
+            *export.routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
