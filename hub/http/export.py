@@ -40,7 +40,6 @@ from starlette.routing import BaseRoute, Route
 
 from hub.domain import features as registry
 from hub.domain.access import Viewer
-from hub.domain.features import MapLayer
 from hub.errors import InputError, NotFound
 from hub.http.negotiate import GEOJSON, answers_errors, viewer_of
 from hub.http.params import CRS_URIS, EPSG_CODES, check_known, crs_uri, feature_query, one
