@@ -211,7 +211,7 @@ def copy_compounds(db: SQLiteDatabase, copies: int, *, shift_deg: float = 0.2) -
     geoms = shapely.from_wkb([r["geom"] for r in found])
     rows = []
     for k in range(1, copies + 1):
-        moved = shapely.transform(geoms, lambda xy, k=k: xy + [0.0, k * shift_deg])
+        moved = shapely.transform(geoms, lambda xy, k=k: xy + np.array([0.0, k * shift_deg]))
         texts = to_geojson(moved)
         bounds = shapely.bounds(moved)
         for i, r in enumerate(found):

@@ -50,7 +50,7 @@ FORMATS = ("geojson", "csv", "gpkg")
 PARAMS = ("bbox", "bbox-crs", "intersects", "within", "datetime", "properties")
 CHUNK = 5_000
 """Features made and sent at a time: memory holds one chunk, whatever the export's size."""
-GPKG_CHUNK = 50_000
+GPKG_CHUNK = 100_000
 BOM = "\ufeff"
 CSV_MEDIA = "text/csv; charset=utf-8"
 GPKG_MEDIA = "application/geopackage+sqlite3"
@@ -202,6 +202,34 @@ def _field(kind: str, values: list[Any]) -> tuple[np.ndarray, np.ndarray | None]
     return data, (missing if missing.any() and kind in ("integer", "boolean") else None)
 
 
+def _typed_column(catalog: Catalog, spec: registry.MapLayer, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """An open property's whole column, typed for GeoPackage, kept until the layer is written (exports of a
+    layer slice it instead of reading every record again)."""
+    layer = spec.layer(catalog)
+    key = ("gpkg", spec.name, name)
+    hit = catalog.memo.get(key)
+    if hit is None or hit[0] != layer.version:
+        values = registry.column(catalog, spec, name).tolist()
+        hit = catalog.memo[key] = (layer.version, _field(spec.props[name].type, values))
+    return hit[1]
+
+
+def _fields(
+    catalog: Catalog, viewer: Viewer, chosen: FeatureSelection, positions: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    spec = chosen.spec
+    personal = tuple(n for n in chosen.props if not spec.props[n].open)
+    values = registry.columns(catalog, viewer, spec, positions, personal) if personal else {}
+    out = []
+    for n in chosen.props:
+        if n in values:
+            out.append(_field(spec.props[n].type, values[n]))
+        else:
+            data, mask = _typed_column(catalog, spec, n)
+            out.append((data[positions], None if mask is None else mask[positions]))
+    return out
+
+
 def write_gpkg(catalog: Catalog, viewer: Viewer, chosen: FeatureSelection, epsg: int) -> str:
     """Write the selection to a new GeoPackage (a temporary file; the caller removes it) in chunks, through GDAL."""
     spec = chosen.spec
@@ -212,8 +240,7 @@ def write_gpkg(catalog: Catalog, viewer: Viewer, chosen: FeatureSelection, epsg:
     try:
         chunks = list(_chunks(chosen.matched, GPKG_CHUNK)) or [chosen.matched]
         for i, positions in enumerate(chunks):
-            values = registry.columns(catalog, viewer, spec, positions, chosen.props)
-            fields = [_field(spec.props[n].type, values[n]) for n in chosen.props]
+            fields = _fields(catalog, viewer, chosen, positions)
             pyogrio.raw.write(
                 path,
                 geometry=shapely.to_wkb(layer.index.geoms[positions]),
