@@ -175,6 +175,7 @@ def test_a_bbox_in_epsg_4326_is_read_latitude_first(server):
         ("/ogc/collections/compounds/items?limit=0", 400, "limit"),
         ("/ogc/collections/compounds/items?limit=ten", 400, "limit"),
         ("/ogc/collections/compounds/items?crs=EPSG:3857", 400, "crs"),
+        ("/ogc/collections/compounds/items?bbox=1,2,3,4&bbox-crs=EPSG:3857", 400, "bbox-crs"),
         ("/ogc/collections/compounds/items?households=lots", 400, "households"),
         ("/ogc/collections/grids/items?properties=workerPhone", 403, "properties"),
         ("/ogc/collections/compounds?f=xml", 400, "f"),
