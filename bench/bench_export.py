@@ -37,15 +37,13 @@ def main() -> int:
     rng = np.random.default_rng(SEED)
     with tempfile.TemporaryDirectory(prefix="hub-bench-export-") as tmp:
         db = Path(tmp) / "hub.db"
-        store = synth.demo_store(db)
-        try:
-            ids, _ = synth.compound_geometries(store)
+        print(f"writing {args.features:,} occupations", flush=True)
+
+        def make(ids: np.ndarray) -> synth.Occupations:
             geoms = synth.rectangles(rng, synth.uniform_points(rng, args.features), 3, 30)
-            occ = synth.occupations(rng, geoms, rng.choice(ids, args.features))
-            print(f"writing {args.features:,} occupations", flush=True)
-            synth.write(store, occ, replace=True)
-        finally:
-            store.close()
+            return synth.occupations(rng, geoms, rng.choice(ids, args.features))
+
+        synth.store_with(db, make)
         print("starting the server (loads every record)", flush=True)
         with BenchServer(db=db) as srv, httpx.Client(base_url=srv.url, timeout=600) as client:
             runs = []

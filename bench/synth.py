@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -230,3 +231,15 @@ def copy_compounds(db: SQLiteDatabase, copies: int, *, shift_deg: float = 0.2) -
     sql = f"INSERT INTO compounds ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
     db.write(lambda conn: conn.executemany(sql, rows))
     return int(db.read_one("SELECT count(*) FROM compounds")[0])
+
+
+def store_with(path: Path, make: Callable[[np.ndarray], Occupations]) -> Occupations:
+    """A demo store at ``path`` (closed when done) whose occupations are replaced by ``make(compound ids)``."""
+    db = demo_store(path)
+    try:
+        compound_ids, _ = compound_geometries(db)
+        occ = make(compound_ids)
+        write(db, occ, replace=True)
+        return occ
+    finally:
+        db.close()
