@@ -163,6 +163,8 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ctx = self.context_value
+        self._meter = getattr(self._ctx, "meter", None)
+        """Counts what the answer holds against the request's budget (``hub.schema.admission.Meter``)."""
         self._local: dict[Any, tuple[Any, Any]] = {}
         self._shared: dict[Any, tuple[Any, Any]] | None = None
 
@@ -176,6 +178,14 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         kind = type(result)
+        meter = self._meter
+        if meter is not None:
+            if kind is str:
+                meter.spend(0, len(result))
+            elif kind is list or kind is RecordList:
+                meter.spend(len(result))
+            else:
+                meter.spend(1)
         if kind is RecordList:
             plan = self._plan("edges" if result.edges is not None else "list", return_type, field_details_list)
             if plan is not None:
@@ -398,6 +408,8 @@ def _link_reader(follow: Linker, sub: Callable[[Any, Any], Any], many: bool, non
             if non_null:
                 raise TypeError(f"Cannot return null for non-nullable field {name}.")
             return None
+        if ctx.meter is not None:
+            ctx.meter.spend(len(value) if many else 1)
         return [sub(x, ctx) for x in value] if many else sub(value, ctx)
 
     return read

@@ -15,11 +15,12 @@ from hub.errors import InputError
 from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized, weighs
 from hub.schema.enums import Crs, FrontageDuty, OccupationKind
 from hub.schema.fast import FromRecord, links, plain
 from hub.schema.inputs import SpatialFilter, connection, spatial
 from hub.schema.scalars import GeoJSON, from_global_id, to_global_id
-from hub.schema.writes import UserError, Written, perform
+from hub.schema.writes import UserError, Written, perform, user_errors_field
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
@@ -31,7 +32,7 @@ Ctx = Info[Context, None]
 class FrontageAgreement(FromRecord):
     _rec: strawberry.Private[rec.FrontageAgreement]
     signed_on: date
-    duties: list[FrontageDuty]
+    duties: list[FrontageDuty] = strawberry.field(metadata=sized(len(FrontageDuty)))
 
     __record__ = rec.FrontageAgreement
     __plain__ = plain(signed_on=lambda a: a.signed_on, duties=lambda a: [FrontageDuty(d) for d in a.duties])
@@ -49,8 +50,10 @@ class Merchant(FromRecord, t.Node):
     name: str
     trade: str
     sector_code: str | None
-    geometry: GeoJSON = t.geometry_field()
-    frontage: GeoJSON | None = strawberry.field(description="The pavement frontage, a GeoJSON LineString.")
+    geometry: GeoJSON = t.geometry_field("merchants")
+    frontage: GeoJSON | None = strawberry.field(
+        description="The pavement frontage, a GeoJSON LineString.", metadata=weighs(200)
+    )
 
     __record__ = rec.Merchant
     __args__ = t.GEOMETRY
@@ -78,7 +81,10 @@ class SignedCount:
 
 @strawberry.type
 class FrontageQuery:
-    @strawberry.field(description="Merchants, optionally in an area, in a sector, and signed or not.")
+    @strawberry.field(
+        description="Merchants, optionally in an area, in a sector, and signed or not.",
+        metadata=sized(lambda d: len(d.merchants)),
+    )
     def merchants(
         self,
         info: Ctx,
@@ -104,7 +110,7 @@ class FrontageQuery:
             )
         return connection(data.merchants, pos, Merchant.from_domain, first, after, info.context)
 
-    @strawberry.field(description="Signed 门前三包 agreements by sector.")
+    @strawberry.field(description="Signed 门前三包 agreements by sector.", metadata=sized(lambda d: len(d.sectors)))
     def frontage_signed_counts(self, info: Ctx) -> list[SignedCount]:
         return [
             SignedCount(sector_code=c.sector_code, signed=c.signed, merchants=c.merchants)
@@ -141,14 +147,14 @@ class SignFrontageAgreementInput:
 class OccupationPayload:
     occupation: t.Occupation | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
 class FrontageAgreementPayload:
     merchant: Merchant | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _occupation_payload(ctx: Context, done: Written) -> OccupationPayload:

@@ -16,6 +16,7 @@ import numpy as np
 import strawberry
 from strawberry.types import Info
 
+from hub.domain import access, fanout
 from hub.domain import incidents as rules
 from hub.domain.access import ADMIN, OFFICER
 from hub.domain.events import Event
@@ -24,12 +25,13 @@ from hub.errors import AccessDenied, InputError, NotFound
 from hub.geo.datum import point_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized
 from hub.schema.enums import Crs, IncidentAction, IncidentState
 from hub.schema.fast import FromRecord, links, masked, plain
 from hub.schema.frontage import record_key
 from hub.schema.inputs import SpatialFilter, connection, spatial
 from hub.schema.scalars import GeoJSON, to_global_id
-from hub.schema.writes import UserError, perform
+from hub.schema.writes import UserError, perform, user_errors_field
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
@@ -55,7 +57,6 @@ class IncidentStep(FromRecord):
     action: str
     from_state: str | None
     to_state: str
-    note: str
 
     __record__ = rec.IncidentStep
     __plain__ = plain(
@@ -63,9 +64,15 @@ class IncidentStep(FromRecord):
         action=lambda s: s.action,
         from_state=lambda s: s.from_state,
         to_state=lambda s: s.to_state,
-        note=lambda s: s.note,
     )
-    __masked__ = masked(actor=_staff(lambda s: s.actor))
+    __masked__ = masked(
+        actor=_staff(lambda s: s.actor),
+        note=lambda s, v: access.free_text(v, s.note, access.STEP_NOTE, s.incident_id),
+    )
+
+    @strawberry.field(description="What the person who took the step wrote; staff only (free text).")
+    def note(self, info: Ctx) -> str | None:
+        return self._mask("note", info)
 
     @strawberry.field(description="Who took the step (token role and id); staff only.")
     def actor(self, info: Ctx) -> str | None:
@@ -84,7 +91,7 @@ class Incident(FromRecord, t.Node):
     closed_at: datetime | None
     sector_code: str | None
     squad_code: str | None
-    geometry: GeoJSON = t.geometry_field()
+    geometry: GeoJSON = t.geometry_field("incidents")
 
     __record__ = rec.Incident
     __args__ = t.GEOMETRY
@@ -101,7 +108,7 @@ class Incident(FromRecord, t.Node):
         squad_code=lambda r: r.squad_code,
     )
     __masked__ = masked(
-        description=_staff(lambda r: r.description),
+        description=lambda r, v: access.free_text(v, r.description, access.INCIDENT_DESCRIPTION, r.id),
         photos=_staff(lambda r: list(r.photos)),
         reported_by=_staff(lambda r: r.reported_by),
     )
@@ -114,7 +121,9 @@ class Incident(FromRecord, t.Node):
     def description(self, info: Ctx) -> str | None:
         return self._mask("description", info)
 
-    @strawberry.field(description="Photo URLs; staff only.")
+    @strawberry.field(
+        description="Photo URLs; staff only.", metadata=sized(lambda d: fanout.mean_length(d, "incidents", "photos"))
+    )
     def photos(self, info: Ctx) -> list[str] | None:
         return self._mask("photos", info)
 
@@ -126,7 +135,10 @@ class Incident(FromRecord, t.Node):
     def squad(self, info: Ctx) -> t.Squad | None:
         return self._follow("squad", info)
 
-    @strawberry.field(description="The workflow so far, oldest first; staff only (empty for others).")
+    @strawberry.field(
+        description="The workflow so far, oldest first; staff only (empty for others).",
+        metadata=sized(fanout.steps_per_incident),
+    )
     def steps(self, info: Ctx) -> list[IncidentStep]:
         return self._follow("steps", info)
 
@@ -137,7 +149,9 @@ class Incident(FromRecord, t.Node):
             r.state in rules.OPEN and r.deadline is not None and local_time(r.deadline) < local_time(info.context.now)
         )
 
-    @strawberry.field(description="The actions the workflow allows from the current state.")
+    @strawberry.field(
+        description="The actions the workflow allows from the current state.", metadata=sized(len(rules.ACTIONS))
+    )
     def allowed_actions(self) -> list[IncidentAction]:
         return [IncidentAction[a] for a in rules.allowed_actions(self._rec.state)]
 
@@ -151,7 +165,10 @@ class IncidentEvent:
 
 @strawberry.type
 class IncidentQuery:
-    @strawberry.field(description="Cases by area, category, state, sector and time reported (since inclusive).")
+    @strawberry.field(
+        description="Cases by area, category, state, sector and time reported (since inclusive).",
+        metadata=sized(lambda d: len(d.incidents)),
+    )
     def incidents(
         self,
         info: Ctx,
@@ -175,15 +192,20 @@ class IncidentQuery:
         pos = np.asarray([p for p in pos.tolist() if p in keep], dtype=np.intp)
         return connection(layer, pos, Incident.from_domain, first, after, ctx)
 
-    @strawberry.field(description="A squad's open cases, the earliest deadline first.")
+    @strawberry.field(
+        description="A squad's open cases, the earliest deadline first.", metadata=sized(fanout.open_cases_per_squad)
+    )
     def open_cases(self, info: Ctx, squad: str) -> list[Incident]:
         return [Incident.from_domain(x) for x in rules.open_cases(info.context.data, squad)]
 
-    @strawberry.field(description="Open cases past their deadline now, optionally of one squad.")
+    @strawberry.field(
+        description="Open cases past their deadline now, optionally of one squad.",
+        metadata=sized(lambda d: len(d.incidents)),
+    )
     def overdue_cases(self, info: Ctx, squad: str | None = None) -> list[Incident]:
         return [Incident.from_domain(x) for x in rules.overdue(info.context.data, info.context.now, squad)]
 
-    @strawberry.field(description="The categories a case can have, with their deadlines.")
+    @strawberry.field(description="The categories a case can have, with their deadlines.", metadata=sized(50))
     def incident_categories(self, info: Ctx) -> list[IncidentCategory]:
         return [
             IncidentCategory(
@@ -221,7 +243,7 @@ class AdvanceIncidentInput:
 class IncidentPayload:
     incident: Incident | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _incident_payload(ctx: Context, done) -> IncidentPayload:

@@ -11,15 +11,17 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
+from hub.domain import fanout
 from hub.domain import patrols as rules
 from hub.domain.patrols import shown_track
 from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized, weighs
 from hub.schema.enums import Crs
 from hub.schema.fast import FromRecord, links, masked, plain
 from hub.schema.scalars import GeoJSON, to_global_id
-from hub.schema.writes import UserError, perform
+from hub.schema.writes import UserError, perform, user_errors_field
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
@@ -47,15 +49,21 @@ class Patrol(FromRecord, t.Node):
     )
     __links__ = links(officers=lambda p, ctx: [o for i in p.officer_ids if (o := ctx.data.officers.get(i))])
 
-    @strawberry.field(description="The GPS track (LineString): the squad itself and admins only, else null.")
+    @strawberry.field(
+        description="The GPS track (LineString): the squad itself and admins only, else null.",
+        metadata=weighs(lambda d: fanout.mean_geojson_bytes(d, "patrols")),
+    )
     def track(self, info: Ctx) -> GeoJSON | None:
         return self._mask("track", info)
 
-    @strawberry.field(description="Time of each track point: the squad itself and admins only, else null.")
+    @strawberry.field(
+        description="Time of each track point: the squad itself and admins only, else null.",
+        metadata=sized(lambda d: fanout.mean_length(d, "patrols", "point_times")),
+    )
     def point_times(self, info: Ctx) -> list[str] | None:
         return self._mask("point_times", info)
 
-    @strawberry.field
+    @strawberry.field(metadata=sized(fanout.officers_per_patrol))
     def officers(self, info: Ctx) -> list[t.Officer]:
         return self._follow("officers", info)
 
@@ -69,8 +77,12 @@ class PatrolCoverage:
     sector_m2: float
     patrols: int
     length_m: float
-    grids_passed: list[str] = strawberry.field(description="Codes of the sector's grids within 50 m of a track.")
-    merchants_passed: list[str] = strawberry.field(description="The sector's merchants within 50 m of a track.")
+    grids_passed: list[str] = strawberry.field(
+        description="Codes of the sector's grids within 50 m of a track.", metadata=sized(fanout.grids_per_sector)
+    )
+    merchants_passed: list[str] = strawberry.field(
+        description="The sector's merchants within 50 m of a track.", metadata=sized(fanout.merchants_per_sector)
+    )
 
 
 @strawberry.type
@@ -90,7 +102,10 @@ class PatrolQuery:
             merchants_passed=list(c.merchants_passed),
         )
 
-    @strawberry.field(description="Patrols that overlap a local date, optionally of one squad (tracks masked).")
+    @strawberry.field(
+        description="Patrols that overlap a local date, optionally of one squad (tracks masked).",
+        metadata=sized(fanout.patrols_per_day),
+    )
     def patrols(self, info: Ctx, date: date, squad: str | None = None) -> list[Patrol]:
         start, end = rules.day_window(date)
         found = [
@@ -121,7 +136,7 @@ class LogPatrolInput:
 class PatrolPayload:
     patrol: Patrol | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type

@@ -17,6 +17,7 @@ from hub.domain.stats import compute_stats
 from hub.errors import NotFound
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized
 from hub.schema.enums import OccupationStatus
 from hub.schema.fast import view
 from hub.schema.inputs import CompoundFilter, SpatialFilter, connection, spatial
@@ -52,11 +53,16 @@ class Query:
         s = compute_stats(info.context.data)
         return t.Stats(**dataclasses.asdict(s))
 
-    @strawberry.field(description="The urban subdistricts (街道) that hold the compounds.")
+    @strawberry.field(
+        description="The urban subdistricts (街道) that hold the compounds.",
+        metadata=sized(lambda d: len(d.subdistricts)),
+    )
     def subdistricts(self, info: Info[Context, None]) -> list[t.Subdistrict]:
         return [t.Subdistrict.from_domain(s) for s in info.context.data.subdistricts]
 
-    @strawberry.field(description="Communities (社区), optionally filtered in space.")
+    @strawberry.field(
+        description="Communities (社区), optionally filtered in space.", metadata=sized(lambda d: len(d.communities))
+    )
     def communities(
         self,
         info: Info[Context, None],
@@ -68,7 +74,10 @@ class Query:
         pos = spatial(where, info.context).positions(layer)
         return connection(layer, pos, t.Community.from_domain, first, after, info.context)
 
-    @strawberry.field(description="Residential compounds (小区) meeting the spatial and attribute filters.")
+    @strawberry.field(
+        description="Residential compounds (小区) meeting the spatial and attribute filters.",
+        metadata=sized(lambda d: len(d.compounds)),
+    )
     def compounds(
         self,
         info: Info[Context, None],
@@ -91,7 +100,9 @@ class Query:
             pos = f.apply(data, pos)
         return connection(data.compounds, pos, t.Compound.from_domain, first, after, info.context)
 
-    @strawberry.field(description="Unit grids (网格) meeting the spatial filter.")
+    @strawberry.field(
+        description="Unit grids (网格) meeting the spatial filter.", metadata=sized(lambda d: len(d.grids))
+    )
     def grids(
         self,
         info: Info[Context, None],
@@ -103,7 +114,9 @@ class Query:
         pos = spatial(where, info.context).positions(layer)
         return connection(layer, pos, t.Grid.from_domain, first, after, info.context)
 
-    @strawberry.field(description="Occupations of public space inside compounds.")
+    @strawberry.field(
+        description="Occupations of public space inside compounds.", metadata=sized(lambda d: len(d.occupations))
+    )
     def occupations(
         self,
         info: Info[Context, None],
@@ -119,19 +132,28 @@ class Query:
             pos = np.asarray([p for p in pos if recs[p] is not None and recs[p].status == status.value], dtype=np.intp)
         return connection(layer, pos, t.Occupation.from_domain, first, after, info.context)
 
-    @strawberry.field(description="The four fan-shaped sectors (片区) of the old town.")
+    @strawberry.field(
+        description="The four fan-shaped sectors (片区) of the old town.", metadata=sized(lambda d: len(d.sectors))
+    )
     def sectors(self, info: Info[Context, None]) -> list[t.Sector]:
         return [t.Sector.from_domain(s) for s in info.context.data.sectors]
 
-    @strawberry.field(description="The squads (分队) of the old-town enforcement brigade.")
+    @strawberry.field(
+        description="The squads (分队) of the old-town enforcement brigade.", metadata=sized(lambda d: len(d.squads))
+    )
     def squads(self, info: Info[Context, None]) -> list[t.Squad]:
         return [t.Squad.from_domain(s) for s in info.context.data.squads.values()]
 
-    @strawberry.field(description="The brigade's shifts, in local time (Asia/Shanghai).")
+    @strawberry.field(
+        description="The brigade's shifts, in local time (Asia/Shanghai).", metadata=sized(lambda d: len(d.shifts))
+    )
     def shifts(self, info: Info[Context, None]) -> list[t.Shift]:
         return [t.Shift.from_domain(s) for s in info.context.data.shifts.values()]
 
-    @strawberry.field(description="Property companies with their yearly credit scores and grades.")
+    @strawberry.field(
+        description="Property companies with their yearly credit scores and grades.",
+        metadata=sized(lambda d: len(d.companies)),
+    )
     def property_companies(self, info: Info[Context, None]) -> list[t.PropertyCompany]:
         return [t.PropertyCompany.from_domain(c) for c in info.context.data.companies.values()]
 

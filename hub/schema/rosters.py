@@ -7,20 +7,22 @@ The rules live in ``hub.domain.roster`` (assignments, on duty, coverage gaps) an
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from hub.domain import roster
+from hub.domain import access, fanout, roster
 from hub.domain.guards import require_admin
 from hub.domain.roster_edit import check_exception, check_rule
 from hub.errors import InputError, NotFound
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized
 from hub.schema.enums import ExceptionKind
-from hub.schema.fast import FromRecord, links, plain
+from hub.schema.fast import FromRecord, links, masked, plain
 from hub.schema.frontage import record_key
-from hub.schema.writes import UserError, perform
+from hub.schema.writes import UserError, perform, user_errors_field
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
@@ -76,12 +78,12 @@ class RosterRule(FromRecord):
     _rec: strawberry.Private[rec.RosterRule]
     squad_code: str
     anchor: date
-    cycle: list[str]
+    cycle: list[str] = strawberry.field(metadata=sized(lambda d: _mean_rule(d, "cycle")))
 
     __record__ = rec.RosterRule
     __plain__ = plain(squad_code=lambda r: r.squad_code, anchor=lambda r: r.anchor, cycle=lambda r: list(r.cycle))
 
-    @strawberry.field(description="(officer id, offset) pairs.")
+    @strawberry.field(description="(officer id, offset) pairs.", metadata=sized(lambda d: _mean_rule(d, "teams")))
     def teams(self) -> list[TeamMember]:
         return [TeamMember(officer_id=o, offset=n) for o, n in self._rec.teams]
 
@@ -102,7 +104,6 @@ class RosterException(FromRecord):
     shift_code: str | None
     sector_code: str | None
     swap_with: str | None
-    note: str
 
     __record__ = rec.RosterException
     __plain__ = plain(
@@ -113,14 +114,19 @@ class RosterException(FromRecord):
         shift_code=lambda e: e.shift_code,
         sector_code=lambda e: e.sector_code,
         swap_with=lambda e: e.swap_with,
-        note=lambda e: e.note,
     )
+    __masked__ = masked(note=lambda e, v: access.free_text(v, e.note, access.ROSTER_NOTE, e.id))
+
+    @strawberry.field(description="Why (a sick note, who covers): staff only, as free text may name people.")
+    def note(self, info: Ctx) -> str | None:
+        return self._mask("note", info)
 
 
 @strawberry.type
 class RosterQuery:
     @strawberry.field(
-        description="Shifts worked on a local date, by squad and/or sector (rules and exceptions applied)."
+        description="Shifts worked on a local date, by squad and/or sector (rules and exceptions applied).",
+        metadata=sized(lambda d: len(d.officers)),
     )
     def assignments(
         self, info: Ctx, date: date, squad: str | None = None, sector: str | None = None
@@ -129,22 +135,34 @@ class RosterQuery:
             Assignment.from_domain(a) for a in roster.assignments(info.context.data, date, squad=squad, sector=sector)
         ]
 
-    @strawberry.field(description="The squads and officers on shift in a sector at a moment (now if omitted).")
+    @strawberry.field(
+        description="The squads and officers on shift in a sector at a moment (now if omitted).",
+        metadata=sized(lambda d: len(d.squads)),
+    )
     def on_duty(self, info: Ctx, sector: str, at: datetime | None = None) -> list[t.OnDuty]:
         data = info.context.data
         if sector not in roster.sector_codes(data):
             raise InputError(f"no sector {sector!r}; one of {', '.join(roster.sector_codes(data))}", field="sector")
         return [t.OnDuty.from_domain(d) for d in roster.on_duty(data, sector, at or info.context.now)]
 
-    @strawberry.field(description="Stretches of the brigade's working hours (07:00–02:00) with a sector uncovered.")
+    @strawberry.field(
+        description="Stretches of the brigade's working hours (07:00–02:00) with a sector uncovered.",
+        metadata=sized(lambda d: 4 * len(d.sectors)),
+    )
     def coverage_gaps(self, info: Ctx, date: date) -> list[CoverageGap]:
         return [CoverageGap.from_domain(g) for g in roster.coverage_gaps(info.context.data, date)]
 
-    @strawberry.field(description="The squads' rotation rules (squads without one work their standing shifts).")
+    @strawberry.field(
+        description="The squads' rotation rules (squads without one work their standing shifts).",
+        metadata=sized(lambda d: len(d.squads)),
+    )
     def roster_rules(self, info: Ctx) -> list[RosterRule]:
         return [RosterRule.from_domain(r) for r in info.context.data.roster_rules.values()]
 
-    @strawberry.field(description="Leave, swaps and cover on a date (all dates when omitted).")
+    @strawberry.field(
+        description="Leave, swaps and cover on a date (all dates when omitted).",
+        metadata=sized(fanout.roster_exceptions),
+    )
     def roster_exceptions(self, info: Ctx, date: date | None = None) -> list[RosterException]:
         found = info.context.data.roster_exceptions.values()
         return [RosterException.from_domain(e) for e in found if date is None or e.on_date == date]
@@ -187,14 +205,14 @@ class RemoveRosterExceptionInput:
 class RosterRulePayload:
     rule: RosterRule | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
 class RosterExceptionPayload:
     exception: RosterException | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
@@ -281,6 +299,11 @@ class RosterMutation:
             ctx, operation="removeRosterException", client_id=input.client_id, payload=payload, apply=apply
         )
         return RosterExceptionPayload(exception=None, replayed=done.replayed, user_errors=done.errors)
+
+
+def _mean_rule(data: Any, attr: str) -> float:
+    rules = data.roster_rules.values()
+    return fanout.ratio(sum(len(getattr(r, attr)) for r in rules), len(rules))
 
 
 def roster_describe(exc: rec.RosterException) -> str:

@@ -18,12 +18,13 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from strawberry.types import Info
 
-from hub.domain import access, features, grading
+from hub.domain import access, fanout, features, grading
 from hub.domain import compounds as compound_rules
 from hub.domain.locate import Location as DomainLocation
 from hub.domain.roster import Duty
 from hub.domain.stats import Stats as DomainStats
 from hub.schema.context import Context
+from hub.schema.cost import PAGE, sized, weighs
 from hub.schema.enums import CommitteeKind, Crs, ManagementMode, OccupationStatus
 from hub.schema.fast import FromRecord, RecordList, links, masked, plain
 from hub.schema.scalars import GeoJSON, to_global_id
@@ -46,8 +47,14 @@ def _geometry(self: Any, info: Ctx, crs: Crs = Crs.WGS84) -> GeoJSON:
     return self._with_args("geometry", info, crs=crs)
 
 
-def geometry_field(description: str = "The shape, as GeoJSON (WGS84 unless `crs` says otherwise).") -> Any:
-    return strawberry.field(resolver=_geometry, description=description)
+def geometry_field(layer: str, description: str = "The shape, as GeoJSON (WGS84 unless `crs` says otherwise).") -> Any:
+    """The ``geometry`` field of a type whose records live in the catalog layer ``layer`` (whose mean GeoJSON
+    size the cost model counts for it)."""
+    return strawberry.field(
+        resolver=_geometry,
+        description=description,
+        metadata=weighs(lambda data: fanout.mean_geojson_bytes(data, layer)),
+    )
 
 
 @strawberry.type
@@ -70,11 +77,11 @@ class Connection(Generic[N]):
     page_info: PageInfo
     _page: strawberry.Private[RecordList]
 
-    @strawberry.field(description="The page's records, each with its cursor.")
+    @strawberry.field(description="The page's records, each with its cursor.", metadata=sized(PAGE))
     def edges(self) -> list[Edge[N]]:
         return self._page.as_edges(Edge)  # type: ignore[return-value]
 
-    @strawberry.field(description="The page's records, without cursors.")
+    @strawberry.field(description="The page's records, without cursors.", metadata=sized(PAGE))
     def nodes(self) -> list[N]:
         return self._page.as_nodes()  # type: ignore[return-value]
 
@@ -91,7 +98,7 @@ class Subdistrict(FromRecord, Node):
     name: str
     kind: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
+    geometry: GeoJSON = geometry_field("subdistricts")
 
     __record__ = rec.Subdistrict
     __args__ = GEOMETRY
@@ -106,7 +113,9 @@ class Subdistrict(FromRecord, Node):
         communities=lambda r, ctx: [c for c in ctx.data.communities if c.subdistrict_code == r.code],
     )
 
-    @strawberry.field(description="Communities (社区) of this subdistrict.")
+    @strawberry.field(
+        description="Communities (社区) of this subdistrict.", metadata=sized(fanout.communities_per_subdistrict)
+    )
     def communities(self, info: Ctx) -> list[Community]:
         return self._follow("communities", info)
 
@@ -117,7 +126,7 @@ class Community(FromRecord, Node):
     code: str
     name: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
+    geometry: GeoJSON = geometry_field("communities")
 
     __record__ = rec.Community
     __args__ = GEOMETRY
@@ -139,7 +148,7 @@ class Grid(FromRecord, Node):
     _rec: strawberry.Private[rec.Grid]
     code: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
+    geometry: GeoJSON = geometry_field("grids")
 
     __record__ = rec.Grid
     __args__ = GEOMETRY
@@ -198,7 +207,7 @@ class PropertyCompany(FromRecord, Node):
     )
     __links__ = links(scores=lambda r, ctx: r.scores)
 
-    @strawberry.field
+    @strawberry.field(metadata=sized(fanout.scores_per_company))
     def scores(self, info: Ctx) -> list[CreditScore]:
         return self._follow("scores", info)
 
@@ -259,20 +268,25 @@ class PartyBranch(FromRecord):
 class Problem(FromRecord, Node):
     _rec: strawberry.Private[rec.Problem]
     category: str
-    description: str
     solved: bool
     solved_on: date | None
-    geometry: GeoJSON = geometry_field()
+    geometry: GeoJSON = geometry_field("problems")
 
     __record__ = rec.Problem
     __args__ = GEOMETRY
     __plain__ = plain(
         id=lambda r: to_global_id("Problem", r.id),
         category=_get("category"),
-        description=_get("description"),
         solved=_get("solved"),
         solved_on=_get("solved_on"),
     )
+    __masked__ = masked(
+        description=lambda r, v: access.free_text(v, r.description, access.PROBLEM_DESCRIPTION, r.id),
+    )
+
+    @strawberry.field(description="The problem as the meeting recorded it: staff only (free text may name people).")
+    def description(self, info: Ctx) -> str | None:
+        return self._mask("description", info)
 
 
 @strawberry.type(description="A three-party joint meeting (三方联席会议) on a compound's problems.")
@@ -280,7 +294,7 @@ class Meeting(FromRecord, Node):
     _rec: strawberry.Private[rec.Meeting]
     held_on: date
     kind: str
-    parties: list[str]
+    parties: list[str] = strawberry.field(metadata=sized(fanout.parties_per_meeting))
 
     __record__ = rec.Meeting
     __plain__ = plain(
@@ -291,7 +305,7 @@ class Meeting(FromRecord, Node):
     )
     __links__ = links(problems=lambda r, ctx: compound_rules.problems_of(ctx.data, r))
 
-    @strawberry.field
+    @strawberry.field(metadata=sized(fanout.problems_per_meeting))
     def problems(self, info: Ctx) -> list[Problem]:
         return self._follow("problems", info)
 
@@ -304,7 +318,7 @@ class Occupation(FromRecord, Node):
     reported_on: date | None
     cleared_on: date | None
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
+    geometry: GeoJSON = geometry_field("occupations")
 
     __record__ = rec.Occupation
     __args__ = GEOMETRY
@@ -336,7 +350,7 @@ class Compound(FromRecord, Node):
     fee_yuan_per_m2_month: float | None
     building_heads: int
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
+    geometry: GeoJSON = geometry_field("compounds")
 
     __record__ = rec.Compound
     __args__ = GEOMETRY
@@ -374,7 +388,7 @@ class Compound(FromRecord, Node):
     def community(self, info: Ctx) -> Community | None:
         return self._follow("community", info)
 
-    @strawberry.field(description="The grids the compound lies in.")
+    @strawberry.field(description="The grids the compound lies in.", metadata=sized(fanout.grids_per_compound))
     def grids(self, info: Ctx) -> list[Grid]:
         return self._follow("grids", info)
 
@@ -390,11 +404,16 @@ class Compound(FromRecord, Node):
     def property_company(self, info: Ctx) -> PropertyCompany | None:
         return self._follow("property_company", info)
 
-    @strawberry.field(description="Occupations of public space inside the compound.")
+    @strawberry.field(
+        description="Occupations of public space inside the compound.", metadata=sized(fanout.occupations_per_compound)
+    )
     def occupations(self, info: Ctx) -> list[Occupation]:
         return self._follow("occupations", info)
 
-    @strawberry.field(description="The three-party joint meetings held on the compound's problems.")
+    @strawberry.field(
+        description="The three-party joint meetings held on the compound's problems.",
+        metadata=sized(fanout.meetings_per_compound),
+    )
     def meetings(self, info: Ctx) -> list[Meeting]:
         return self._follow("meetings", info)
 
@@ -451,7 +470,7 @@ class Squad(FromRecord, Node):
     )
     __links__ = links(officers=lambda r, ctx: [o for o in ctx.data.officers.values() if o.squad_code == r.code])
 
-    @strawberry.field
+    @strawberry.field(metadata=sized(fanout.officers_per_squad))
     def officers(self, info: Ctx) -> list[Officer]:
         return self._follow("officers", info)
 
@@ -462,7 +481,7 @@ class Sector(FromRecord, Node):
     code: str
     name: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
+    geometry: GeoJSON = geometry_field("sectors")
 
     __record__ = rec.Sector
     __args__ = GEOMETRY
@@ -506,11 +525,13 @@ class OnDuty(FromRecord):
     def squad(self, info: Ctx) -> Squad:
         return self._follow("squad", info)
 
-    @strawberry.field(description="The squad's officers whose shift is running.")
+    @strawberry.field(
+        description="The squad's officers whose shift is running.", metadata=sized(fanout.officers_per_squad)
+    )
     def officers(self, info: Ctx) -> list[Officer]:
         return self._follow("officers", info)
 
-    @strawberry.field(description="The shifts those officers are on.")
+    @strawberry.field(description="The shifts those officers are on.", metadata=sized(lambda d: len(d.shifts)))
     def shifts(self, info: Ctx) -> list[Shift]:
         return self._follow("shifts", info)
 
@@ -553,7 +574,10 @@ class Location(FromRecord):
     def sector(self, info: Ctx) -> Sector | None:
         return self._follow("sector", info)
 
-    @strawberry.field(description="The squads and officers on shift in that sector at that moment.")
+    @strawberry.field(
+        description="The squads and officers on shift in that sector at that moment.",
+        metadata=sized(lambda d: len(d.squads)),
+    )
     def on_duty(self, info: Ctx) -> list[OnDuty]:
         return self._follow("on_duty", info)
 
