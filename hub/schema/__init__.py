@@ -22,7 +22,7 @@ from hub.schema.context import Context
 from hub.schema.convert import compile_inputs
 from hub.schema.errors import is_internal, shape_error
 from hub.schema.extensions import DATETIME_SCALAR, CachedNameConverter
-from hub.schema.fast import HubExecutionContext
+from hub.schema.fast import execution_context_class
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
 from hub.schema.maps import MapQuery
@@ -165,7 +165,7 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             Incident,
             Patrol,
         ],
-        execution_context_class=HubExecutionContext if fast_lists else None,
+        execution_context_class=execution_context_class() if fast_lists else None,
         config=StrawberryConfig(
             scalar_map={GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR, date: DATE_SCALAR},
             name_converter=CachedNameConverter(),
