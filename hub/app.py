@@ -35,6 +35,7 @@ from hub.domain.access import ANONYMOUS, PUBLIC, Viewer
 from hub.domain.features import log_views
 from hub.domain.tiles import TileCache, tilejson
 from hub.errors import AccessDenied, HubError
+from hub.http import export, ogc
 from hub.schema import Context, build_schema
 from hub.services import Hub
 from hub.settings import Settings
@@ -313,6 +314,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             Route("/tiles/{layer}.json", tile_json),
             Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", tile),
             Route("/map", map_page),
+            *ogc.routes(),
+            *export.routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
