@@ -119,6 +119,11 @@ class HubSchema(strawberry.Schema):
         """Subscriptions (and operations over websockets): every streamed result shaped the same way."""
         return _shaped_stream(await super().stream(*args, **kwargs))
 
+    async def subscribe(self, *args: Any, **kwargs: Any) -> Any:
+        """Subscriptions on strawberry releases before ``stream`` (one result, or a stream of them), shaped alike."""
+        result = await super().subscribe(*args, **kwargs)
+        return _shaped_stream(result) if hasattr(result, "__aiter__") else _shaped(result)
+
 
 async def _shaped_stream(source: Any) -> AsyncGenerator[Any, None]:
     async with aclosing(source):
