@@ -36,7 +36,7 @@ from hub.settings import Settings
 __all__ = ["Context", "build_schema"]
 
 
-HEAVY_AT_ONCE = 2
+HEAVY_AT_ONCE = 1
 """Operations that run off the event loop at the same time (more wait their turn)."""
 
 
