@@ -140,6 +140,17 @@ def _features(path: Path, layer: _Layer, report: ImportReport) -> tuple[list[dic
     return props, geoms
 
 
+def _optional(path: Path, member: str) -> list[dict[str, Any]]:
+    """The records under ``member`` of an optional JSON file (none when the data set has no such file)."""
+    if not path.exists():
+        return []
+    doc = _read_json(path)
+    rows = doc.get(member) if isinstance(doc, dict) else None
+    if not isinstance(rows, list):
+        raise InputError(f"{path.name}: expected a JSON object with a list {member!r}")
+    return rows
+
+
 def _date_or_none(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
@@ -297,6 +308,26 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
         )
     )
 
+    periods = _optional(folder / "management_history.json", "periods")
+    staged.append(
+        (
+            "management_periods",
+            ("id", "compound_id", "since", "mode", "property_company_id"),
+            [
+                (p["id"], p["compound_id"], _date_or_none(p.get("since")), p["mode"], p.get("property_company_id"))
+                for p in periods
+            ],
+        )
+    )
+    fee_years = _optional(folder / "fee_collection.json", "years")
+    staged.append(
+        (
+            "fee_years",
+            ("compound_id", "year", "collecting", "rate"),
+            [(f["compound_id"], f["year"], int(bool(f["collecting"])), f.get("rate")) for f in fee_years],
+        )
+    )
+
     if report.rejected:
         raise InputError(
             f"the data set in {folder} has {len(report.rejected)} rejected rows; nothing was imported:\n- "
@@ -313,6 +344,8 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
         "committees",
         "party_branches",
         "meetings",
+        "management_periods",
+        "fee_years",
         "problems",
         "occupations",
         "public_rooms",
