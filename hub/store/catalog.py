@@ -165,6 +165,13 @@ class Layer(Generic[R]):
         self._forget(pos)
         return pos
 
+    def touch(self, key: Hashable) -> None:
+        """Mark the record as changed without replacing it (what is derived from it, beyond the record
+        itself, has changed: a case's steps)."""
+        pos = self._by_key.get(key)
+        if pos is not None:
+            self._forget(pos)
+
     def delete(self, key: Hashable) -> None:
         pos = self._by_key.pop(key, None)
         if pos is not None:
@@ -241,6 +248,7 @@ class Catalog:
             self.incidents.upsert(record)
         elif isinstance(record, r.IncidentStep):
             self.incident_steps.setdefault(record.incident_id, []).append(record)
+            self.incidents.touch(record.incident_id)  # the figures derived from its steps change
         elif isinstance(record, r.Patrol):
             self.patrols.upsert(record)
         elif isinstance(record, r.RosterRule):
