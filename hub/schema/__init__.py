@@ -19,7 +19,9 @@ from hub.schema.convert import compile_inputs
 from hub.schema.errors import is_internal, shape_error
 from hub.schema.extensions import DATETIME_SCALAR, CachedNameConverter, pipeline
 from hub.schema.fast import HubExecutionContext
+from hub.schema.figures import FigureQuery
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
+from hub.schema.governance import GovernanceQuery, PublicRoom
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
 from hub.schema.maps import MapQuery
 from hub.schema.patrols import Patrol, PatrolMutation, PatrolQuery
@@ -27,6 +29,7 @@ from hub.schema.privacy import PrivacyQuery
 from hub.schema.query import Query
 from hub.schema.rosters import RosterMutation, RosterQuery
 from hub.schema.scalars import GEOJSON_SCALAR, GeoJSON
+from hub.schema.spatial import SpatialQuery
 from hub.settings import Settings
 
 __all__ = ["Context", "build_schema"]
@@ -74,7 +77,19 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
     """
     schema = HubSchema(
         query=merge_types(
-            "Query", (Query, MapQuery, RosterQuery, IncidentQuery, PatrolQuery, FrontageQuery, PrivacyQuery)
+            "Query",
+            (
+                Query,
+                MapQuery,
+                RosterQuery,
+                IncidentQuery,
+                PatrolQuery,
+                FrontageQuery,
+                PrivacyQuery,
+                FigureQuery,
+                GovernanceQuery,
+                SpatialQuery,
+            ),
         ),
         mutation=merge_types("Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation)),
         subscription=Subscription,
@@ -93,6 +108,7 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             Merchant,
             Incident,
             Patrol,
+            PublicRoom,
         ],
         execution_context_class=HubExecutionContext if fast_lists else None,
         config=StrawberryConfig(

@@ -50,6 +50,7 @@ class Merchant(FromRecord, t.Node):
     trade: str
     sector_code: str | None
     geometry: GeoJSON = t.geometry_field()
+    distance_m: float | None = t.distance_field()
     frontage: GeoJSON | None = strawberry.field(description="The pavement frontage, a GeoJSON LineString.")
 
     __record__ = rec.Merchant
@@ -89,7 +90,8 @@ class FrontageQuery:
         after: str | None = None,
     ) -> t.Connection[Merchant]:
         data = info.context.data
-        pos = spatial(where, info.context).positions(data.merchants)
+        found = spatial(where, info.context)
+        pos = found.positions(data.merchants)
         recs = data.merchants.records
         if sector is not None or signed is not None:
             pos = np.asarray(
@@ -102,7 +104,7 @@ class FrontageQuery:
                 ],
                 dtype=np.intp,
             )
-        return connection(data.merchants, pos, Merchant.from_domain, first, after, info.context)
+        return connection(data.merchants, pos, Merchant.from_domain, first, after, info.context, order=found)
 
     @strawberry.field(description="Signed 门前三包 agreements by sector.")
     def frontage_signed_counts(self, info: Ctx) -> list[SignedCount]:

@@ -85,6 +85,7 @@ class Incident(FromRecord, t.Node):
     sector_code: str | None
     squad_code: str | None
     geometry: GeoJSON = t.geometry_field()
+    distance_m: float | None = t.distance_field()
 
     __record__ = rec.Incident
     __args__ = t.GEOMETRY
@@ -167,13 +168,14 @@ class IncidentQuery:
     ) -> t.Connection[Incident]:
         ctx = info.context
         layer = ctx.data.incidents
-        pos = spatial(where, ctx).positions(layer)
+        where_ = spatial(where, ctx)
+        pos = where_.positions(layer)
         found = rules.find(
             ctx.data, category=category, state=state.value if state else None, sector=sector, since=since, until=until
         )
         keep = {layer.position(x.id) for x in found if squad is None or x.squad_code == squad}
         pos = np.asarray([p for p in pos.tolist() if p in keep], dtype=np.intp)
-        return connection(layer, pos, Incident.from_domain, first, after, ctx)
+        return connection(layer, pos, Incident.from_domain, first, after, ctx, order=where_)
 
     @strawberry.field(description="A squad's open cases, the earliest deadline first.")
     def open_cases(self, info: Ctx, squad: str) -> list[Incident]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import strawberry
 
+from hub.domain.distance import ordered_page
 from hub.domain.filters import SpatialFilter as DomainSpatialFilter
 from hub.domain.filters import check_first, paginate
 from hub.schema import types as t
@@ -51,6 +52,11 @@ class SpatialFilter:
     d_within: DWithin | None = strawberry.field(
         default=None, description="Features within a distance in metres of a point."
     )
+    order_by_distance_from: PointInput | None = strawberry.field(
+        default=None,
+        description="Not a condition: list the features by geodesic distance from this point (to their nearest "
+        "point), nearest first; pages go on from the last record seen.",
+    )
     crs: Crs | None = strawberry.field(
         default=None, description="The coordinate system of the coordinates above (default WGS84)."
     )
@@ -71,28 +77,43 @@ def spatial(where: SpatialFilter | None, ctx: Context) -> DomainSpatialFilter:
         return DomainSpatialFilter()
     dwithin = (where.d_within.lon, where.d_within.lat, where.d_within.meters) if where.d_within else None
     contains = (where.contains.lon, where.contains.lat) if where.contains else None
+    order = where.order_by_distance_from
     return DomainSpatialFilter.parse(
         bbox=where.bbox,
         intersects=where.intersects,
         within=where.within,
         contains=contains,
         dwithin=dwithin,
+        order_from=(order.lon, order.lat) if order else None,
         field="where",
         max_vertices=ctx.settings.max_vertices,
         crs=where.crs.value if where.crs else "WGS84",
     )
 
 
+class HasRecords(Protocol):
+    """Records by position (a layer's list) or by key (a dict of records keyed by id)."""
+
+    @property
+    def records(self) -> Any: ...
+
+
 def connection(
-    layer: Layer[Any],
+    layer: HasRecords,
     positions: np.ndarray,
     wrap: Callable[[Any], N],
     first: int | None,
     after: str | None,
     ctx: Context,
+    order: DomainSpatialFilter | None = None,
 ) -> t.Connection[N]:
+    """A page of the records at sorted ``positions`` (or, with ``order`` asking for it, of the records of a
+    layer ordered by distance from a point, nearest first)."""
     size = check_first(first, max_page=ctx.settings.max_page)
-    page = paginate(positions, first=size, after=decode_cursor(after))
+    if order is not None and order.order_from is not None and isinstance(layer, Layer):
+        page = ordered_page(layer, positions, *order.order_from, first=size, after=decode_cursor(after))
+    else:
+        page = paginate(positions, first=size, after=decode_cursor(after))
     records = layer.records
     kept = page.positions.tolist()
     cursors = [encode_cursor(p) for p in kept[:1] + kept[-1:]]

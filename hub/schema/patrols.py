@@ -16,6 +16,7 @@ from hub.domain.patrols import shown_track
 from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.distance import distance_field, distance_in
 from hub.schema.enums import Crs
 from hub.schema.fast import FromRecord, links, masked, plain
 from hub.schema.scalars import GeoJSON, to_global_id
@@ -32,8 +33,15 @@ class Patrol(FromRecord, t.Node):
     started_at: datetime | None
     ended_at: datetime | None
     length_m: float = strawberry.field(description="Geodesic length of the track, m.")
+    distance_m: float | None = distance_field(
+        "Geodesic metres from the point to the nearest point of the track: the squad itself and admins only "
+        "(it tells where the track ran), else null."
+    )
 
     __record__ = rec.Patrol
+    __args__ = {  # noqa: RUF012 (a class table, as __plain__ is)
+        "distance_m": lambda p, ctx, **a: shown_track(ctx.viewer, p, distance_in(p, ctx, **a))
+    }
     __plain__ = plain(
         id=lambda p: to_global_id("Patrol", p.id),
         squad_code=lambda p: p.squad_code,

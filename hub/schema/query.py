@@ -15,9 +15,11 @@ from hub.domain.compounds import CompoundFilter as DomainCompoundFilter
 from hub.domain.locate import locate as domain_locate
 from hub.domain.stats import compute_stats
 from hub.errors import NotFound
+from hub.geo.datum import point_to_wgs84
+from hub.geo.geojson import point
 from hub.schema import types as t
 from hub.schema.context import Context
-from hub.schema.enums import OccupationStatus
+from hub.schema.enums import Crs, OccupationStatus
 from hub.schema.fast import view
 from hub.schema.inputs import CompoundFilter, SpatialFilter, connection, spatial
 from hub.schema.scalars import from_global_id
@@ -41,6 +43,7 @@ NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
     "Merchant": (lambda d: d.merchants, str),
     "Incident": (lambda d: d.incidents, int),
     "Patrol": (lambda d: d.patrols, int),
+    "PublicRoom": (lambda d: d.public_rooms, int),
 }
 """Where ``node(id:)`` finds each type's records, and the type of their keys."""
 
@@ -65,8 +68,9 @@ class Query:
         after: str | None = None,
     ) -> t.Connection[t.Community]:
         layer = info.context.data.communities
-        pos = spatial(where, info.context).positions(layer)
-        return connection(layer, pos, t.Community.from_domain, first, after, info.context)
+        found = spatial(where, info.context)
+        pos = found.positions(layer)
+        return connection(layer, pos, t.Community.from_domain, first, after, info.context, order=found)
 
     @strawberry.field(description="Residential compounds (小区) meeting the spatial and attribute filters.")
     def compounds(
@@ -78,7 +82,8 @@ class Query:
         after: str | None = None,
     ) -> t.Connection[t.Compound]:
         data = info.context.data
-        pos = spatial(where, info.context).positions(data.compounds)
+        found = spatial(where, info.context)
+        pos = found.positions(data.compounds)
         if filter is not None:
             f = DomainCompoundFilter(
                 subdistrict_code=filter.subdistrict_code,
@@ -89,7 +94,7 @@ class Query:
                 name_contains=filter.name_contains,
             )
             pos = f.apply(data, pos)
-        return connection(data.compounds, pos, t.Compound.from_domain, first, after, info.context)
+        return connection(data.compounds, pos, t.Compound.from_domain, first, after, info.context, order=found)
 
     @strawberry.field(description="Unit grids (网格) meeting the spatial filter.")
     def grids(
@@ -100,8 +105,9 @@ class Query:
         after: str | None = None,
     ) -> t.Connection[t.Grid]:
         layer = info.context.data.grids
-        pos = spatial(where, info.context).positions(layer)
-        return connection(layer, pos, t.Grid.from_domain, first, after, info.context)
+        found = spatial(where, info.context)
+        pos = found.positions(layer)
+        return connection(layer, pos, t.Grid.from_domain, first, after, info.context, order=found)
 
     @strawberry.field(description="Occupations of public space inside compounds.")
     def occupations(
@@ -113,11 +119,12 @@ class Query:
         after: str | None = None,
     ) -> t.Connection[t.Occupation]:
         layer = info.context.data.occupations
-        pos = spatial(where, info.context).positions(layer)
+        found = spatial(where, info.context)
+        pos = found.positions(layer)
         if status is not None:
             recs = layer.records
             pos = np.asarray([p for p in pos if recs[p] is not None and recs[p].status == status.value], dtype=np.intp)
-        return connection(layer, pos, t.Occupation.from_domain, first, after, info.context)
+        return connection(layer, pos, t.Occupation.from_domain, first, after, info.context, order=found)
 
     @strawberry.field(description="The four fan-shaped sectors (片区) of the old town.")
     def sectors(self, info: Info[Context, None]) -> list[t.Sector]:
@@ -136,11 +143,21 @@ class Query:
         return [t.PropertyCompany.from_domain(c) for c in info.context.data.companies.values()]
 
     @strawberry.field(
-        description="What lies at a point, and the squads and officers on shift there at `at` "
-        "(now if omitted; a time without offset is Asia/Shanghai)."
+        description="What lies at a point (in `crs`, WGS84 by default; the answer's lon/lat are WGS84), and the "
+        "squads and officers on shift there at `at` (now if omitted; a time without offset is Asia/Shanghai)."
     )
-    def locate(self, info: Info[Context, None], lon: float, lat: float, at: datetime | None = None) -> t.Location:
+    def locate(
+        self,
+        info: Info[Context, None],
+        lon: float,
+        lat: float,
+        at: datetime | None = None,
+        crs: Crs | None = None,
+    ) -> t.Location:
         ctx = info.context
+        if crs is not None and crs != Crs.WGS84:
+            point(lon, lat, field="locate")  # checked as sent, then converted
+            lon, lat = point_to_wgs84(lon, lat, crs.value)
         return t.Location.from_domain(domain_locate(ctx.data, lon, lat, at or ctx.now, field="locate"))
 
     @strawberry.field(description="Any object by its global ID.")

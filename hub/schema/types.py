@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
@@ -24,6 +25,7 @@ from hub.domain.locate import Location as DomainLocation
 from hub.domain.roster import Duty
 from hub.domain.stats import Stats as DomainStats
 from hub.schema.context import Context
+from hub.schema.distance import distance_field, distance_in
 from hub.schema.enums import CommitteeKind, Crs, ManagementMode, OccupationStatus
 from hub.schema.fast import FromRecord, RecordList, links, masked, plain
 from hub.schema.scalars import GeoJSON, to_global_id
@@ -39,7 +41,8 @@ def geometry_in(r: Any, ctx: Any, crs: Any = None) -> Any:
     return features.in_crs(r.geometry, r.geojson, getattr(crs, "value", crs) or "WGS84")
 
 
-GEOMETRY = {"geometry": geometry_in}
+GEOMETRY: dict[str, Callable[..., Any]] = {"geometry": geometry_in, "distance_m": distance_in}
+"""Argument fields of every spatial type: its geometry (in a CRS) and its distance from a point."""
 
 
 def _geometry(self: Any, info: Ctx, crs: Crs = Crs.WGS84) -> GeoJSON:
@@ -92,6 +95,7 @@ class Subdistrict(FromRecord, Node):
     kind: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON = geometry_field()
+    distance_m: float | None = distance_field()
 
     __record__ = rec.Subdistrict
     __args__ = GEOMETRY
@@ -118,6 +122,7 @@ class Community(FromRecord, Node):
     name: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON = geometry_field()
+    distance_m: float | None = distance_field()
 
     __record__ = rec.Community
     __args__ = GEOMETRY
@@ -140,6 +145,7 @@ class Grid(FromRecord, Node):
     code: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON = geometry_field()
+    distance_m: float | None = distance_field()
 
     __record__ = rec.Grid
     __args__ = GEOMETRY
@@ -263,6 +269,7 @@ class Problem(FromRecord, Node):
     solved: bool
     solved_on: date | None
     geometry: GeoJSON = geometry_field()
+    distance_m: float | None = distance_field()
 
     __record__ = rec.Problem
     __args__ = GEOMETRY
@@ -305,6 +312,7 @@ class Occupation(FromRecord, Node):
     cleared_on: date | None
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON = geometry_field()
+    distance_m: float | None = distance_field()
 
     __record__ = rec.Occupation
     __args__ = GEOMETRY
@@ -337,6 +345,7 @@ class Compound(FromRecord, Node):
     building_heads: int
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON = geometry_field()
+    distance_m: float | None = distance_field()
 
     __record__ = rec.Compound
     __args__ = GEOMETRY
@@ -463,6 +472,7 @@ class Sector(FromRecord, Node):
     name: str
     area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
     geometry: GeoJSON = geometry_field()
+    distance_m: float | None = distance_field()
 
     __record__ = rec.Sector
     __args__ = GEOMETRY

@@ -17,6 +17,8 @@ from hub.domain.figures import places as pl
 from hub.domain.figures.compute import FigureQuery, Figures, compute
 from hub.domain.figures.periods import UNITS, DateRange
 from hub.domain.filters import SpatialFilter
+from hub.domain.patrols import Coverage, patrol_coverage
+from hub.errors import InputError, LimitExceeded
 from hub.store.catalog import Catalog
 
 
@@ -122,3 +124,25 @@ class DrawnAreaCommand:
 def drawn_area(catalog: Catalog, viewer: Viewer, cmd: DrawnAreaCommand) -> DrawnArea:
     """An analyst's drawn polygon: its area, the occupied space inside it (clipped) and the records it holds."""
     return measure(catalog, parse_area(cmd.geometry, crs=cmd.crs, field="area", max_vertices=cmd.max_vertices))
+
+
+MAX_COVERAGE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class CoverageCommand:
+    start: date | None
+    end: date | None
+    sectors: tuple[str, ...] | None = None
+
+
+def sector_coverage(catalog: Catalog, viewer: Viewer, cmd: CoverageCommand) -> list[Coverage]:
+    """Each sector's patrol coverage on each local day of a bounded range (sector by sector, day by day)."""
+    if cmd.start is None or cmd.end is None:
+        raise InputError("give both ends of the range (at most 366 days)", field="during")
+    during = DateRange.checked(cmd.start, cmd.end, field="during")
+    days = during.days()
+    if len(days) > MAX_COVERAGE_DAYS:
+        raise LimitExceeded(f"the range has {len(days)} days; at most {MAX_COVERAGE_DAYS}", field="during")
+    codes = cmd.sectors if cmd.sectors is not None else tuple(s.code for s in catalog.sectors)
+    return [patrol_coverage(catalog, code, day, field=f"sectors[{i}]") for i, code in enumerate(codes) for day in days]

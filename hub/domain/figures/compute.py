@@ -144,7 +144,8 @@ def compute(catalog: Catalog, q: FigureQuery) -> Figures:
     everything = Grouped(np.zeros(len(index), dtype=np.int64), np.empty((1, 0), dtype=np.int64))
     measured = {name: m(grouped, rows) for name, m in fam.measures.items()}
     totals = {name: m(everything, rows) for name, m in fam.measures.items()}
-    order = np.lexsort([np.where(k < 0, np.iinfo(np.int64).max, k) for k in grouped.keys.T[::-1]])
+    sort_keys = [np.where(k < 0, np.iinfo(np.int64).max, k) for k in grouped.keys.T[::-1]]  # "none" last
+    order = np.lexsort(sort_keys) if sort_keys else np.arange(grouped.size)
     groups = tuple(
         Group(
             {g: _value(catalog, table, fam, g, int(grouped.keys[i, j])) for j, g in enumerate(q.group_by)},
