@@ -18,6 +18,7 @@ from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.distance import DistanceFrom, distance_in
 from hub.schema.enums import Crs
+from hub.schema.fast import VIEWS
 from hub.schema.figures import DateRangeInput
 from hub.schema.inputs import SpatialFilter, connection, spatial
 from hub.schema.scalars import GeoJSON, to_global_id
@@ -64,6 +65,9 @@ class PublicRoom(t.Node):
     @strawberry.field(description="Geodesic metres from the point to the rooms.")
     def distance_m(self, info: Ctx, from_: Annotated[DistanceFrom, strawberry.argument(name="from")]) -> float | None:
         return distance_in(self._rec, info.context, **{"from": from_})
+
+
+VIEWS[rec.PublicRoom] = PublicRoom  # type: ignore[assignment]  # how node(id:) shows a room's record
 
 
 @strawberry.enum(description="诚实守信红榜 (RED) or 失信黑榜 (BLACK).")

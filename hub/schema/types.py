@@ -265,7 +265,6 @@ class PartyBranch(FromRecord):
 class Problem(FromRecord, Node):
     _rec: strawberry.Private[rec.Problem]
     category: str
-    description: str
     solved: bool
     solved_on: date | None
     geometry: GeoJSON = geometry_field()
@@ -276,10 +275,14 @@ class Problem(FromRecord, Node):
     __plain__ = plain(
         id=lambda r: to_global_id("Problem", r.id),
         category=_get("category"),
-        description=_get("description"),
         solved=_get("solved"),
         solved_on=_get("solved_on"),
     )
+    __masked__ = masked(description=lambda r, v: r.description if v.sees_staff_names() else None)
+
+    @strawberry.field(description="What the residents raised, in their words: free text, for staff only.")
+    def description(self, info: Ctx) -> str | None:
+        return self._mask("description", info)
 
 
 @strawberry.type(description="A three-party joint meeting (三方联席会议) on a compound's problems.")

@@ -1,0 +1,34 @@
+"""Migration 5 gives a store made before it the management periods its compounds imply, as the data set has them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from hub.store import Store
+from hub.store.sqlite import SQLiteDatabase
+from tests.common import FIXTURES
+
+
+def periods(db: SQLiteDatabase) -> list[tuple]:
+    rows = db.read("SELECT compound_id, since, mode, property_company_id FROM management_periods")
+    return sorted((tuple(r) for r in rows), key=repr)
+
+
+def test_a_store_from_before_the_history_gets_the_periods_of_the_data_set(tmp_path):
+    path = tmp_path / "old.db"
+    Store(path).open().close()  # the demo set, at the current schema
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE management_periods; DROP TABLE fee_years; PRAGMA user_version = 4;")
+    conn.close()
+
+    migrated = SQLiteDatabase(path).open()  # runs migration 5 on the old store
+    try:
+        assert migrated.schema_version >= 5
+        doc = json.loads((FIXTURES / "management_history.json").read_text(encoding="utf-8"))
+        want = sorted(
+            ((p["compound_id"], p["since"], p["mode"], p["property_company_id"]) for p in doc["periods"]), key=repr
+        )
+        assert periods(migrated) == want
+    finally:
+        migrated.close()
