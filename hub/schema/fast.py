@@ -23,6 +23,7 @@ from graphql import (
     GraphQLResolveInfo,
     get_argument_values,
     get_nullable_type,
+    is_abstract_type,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -181,7 +182,8 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if plan is not None:
                 return plan(result.records, result.positions, self._ctx)
         elif isinstance(result, FromRecord):
-            plan = self._plan("one", return_type, field_details_list)
+            concrete = self._runtime_type(return_type, type(result))
+            plan = None if concrete is None else self._plan("one", concrete, field_details_list)
             if plan is not None:
                 return plan(result._rec, self._ctx)  # type: ignore[attr-defined]
         elif kind is list and result and isinstance(result[0], FromRecord):
@@ -190,6 +192,18 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if plan is not None and all(type(x) is first for x in result):
                 return plan([x._rec for x in result], (), self._ctx)
         return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _runtime_type(self, return_type: GraphQLOutputType, cls: type) -> Any:
+        """The object type a value of ``cls`` completes as: the return type itself, or for an interface or
+        union (``node``, ``nearest``) the object type of that class, when it is one of the possible types."""
+        inner: Any = get_nullable_type(return_type)
+        if not is_abstract_type(inner):
+            return return_type
+        definition = getattr(cls, "__strawberry_definition__", None)
+        found = self.schema.get_type(definition.name) if definition is not None else None
+        if is_object_type(found) and self.schema.is_sub_type(inner, found):
+            return found
+        return None
 
     # -- caching -----------------------------------------------------------------------------------
 
@@ -332,10 +346,30 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         many = is_list_type(inner)
         target = get_nullable_type(inner.of_type) if isinstance(inner, GraphQLList) else inner
-        sub = self._object_builder(target, group) if is_object_type(target) else None
+        if is_abstract_type(target):
+            sub = self._abstract_builder(target, group)
+        else:
+            sub = self._object_builder(target, group) if is_object_type(target) else None
         if sub is None:
             return None
         return _link_reader(follow, sub, many, non_null, name)
+
+    def _abstract_builder(self, abstract: Any, group: Any) -> Callable[[Any, Any], dict[str, Any]] | None:
+        """A builder for an interface or union whose possible types all show records: one plan per
+        possible type, chosen by the record's class when it runs."""
+        by_record: dict[type, Callable[[Any, Any], dict[str, Any]]] = {}
+        for obj_type in self.schema.get_possible_types(abstract):
+            origin = getattr((obj_type.extensions or {}).get(BACKREF), "origin", None)
+            record = getattr(origin, "__record__", None) if isinstance(origin, type) else None
+            build = self._object_builder(obj_type, group) if record is not None else None
+            if record is None or build is None:
+                return None
+            by_record[record] = build
+
+        def build_any(r: Any, ctx: Any) -> dict[str, Any]:
+            return by_record[type(r)](r, ctx)
+
+        return build_any
 
 
 _DIRECTIVES: dict[int, tuple[Any, bool]] = {}

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
+from hub.domain.distance import Hit
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.enums import Crs, MapLayer
-from hub.schema.fast import view
+from hub.schema.fast import FromRecord, links, plain
+from hub.schema.frontage import Merchant
+from hub.schema.incidents import Incident
 from hub.services.nearest import NearestCommand, nearest_records
 
 Ctx = Info[Context, None]
 
+MapFeature = Annotated[
+    t.Subdistrict | t.Community | t.Grid | t.Sector | t.Compound | t.Occupation | Incident | Merchant,
+    strawberry.union("MapFeature", description="A record of a map layer."),
+]
+
 
 @strawberry.type(description="A record near the point, and how far it is.")
-class Nearby:
+class Nearby(FromRecord):
+    _rec: strawberry.Private[Hit]
     distance_m: float = strawberry.field(description="Geodesic metres to the record's nearest point (0 inside).")
-    node: t.Node = strawberry.field(description="The record (use a fragment: `... on Incident { caseNumber }`).")
+
+    __record__ = Hit
+    __plain__ = plain(distance_m=lambda h: h.distance_m)
+    __links__ = links(node=lambda h, ctx: h.record)
+
+    @strawberry.field(description="The record (use fragments: `... on Incident { caseNumber }`).")
+    def node(self, info: Ctx) -> MapFeature:
+        return self._follow("node", info)
 
 
 @strawberry.type
@@ -48,7 +66,4 @@ class SpatialQuery:
             open_only=open,
             signed=signed,
         )
-        return [
-            Nearby(distance_m=h.distance_m, node=view(h.record))
-            for h in nearest_records(info.context.data, info.context.viewer, cmd)
-        ]
+        return [Nearby.from_domain(h) for h in nearest_records(info.context.data, info.context.viewer, cmd)]
