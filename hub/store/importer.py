@@ -20,6 +20,7 @@ import orjson
 from hub.errors import HubError, InputError
 from hub.geo.geojson import parse_geometry
 from hub.geo.sectors import sector
+from hub.store.migrations import DERIVED_PERIODS
 from hub.store.sqlite import SQLiteDatabase
 from hub.store.tables import SPATIAL_COLUMNS, spatial_values
 
@@ -368,6 +369,11 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
             except sqlite3.IntegrityError as exc:
                 raise InputError(f"{table}: {exc}") from exc
             report.counts[table] = len(rows)
+        if not periods:  # a data set without a history: the periods its compounds imply
+            for statement in DERIVED_PERIODS.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            report.counts["management_periods"] = conn.execute("SELECT count(*) FROM management_periods").fetchone()[0]
         conn.execute(
             "INSERT INTO audit_log (at, actor, action, entity, detail) "
             "VALUES (strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), 'hub init', 'import', 'dataset', ?)",

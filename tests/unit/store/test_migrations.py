@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 
 from hub.store import Store
@@ -32,3 +33,20 @@ def test_a_store_from_before_the_history_gets_the_periods_of_the_data_set(tmp_pa
         assert periods(migrated) == want
     finally:
         migrated.close()
+
+
+def test_a_data_set_without_a_history_file_gets_the_periods_its_compounds_imply(tmp_path):
+    folder = tmp_path / "set"
+    shutil.copytree(FIXTURES, folder)
+    (folder / "management_history.json").unlink()
+    (folder / "fee_collection.json").unlink()
+    store = Store(tmp_path / "h.db").open(fixtures=folder)
+    try:
+        doc = json.loads((FIXTURES / "management_history.json").read_text(encoding="utf-8"))
+        want = sorted(
+            ((p["compound_id"], p["since"], p["mode"], p["property_company_id"]) for p in doc["periods"]), key=repr
+        )
+        assert periods(store.db) == want
+        assert store.data.fee_years == ()
+    finally:
+        store.close()
