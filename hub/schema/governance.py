@@ -14,6 +14,8 @@ from strawberry.types import Info
 
 from hub.domain import governance as rules
 from hub.domain.figures.periods import DateRange
+from hub.domain.filters import SpatialFilter as DomainSpatialFilter
+from hub.errors import InputError
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.distance import DistanceFrom, distance_in
@@ -26,6 +28,16 @@ from hub.services import governance as service
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
+
+
+def _unordered(where: DomainSpatialFilter, records: str) -> DomainSpatialFilter:
+    """The filter of a list of records without a geometry of their own: ordering by distance is refused."""
+    if where.order_from is not None:
+        raise InputError(
+            f"{records} have no geometry of their own to order by distance; list their compounds by distance instead",
+            field="where.orderByDistanceFrom",
+        )
+    return where
 
 
 def _during(during: DateRangeInput | None) -> DateRange:
@@ -116,7 +128,7 @@ class GovernanceQuery:
         after: str | None = None,
     ) -> t.Connection[t.Meeting]:
         ctx = info.context
-        cmd = service.RecordsCommand(spatial(where, ctx), _during(during), compounds, kinds)
+        cmd = service.RecordsCommand(_unordered(spatial(where, ctx), "meetings"), _during(during), compounds, kinds)
         ids = service.meetings(ctx.data, ctx.viewer, cmd)
         return connection(_Listed(ctx.data.meetings), ids, t.Meeting.from_domain, first, after, ctx)
 
@@ -201,7 +213,8 @@ class GovernanceQuery:
         after: str | None = None,
     ) -> t.Connection[ManagementPeriod]:
         ctx = info.context
-        cmd = service.RecordsCommand(spatial(where, ctx), _during(during), compounds, modes)
+        where_ = _unordered(spatial(where, ctx), "management periods")
+        cmd = service.RecordsCommand(where_, _during(during), compounds, modes)
         periods = service.management_history(ctx.data, ctx.viewer, cmd)
         data = ctx.data
 

@@ -137,3 +137,8 @@ def test_periods_that_began_in_2023(run):
     assert out["data"]["managementHistory"]["totalCount"] == sum(
         1 for p in periods if p["since"] and p["since"].startswith("2023")
     )
+
+
+def test_meetings_cannot_be_ordered_by_distance_and_say_what_can(run):
+    out = run("{ meetings(where: {orderByDistanceFrom: {lon: 115.6, lat: 34.37}}) { totalCount } }")
+    assert out["errors"][0]["extensions"]["field"] == "where.orderByDistanceFrom"
