@@ -32,12 +32,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from hub.domain.access import ANONYMOUS, PUBLIC, Viewer
-from hub.domain.categories import CATEGORIES, load_categories
-from hub.domain.events import Broker
 from hub.domain.features import log_views
 from hub.domain.tiles import TileCache, tilejson
 from hub.errors import AccessDenied, HubError
 from hub.schema import Context, build_schema
+from hub.services import Hub
 from hub.settings import Settings
 from hub.store import Store
 
@@ -160,7 +159,8 @@ class HubGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with the hub's context, orjson encoding (pre-serialised geometry passes
     through), and bearer tokens for websockets taken from the connection_init payload."""
 
-    def __init__(self, store: Store, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, hub: Hub, **kwargs: Any) -> None:
+        settings = hub.settings
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -168,16 +168,12 @@ class HubGraphQL(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions,
             **kwargs,
         )
-        self.store = store
-        self.settings = settings
-        self.events = Broker()
-        self.categories = load_categories(settings.categories) if settings.categories else CATEGORIES
+        self.hub = hub
+        self.store = hub.store
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
-        return Context(
-            store=self.store, settings=self.settings, viewer=viewer, events=self.events, categories=self.categories
-        )
+        return Context(hub=self.hub, viewer=viewer)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Accept ``{"authorization": "Bearer <token>"}`` (or ``{"token": …}``) in connection_init."""
@@ -245,7 +241,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The hub's ASGI application. The store opens (and loads the demo data if empty) at startup."""
     settings = settings or Settings.from_env()
     store = store or store_for(settings)
-    graphql = HubGraphQL(store, settings)
+    hub = Hub.from_settings(settings, store)
+    graphql = HubGraphQL(hub)
 
     tiles = TileCache()
 
@@ -320,6 +317,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         ],
         lifespan=lifespan,
     )
+    app.state.hub = hub
     app.state.store = store
     app.state.settings = settings
     return BodyLimit(BearerAuth(app, store), settings.max_body_bytes)

@@ -18,6 +18,7 @@ import pytest
 
 from hub.domain.access import Viewer
 from hub.schema import Context, build_schema
+from hub.services import Hub
 from hub.settings import Settings
 from hub.store import Store
 
@@ -41,8 +42,12 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def run(demo_store: Store, settings: Settings) -> Run:
-    """Execute a GraphQL document in-process: run(doc, variables=None, role='public', squad=None) -> result dict."""
-    schema = build_schema(settings)
+    """Execute a GraphQL document in-process: run(doc, variables=None, role='public', squad=None) -> result dict.
+
+    Every document runs twice, with the compiled fast path (``hub.schema.fast``) and with graphql-core's
+    own execution, and the two answers must be the same: every query the schema tests send checks it.
+    """
+    schemas = (build_schema(settings), build_schema(settings, fast_lists=False))
 
     def execute(
         document: str,
@@ -51,12 +56,17 @@ def run(demo_store: Store, settings: Settings) -> Run:
         role: str = "public",
         squad: str | None = None,
     ) -> dict[str, Any]:
-        ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role=role, squad_code=squad))
-        result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
-        out: dict[str, Any] = {"data": as_json(result.data)}
-        if result.errors:
-            out["errors"] = [e.formatted for e in result.errors]
-        return out
+        answers = []
+        for schema in schemas:
+            ctx = Context(hub=Hub(demo_store, settings), viewer=Viewer(role=role, squad_code=squad))
+            result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
+            out: dict[str, Any] = {"data": as_json(result.data)}
+            if result.errors:
+                out["errors"] = [e.formatted for e in result.errors]
+            answers.append(out)
+        fast, plain = answers
+        assert fast == plain, f"the fast path and graphql-core's own execution differ for {document[:200]}"
+        return fast
 
     return execute
 
@@ -151,11 +161,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Any]:
     """A demo store of this module's own, for writes, and a runner that executes as any role on it
     (``token`` names the caller in the audit and disclosure logs: ``role:token``)."""
-    from hub.domain.events import Broker
-
     store = Store(tmp_path_factory.mktemp("w") / "hub.db").open()
     schema = build_schema(settings)
-    broker = Broker()
+    hub = Hub(store, settings)
 
     def execute(
         document: str,
@@ -167,7 +175,7 @@ def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> It
         token: str = "t",
     ) -> dict[str, Any]:
         viewer = Viewer(role=role, squad_code=squad, token_id=token, log=store.disclosures)
-        ctx = Context(store=store, settings=settings, viewer=viewer, events=broker)
+        ctx = Context(hub=hub, viewer=viewer)
         if now is not None:
             ctx.now = now
         result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
@@ -177,6 +185,7 @@ def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> It
         return out
 
     execute.store = store  # type: ignore[attr-defined]
-    execute.events = broker  # type: ignore[attr-defined]
+    execute.events = hub.events  # type: ignore[attr-defined]
+    execute.hub = hub  # type: ignore[attr-defined]
     yield execute
     store.close()

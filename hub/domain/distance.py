@@ -69,7 +69,7 @@ def nearest(
     lon, lat = check_point(lon, lat, field="lon")
     layer: Layer[Any] = spec.layer(catalog)
     keep = _keep(layer_name, layer, open_only, signed)
-    positions, dist = nearest_k(layer.index, lon, lat, k, max_m=max_m, keep=keep)
+    positions, dist = nearest_k(layer, lon, lat, k, max_m=max_m, keep=keep)
     records = layer.records
     return [Hit(records[p], float(d)) for p, d in zip(positions.tolist(), dist.tolist(), strict=True)]
 
@@ -117,7 +117,7 @@ def ordered_page(
     ``after`` is the position of the last record of the previous page: the page goes on after that
     record's place in the order, as the record is now.
     """
-    geoms = np.asarray(layer.index.geoms)
+    geoms = np.asarray(layer.geoms)
     dist = distances_m(geoms[positions], lon, lat)
     order = order_by_distance(dist, positions)
     positions, dist = positions[order], np.where(np.isnan(dist[order]), np.inf, dist[order])

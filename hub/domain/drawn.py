@@ -72,7 +72,7 @@ class DrawnArea:
 def measure(catalog: Catalog, area: shapely.Geometry) -> DrawnArea:
     """What lies in a drawn area (already parsed by :func:`parse_area`)."""
     occupations = compute(catalog, FigureQuery("occupations", clip=area)).total.values
-    held = tuple((name, len(getattr(catalog, name).index.intersects(area))) for name in HELD)
+    held = tuple((name, len(getattr(catalog, name).query(intersects=area))) for name in HELD)
     return DrawnArea(
         geometry=area,
         area_m2=float(geodesic_area(area)),

@@ -1,9 +1,10 @@
 """Geodesic distance from a point to the nearest point of geometries, and the k nearest of a layer.
 
-The nearest point of each geometry is found in a transverse Mercator centred on the query point
-(``hub.geo.local``: scale 1 at the point, 1.3 mm per km off at 10 km), where a straight segment and
-its geodesic differ by far less than a millimetre at the lengths the hub stores; the distance to
-that point is then measured on the WGS84 ellipsoid (``pyproj.Geod.inv``). A point inside a polygon
+The nearest point of each geometry is found in a transverse Mercator centred within 3 km of the query
+point (``hub.geo.local``; the centre is the point rounded to 0.05°, so queries nearby share one cached
+projection): it is conformal, and its scale there is off by under 1.2e-7, so the foot of the shortest
+line is where it is on the ellipsoid to well under a millimetre at district scale; the distance to that
+point is then measured on the WGS84 ellipsoid (``pyproj.Geod.inv``). A point inside a polygon
 is 0 m from it. ``None`` and empty geometries give ``nan`` and sort last.
 
 The k nearest are found by growing a search box around the point (the layer's STRtree answers
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 import shapely
 
-from hub.geo.index import SpatialIndex
+from hub.geo.index import SpatialIndex  # noqa: F401 (the doctest uses it)
 from hub.geo.local import local_projection
 from hub.geo.measure import WGS84, meters_to_degrees
 
@@ -45,14 +47,24 @@ def nearest_points(geoms: np.ndarray, lon: float, lat: float) -> tuple[np.ndarra
     usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not usable.any():
         return out_lon, out_lat
-    proj = local_projection(lon, lat)
+    proj = local_projection(*_frame_centre(lon, lat))
     planar = proj.forward(geoms[usable])
-    lines = shapely.shortest_line(shapely.Point(0.0, 0.0), planar)
+    lines = shapely.shortest_line(proj.forward(shapely.Point(lon, lat)), planar)
     back = shapely.get_coordinates(proj.inverse(shapely.get_point(lines, 1)))
     touching = shapely.length(lines) == 0  # the point is on or in the geometry: its own coordinates, exactly
     back[touching] = (lon, lat)
     out_lon[usable], out_lat[usable] = back[:, 0], back[:, 1]
     return out_lon, out_lat
+
+
+def _frame_centre(lon: float, lat: float) -> tuple[float, float]:
+    """The centre of the metric frame for a query point: the point rounded to 0.05° (within 3 km of it, where the
+    transverse Mercator's scale is off by under 1.2e-7), so nearby queries share one cached projection.
+
+    >>> _frame_centre(115.6097, 34.3767)
+    (115.6, 34.4)
+    """
+    return (round(round(lon / 0.05) * 0.05, 2), round(round(lat / 0.05) * 0.05, 2))
 
 
 def distances_m(geoms: np.ndarray, lon: float, lat: float) -> np.ndarray:
@@ -94,8 +106,17 @@ def _planar(geoms: np.ndarray, lon: float, lat: float) -> np.ndarray:
     return shapely.distance(shapely.Point(0.0, 0.0), scaled)
 
 
+class Searchable(Protocol):
+    """What ``nearest_k`` searches: a geometry array by position, and the positions meeting a box (all for None)."""
+
+    @property
+    def geoms(self) -> np.ndarray: ...
+
+    def query(self, *, bbox: tuple[float, float, float, float] | None = None) -> np.ndarray: ...
+
+
 def nearest_k(
-    index: SpatialIndex,
+    index: Searchable,
     lon: float,
     lat: float,
     k: int,

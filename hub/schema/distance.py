@@ -8,8 +8,11 @@ import strawberry
 from strawberry.types import Info
 
 from hub.domain.distance import check_point, distance_to
+from hub.domain.patrols import shown_track
 from hub.geo.datum import point_to_wgs84
 from hub.schema.enums import Crs
+
+DESCRIPTION = "Geodesic metres from the point to the nearest point of the geometry (0 inside)."
 
 
 @strawberry.input(description="A point to measure from (in `crs`, WGS84 by default).")
@@ -30,19 +33,24 @@ def _point(src: Any) -> tuple[float, float]:
     return (lon, lat) if code == "WGS84" else point_to_wgs84(lon, lat, code)
 
 
-def distance_in(r: Any, ctx: Any, **arguments: Any) -> float | None:
-    """A record's distance from the ``from`` point (None without a geometry)."""
-    lon, lat = _point(arguments["from"])
-    return distance_to(r.geometry, lon, lat)
+def _distance(root: Any, from_: Annotated[DistanceFrom, strawberry.argument(name="from")]) -> float | None:
+    return distance_to(root.geometry, *_point(from_))
 
 
-def _distance(
-    self: Any, info: Info[Any, None], from_: Annotated[DistanceFrom, strawberry.argument(name="from")]
+def _track_distance(
+    root: Any, info: Info[Any, None], from_: Annotated[DistanceFrom, strawberry.argument(name="from")]
 ) -> float | None:
-    return self._with_args("distance_m", info, **{"from": from_})
+    """A patrol's distance tells where its track ran: shown (and logged) as the track is, to its squad and admins."""
+    return shown_track(info.context.viewer, root, distance_to(root.geometry, *_point(from_)))
 
 
-def distance_field(
-    description: str = "Geodesic metres from the point to the nearest point of the geometry (0 inside).",
-) -> Any:
+def distance_field(description: str = DESCRIPTION) -> Any:
     return strawberry.field(resolver=_distance, description=description)
+
+
+def track_distance_field() -> Any:
+    return strawberry.field(
+        resolver=_track_distance,
+        description="Geodesic metres from the point to the nearest point of the track: the squad itself and "
+        "admins only (it tells where the track ran), else null.",
+    )

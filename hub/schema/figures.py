@@ -11,16 +11,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, TypeVar
 
-import anyio
 import strawberry
 from strawberry.types import Info
 
+from hub.domain.drawn import HELD
 from hub.schema import figure_types as ft
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import BLOCKING, sized
 from hub.schema.enums import Crs
 from hub.schema.inputs import SpatialFilter, spatial
 from hub.schema.scalars import GeoJSON
+from hub.schema.views import shown
 from hub.services import figures as service
 
 Ctx = Info[Context, None]
@@ -100,14 +102,27 @@ def command(
     )
 
 
-async def _answer(info: Ctx, family: str, cls: type[G], *args: Any) -> ft.FigureSet[G]:
+def _answer(info: Ctx, family: str, cls: type[G], *args: Any) -> ft.FigureSet[G]:
     ctx = info.context
-    cmd = command(ctx, family, *args)
-    fig = await anyio.to_thread.run_sync(service.figures, ctx.data, ctx.viewer, cmd)
-    return ft.figure_set(cls, fig)
+    return ft.figure_set(cls, service.figures(ctx.hub, ctx.viewer, command(ctx, family, *args)))
+
+
+HEAVY = {BLOCKING: True}
+"""Figures work over whole columns: the operation runs in a worker thread, never on the event loop."""
 
 
 _ARGS = " groupBy: places (by containment of the record's point or centroid), attributes, calendar periods of `dateBy`."
+
+
+def _coverage_size(data: Any, args: dict[str, Any]) -> float:
+    """Sectors × days of the range asked (a sector-day is one item of ``sectorCoverage``)."""
+    during = args.get("during")
+    start, end = (getattr(during, "from_", None), getattr(during, "to", None)) if during is not None else (None, None)
+    if isinstance(during, dict):
+        start, end = during.get("from"), during.get("to")
+    days = (end - start).days + 1 if isinstance(start, date) and isinstance(end, date) and end >= start else 366
+    sectors = len(args.get("sectors") or ()) or len(data.sectors)
+    return float(sectors * min(max(days, 1), 366))
 
 
 @strawberry.type
@@ -115,9 +130,10 @@ class FigureQuery:
     @strawberry.field(
         description="Compounds by management mode (KIND), history (STATUS: FORMERLY_UNMANAGED or "
         "MANAGED_SINCE_BUILT), place; dates MANAGED (taken into management), COMMITTEE_SET_UP, "
-        "BRANCH_SET_UP." + _ARGS
+        "BRANCH_SET_UP." + _ARGS,
+        metadata=HEAVY,
     )
-    async def compound_figures(
+    def compound_figures(
         self,
         info: Ctx,
         group_by: list[ft.Grouping] | None = None,
@@ -127,13 +143,14 @@ class FigureQuery:
         date_by: ft.FigureDate | None = None,
         filter: FigureFilter | None = None,
     ) -> ft.FigureSet[ft.CompoundGroup]:
-        return await _answer(info, "compounds", ft.CompoundGroup, group_by, where, clip, during, date_by, filter)
+        return _answer(info, "compounds", ft.CompoundGroup, group_by, where, clip, during, date_by, filter)
 
     @strawberry.field(
         description="Occupied public space by KIND, STATUS (OCCUPIED, CLEARED), place; dates "
-        "REPORTED (default) and CLEARED." + _ARGS
+        "REPORTED (default) and CLEARED." + _ARGS,
+        metadata=HEAVY,
     )
-    async def occupation_figures(
+    def occupation_figures(
         self,
         info: Ctx,
         group_by: list[ft.Grouping] | None = None,
@@ -143,10 +160,12 @@ class FigureQuery:
         date_by: ft.FigureDate | None = None,
         filter: FigureFilter | None = None,
     ) -> ft.FigureSet[ft.OccupationGroup]:
-        return await _answer(info, "occupations", ft.OccupationGroup, group_by, where, clip, during, date_by, filter)
+        return _answer(info, "occupations", ft.OccupationGroup, group_by, where, clip, during, date_by, filter)
 
-    @strawberry.field(description="Recovered public rooms by use (KIND) and place; date RECOVERED." + _ARGS)
-    async def public_room_figures(
+    @strawberry.field(
+        description="Recovered public rooms by use (KIND) and place; date RECOVERED." + _ARGS, metadata=HEAVY
+    )
+    def public_room_figures(
         self,
         info: Ctx,
         group_by: list[ft.Grouping] | None = None,
@@ -156,13 +175,14 @@ class FigureQuery:
         date_by: ft.FigureDate | None = None,
         filter: FigureFilter | None = None,
     ) -> ft.FigureSet[ft.PublicRoomGroup]:
-        return await _answer(info, "public_rooms", ft.PublicRoomGroup, group_by, where, clip, during, date_by, filter)
+        return _answer(info, "public_rooms", ft.PublicRoomGroup, group_by, where, clip, during, date_by, filter)
 
     @strawberry.field(
         description="Fee collection by YEAR, STATUS (COLLECTING, NOT_COLLECTING), the compound's "
-        "management mode (KIND) and place (the compound's)." + _ARGS
+        "management mode (KIND) and place (the compound's)." + _ARGS,
+        metadata=HEAVY,
     )
-    async def fee_figures(
+    def fee_figures(
         self,
         info: Ctx,
         group_by: list[ft.Grouping] | None = None,
@@ -172,13 +192,14 @@ class FigureQuery:
         date_by: ft.FigureDate | None = None,
         filter: FigureFilter | None = None,
     ) -> ft.FigureSet[ft.FeeGroup]:
-        return await _answer(info, "fee_years", ft.FeeGroup, group_by, where, clip, during, date_by, filter)
+        return _answer(info, "fee_years", ft.FeeGroup, group_by, where, clip, during, date_by, filter)
 
     @strawberry.field(
         description="Three-party joint meetings and the problems they solved, by KIND and place "
-        "(the compound's); date HELD." + _ARGS
+        "(the compound's); date HELD." + _ARGS,
+        metadata=HEAVY,
     )
-    async def meeting_figures(
+    def meeting_figures(
         self,
         info: Ctx,
         group_by: list[ft.Grouping] | None = None,
@@ -188,13 +209,14 @@ class FigureQuery:
         date_by: ft.FigureDate | None = None,
         filter: FigureFilter | None = None,
     ) -> ft.FigureSet[ft.MeetingGroup]:
-        return await _answer(info, "meetings", ft.MeetingGroup, group_by, where, clip, during, date_by, filter)
+        return _answer(info, "meetings", ft.MeetingGroup, group_by, where, clip, during, date_by, filter)
 
     @strawberry.field(
         description="Problems raised at the meetings by CATEGORY, STATUS (SOLVED, OPEN), place; "
-        "dates RAISED (the meeting's) and SOLVED." + _ARGS
+        "dates RAISED (the meeting's) and SOLVED." + _ARGS,
+        metadata=HEAVY,
     )
-    async def problem_figures(
+    def problem_figures(
         self,
         info: Ctx,
         group_by: list[ft.Grouping] | None = None,
@@ -204,13 +226,14 @@ class FigureQuery:
         date_by: ft.FigureDate | None = None,
         filter: FigureFilter | None = None,
     ) -> ft.FigureSet[ft.ProblemGroup]:
-        return await _answer(info, "problems", ft.ProblemGroup, group_by, where, clip, during, date_by, filter)
+        return _answer(info, "problems", ft.ProblemGroup, group_by, where, clip, during, date_by, filter)
 
     @strawberry.field(
         description="Cases with the evaluation figures (立案数, 结案数, 按期结案率, overdue, handling "
-        "time) by SECTOR, SQUAD, CATEGORY, STATE, place; dates REPORTED (default) and CLOSED." + _ARGS
+        "time) by SECTOR, SQUAD, CATEGORY, STATE, place; dates REPORTED (default) and CLOSED." + _ARGS,
+        metadata=HEAVY,
     )
-    async def incident_figures(
+    def incident_figures(
         self,
         info: Ctx,
         group_by: list[ft.Grouping] | None = None,
@@ -220,13 +243,14 @@ class FigureQuery:
         date_by: ft.FigureDate | None = None,
         filter: FigureFilter | None = None,
     ) -> ft.FigureSet[ft.IncidentGroup]:
-        return await _answer(info, "incidents", ft.IncidentGroup, group_by, where, clip, during, date_by, filter)
+        return _answer(info, "incidents", ft.IncidentGroup, group_by, where, clip, during, date_by, filter)
 
     @strawberry.field(
         description="Patrols and the distance walked by SQUAD and place (the track's centroid); "
-        "date STARTED. For the share of each sector covered per day see sectorCoverage." + _ARGS
+        "date STARTED. For the share of each sector covered per day see sectorCoverage." + _ARGS,
+        metadata=HEAVY,
     )
-    async def patrol_figures(
+    def patrol_figures(
         self,
         info: Ctx,
         group_by: list[ft.Grouping] | None = None,
@@ -236,13 +260,14 @@ class FigureQuery:
         date_by: ft.FigureDate | None = None,
         filter: FigureFilter | None = None,
     ) -> ft.FigureSet[ft.PatrolGroup]:
-        return await _answer(info, "patrols", ft.PatrolGroup, group_by, where, clip, during, date_by, filter)
+        return _answer(info, "patrols", ft.PatrolGroup, group_by, where, clip, during, date_by, filter)
 
     @strawberry.field(
         description="门前三包: merchants and signed agreements by SECTOR, SQUAD (the sector's), "
-        "trade (KIND), STATUS (SIGNED, UNSIGNED); date SIGNED." + _ARGS
+        "trade (KIND), STATUS (SIGNED, UNSIGNED); date SIGNED." + _ARGS,
+        metadata=HEAVY,
     )
-    async def frontage_figures(
+    def frontage_figures(
         self,
         info: Ctx,
         group_by: list[ft.Grouping] | None = None,
@@ -252,18 +277,19 @@ class FigureQuery:
         date_by: ft.FigureDate | None = None,
         filter: FigureFilter | None = None,
     ) -> ft.FigureSet[ft.FrontageGroup]:
-        return await _answer(info, "merchants", ft.FrontageGroup, group_by, where, clip, during, date_by, filter)
+        return _answer(info, "merchants", ft.FrontageGroup, group_by, where, clip, during, date_by, filter)
 
     @strawberry.field(
         description="A polygon drawn on a map: its geodesic area, the occupied space inside it "
-        "(each occupation's part inside, geodesic) and how many records of each layer it holds."
+        "(each occupation's part inside, geodesic) and how many records of each layer it holds.",
+        metadata=HEAVY,
     )
-    async def drawn_area(self, info: Ctx, area: DrawnAreaInput) -> DrawnArea:
+    def drawn_area(self, info: Ctx, area: DrawnAreaInput) -> DrawnArea:
         ctx = info.context
         cmd = service.DrawnAreaCommand(
             area.geometry, area.crs.value if area.crs else "WGS84", max_vertices=ctx.settings.max_vertices
         )
-        found = await anyio.to_thread.run_sync(service.drawn_area, ctx.data, ctx.viewer, cmd)
+        found = service.drawn_area(ctx.hub, ctx.viewer, cmd)
         return DrawnArea(
             area_m2=found.area_m2,
             occupations=found.occupations,
@@ -275,17 +301,16 @@ class FigureQuery:
 
     @strawberry.field(
         description="The share of each sector covered by patrols (within 50 m of a track) on each "
-        "local day of `during` (at most 366 days), as patrolCoverage works it out."
+        "local day of `during` (at most 366 days), as patrolCoverage works it out.",
+        metadata={**HEAVY, **sized(_coverage_size)},
     )
-    async def sector_coverage(
-        self, info: Ctx, during: DateRangeInput, sectors: list[str] | None = None
-    ) -> list[SectorDay]:
+    def sector_coverage(self, info: Ctx, during: DateRangeInput, sectors: list[str] | None = None) -> list[SectorDay]:
         ctx = info.context
         cmd = service.CoverageCommand(during.from_, during.to, tuple(sectors) if sectors is not None else None)
-        found = await anyio.to_thread.run_sync(service.sector_coverage, ctx.data, ctx.viewer, cmd)
+        found = service.sector_coverage(ctx.hub, ctx.viewer, cmd)
         return [
             SectorDay(
-                sector=t.Sector.from_domain(ctx.data.sectors.get(c.sector_code)),
+                sector=shown(ctx.data.sectors.get(c.sector_code)),
                 date=c.day,
                 share=c.share,
                 covered_m2=c.covered_m2,
@@ -309,7 +334,9 @@ class DrawnArea:
     occupation_area_m2: float = strawberry.field(description="Their area inside it: each one's part, geodesic m².")
     occupied_area_m2: float = strawberry.field(description="…of those not cleared yet.")
     cleared_area_m2: float = strawberry.field(description="…of those cleared.")
-    held: list[LayerCount] = strawberry.field(description="Records of each layer meeting it (patrols not counted).")
+    held: list[LayerCount] = strawberry.field(
+        description="Records of each layer meeting it (patrols not counted).", metadata=sized(len(HELD))
+    )
 
 
 @strawberry.type(description="How much of a sector lay within 50 m of one local day's patrol tracks.")

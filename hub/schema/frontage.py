@@ -4,74 +4,66 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import strawberry
 from strawberry.types import Info
 
 from hub.domain import frontage as frontage_rules
-from hub.domain import occupations as occupation_rules
-from hub.domain.roster import local_time
+from hub.domain.model import records as rec
 from hub.errors import InputError
-from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized, weighs
+from hub.schema.distance import distance_field
 from hub.schema.enums import Crs, FrontageDuty, OccupationKind
-from hub.schema.fast import FromRecord, links, plain
 from hub.schema.inputs import SpatialFilter, connection, spatial
-from hub.schema.scalars import GeoJSON, from_global_id, to_global_id
-from hub.schema.writes import UserError, Written, perform
-from hub.store import records as rec
+from hub.schema.scalars import GeoJSON, from_global_id
+from hub.schema.views import RecordView, shown
+from hub.schema.writes import UserError, Written, perform, user_errors_field
+from hub.services import field_reports as services
+from hub.services import reads
 
 Ctx = Info[Context, None]
+
+
+def _signing_officer(root: rec.FrontageAgreement, info: Ctx) -> t.Officer | None:
+    return shown(info.context.data.officers.get(root.officer_id))
 
 
 @strawberry.type(
     description="A signed 门前三包 agreement: the merchant's duties for the pavement in front of the shop."
 )
-class FrontageAgreement(FromRecord):
-    _rec: strawberry.Private[rec.FrontageAgreement]
-    signed_on: date
-    duties: list[FrontageDuty]
-
+class FrontageAgreement(RecordView):
     __record__ = rec.FrontageAgreement
-    __plain__ = plain(signed_on=lambda a: a.signed_on, duties=lambda a: [FrontageDuty(d) for d in a.duties])
-    __links__ = links(officer=lambda a, ctx: ctx.data.officers.get(a.officer_id))
-
-    @strawberry.field(description="The officer who signed it (masked as officers are).")
-    def officer(self, info: Ctx) -> t.Officer | None:
-        return self._follow("officer", info)
+    signed_on: date
+    duties: list[FrontageDuty] = strawberry.field(metadata=sized(len(FrontageDuty)))
+    officer: t.Officer | None = strawberry.field(
+        resolver=_signing_officer, description="The officer who signed it (masked as officers are)."
+    )
 
 
 @strawberry.type(description="A shop in the old town: its door (the point) and its pavement frontage.")
-class Merchant(FromRecord, t.Node):
-    _rec: strawberry.Private[rec.Merchant]
-    code: str
+class Merchant(RecordView, t.Node):
+    __record__ = rec.Merchant
+    id: strawberry.ID = t.global_id("Merchant")
+    code: str = strawberry.field(resolver=lambda root: root.id)
     name: str
     trade: str
     sector_code: str | None
-    geometry: GeoJSON = t.geometry_field()
-    distance_m: float | None = t.distance_field()
-    frontage: GeoJSON | None = strawberry.field(description="The pavement frontage, a GeoJSON LineString.")
-
-    __record__ = rec.Merchant
-    __args__ = t.GEOMETRY
-    __plain__ = plain(
-        id=lambda m: to_global_id("Merchant", m.id),
-        code=lambda m: m.id,
-        name=lambda m: m.name,
-        trade=lambda m: m.trade,
-        sector_code=lambda m: m.sector_code,
-        frontage=lambda m: m.frontage_geojson,
+    geometry: GeoJSON = t.geometry_field("merchants")
+    distance_m: float | None = distance_field()
+    frontage: GeoJSON | None = strawberry.field(
+        resolver=lambda root: root.frontage_geojson,
+        description="The pavement frontage, a GeoJSON LineString.",
+        metadata=weighs(200),
     )
-    __links__ = links(agreement=lambda m, ctx: m.agreement)
-
-    @strawberry.field(description="The signed 门前三包 agreement, or null when not signed.")
-    def agreement(self, info: Ctx) -> FrontageAgreement | None:
-        return self._follow("agreement", info)
+    agreement: FrontageAgreement | None = strawberry.field(
+        description="The signed 门前三包 agreement, or null when not signed."
+    )
 
 
 @strawberry.type(description="Signed 门前三包 agreements and merchants in one sector.")
-class SignedCount:
+class SignedCount(RecordView):
+    __record__ = frontage_rules.SignedCount
     sector_code: str
     signed: int
     merchants: int
@@ -79,7 +71,10 @@ class SignedCount:
 
 @strawberry.type
 class FrontageQuery:
-    @strawberry.field(description="Merchants, optionally in an area, in a sector, and signed or not.")
+    @strawberry.field(
+        description="Merchants, optionally in an area, in a sector, and signed or not.",
+        metadata=sized(lambda d: len(d.merchants)),
+    )
     def merchants(
         self,
         info: Ctx,
@@ -89,29 +84,14 @@ class FrontageQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> t.Connection[Merchant]:
-        data = info.context.data
-        found = spatial(where, info.context)
-        pos = found.positions(data.merchants)
-        recs = data.merchants.records
-        if sector is not None or signed is not None:
-            pos = np.asarray(
-                [
-                    p
-                    for p in pos.tolist()
-                    if (m := recs[p]) is not None
-                    and (sector is None or m.sector_code == sector)
-                    and (signed is None or (m.agreement is not None) == signed)
-                ],
-                dtype=np.intp,
-            )
-        return connection(data.merchants, pos, Merchant.from_domain, first, after, info.context, order=found)
+        ctx = info.context
+        found = spatial(where, ctx)
+        positions = reads.merchants(ctx.hub, found, sector=sector, signed=signed)
+        return connection(ctx.data.merchants, positions, first, after, ctx, order=found)
 
-    @strawberry.field(description="Signed 门前三包 agreements by sector.")
+    @strawberry.field(description="Signed 门前三包 agreements by sector.", metadata=sized(lambda d: len(d.sectors)))
     def frontage_signed_counts(self, info: Ctx) -> list[SignedCount]:
-        return [
-            SignedCount(sector_code=c.sector_code, signed=c.signed, merchants=c.merchants)
-            for c in frontage_rules.signed_counts(info.context.data)
-        ]
+        return shown(reads.signed_counts(info.context.hub))
 
 
 @strawberry.input
@@ -143,20 +123,20 @@ class SignFrontageAgreementInput:
 class OccupationPayload:
     occupation: t.Occupation | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
 class FrontageAgreementPayload:
     merchant: Merchant | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _occupation_payload(ctx: Context, done: Written) -> OccupationPayload:
     occupation = ctx.data.occupations.get(done.result["occupation"]) if done.result else None
     return OccupationPayload(
-        occupation=t.Occupation.from_domain(occupation) if occupation else None,
+        occupation=shown(occupation),
         replayed=done.replayed,
         user_errors=done.errors,
     )
@@ -173,99 +153,49 @@ def record_key(value: str, type_name: str, *, field: str) -> str:
     return key
 
 
-def _today(ctx: Context) -> date:
-    return local_time(ctx.now).date()
-
-
 @strawberry.type
 class FrontageMutation:
     @strawberry.mutation(description="Record occupied public space found inside a compound.")
     async def report_occupation(self, info: Ctx, input: ReportOccupationInput) -> OccupationPayload:
         ctx = info.context
-        today = _today(ctx)
-        reported_on = input.reported_on or today
-        crs = input.crs.value if input.crs else "WGS84"
-        payload = {
-            "geometry": input.geometry,
-            "kind": input.kind.value,
-            "reportedOn": reported_on.isoformat(),
-            "crs": crs,
-        }
-        geometry = geojson_to_wgs84(input.geometry, crs)
 
-        def apply(uow):
-            occupation = occupation_rules.report(
-                ctx.data,
-                ctx.viewer,
-                geometry=geometry,
+        def command() -> services.ReportOccupation:
+            return services.ReportOccupation(
+                client_id=input.client_id,
+                geometry=input.geometry,
                 kind=input.kind.value,
-                reported_on=reported_on,
-                today=today,
-                max_vertices=ctx.settings.max_vertices,
+                reported_on=input.reported_on,
+                crs=input.crs.value if input.crs else "WGS84",
             )
-            stored = uow.add(occupation)
-            uow.audit("report", "occupation", stored.id, {"input": payload, "areaM2": stored.area_m2})
-            return {"occupation": stored.id}
 
-        done = await perform(ctx, operation="reportOccupation", client_id=input.client_id, payload=payload, apply=apply)
-        return _occupation_payload(ctx, done)
+        return _occupation_payload(ctx, await perform(ctx, command, services.report_occupation, now=ctx.now))
 
     @strawberry.mutation(description="Mark occupied public space cleared; its area joins the cleared total.")
     async def clear_occupation(self, info: Ctx, input: ClearOccupationInput) -> OccupationPayload:
         ctx = info.context
-        today = _today(ctx)
-        cleared_on = input.cleared_on or today
-        payload = {"occupationId": str(input.occupation_id), "clearedOn": cleared_on.isoformat()}
 
-        def apply(uow):
-            key = record_key(input.occupation_id, "Occupation", field="occupationId")
-            if not key.isdigit():
-                raise InputError(f"{input.occupation_id!r} is not an occupation ID", field="occupationId")
-            cleared = occupation_rules.clear(
-                ctx.data, ctx.viewer, occupation_id=int(key), cleared_on=cleared_on, today=today
+        def command() -> services.ClearOccupation:
+            return services.ClearOccupation(
+                client_id=input.client_id,
+                occupation_id=record_key(input.occupation_id, "Occupation", field="occupationId"),
+                cleared_on=input.cleared_on,
             )
-            stored = uow.put(cleared)
-            uow.audit("clear", "occupation", stored.id, {"input": payload, "areaM2": stored.area_m2})
-            return {"occupation": stored.id}
 
-        done = await perform(ctx, operation="clearOccupation", client_id=input.client_id, payload=payload, apply=apply)
-        return _occupation_payload(ctx, done)
+        return _occupation_payload(ctx, await perform(ctx, command, services.clear_occupation, now=ctx.now))
 
     @strawberry.mutation(description="Record a merchant's signed 门前三包 agreement.")
     async def sign_frontage_agreement(self, info: Ctx, input: SignFrontageAgreementInput) -> FrontageAgreementPayload:
         ctx = info.context
-        today = _today(ctx)
-        signed_on = input.signed_on or today
-        duties = [d.value for d in input.duties]
-        payload = {
-            "merchantId": str(input.merchant_id),
-            "officerId": str(input.officer_id),
-            "duties": duties,
-            "signedOn": signed_on.isoformat(),
-        }
 
-        def apply(uow):
-            merchant_id = record_key(input.merchant_id, "Merchant", field="merchantId")
-            officer_id = record_key(input.officer_id, "Officer", field="officerId")
-            agreement = frontage_rules.sign(
-                ctx.data,
-                ctx.viewer,
-                merchant_id=merchant_id,
-                officer_id=officer_id,
-                signed_on=signed_on,
-                duties=duties,
-                today=today,
+        def command() -> services.SignFrontageAgreement:
+            return services.SignFrontageAgreement(
+                client_id=input.client_id,
+                merchant_id=record_key(input.merchant_id, "Merchant", field="merchantId"),
+                officer_id=record_key(input.officer_id, "Officer", field="officerId"),
+                duties=tuple(d.value for d in input.duties),
+                signed_on=input.signed_on,
             )
-            uow.put(agreement)
-            uow.audit("sign", "frontage_agreement", merchant_id, {"input": payload})
-            return {"merchant": merchant_id}
 
-        done = await perform(
-            ctx, operation="signFrontageAgreement", client_id=input.client_id, payload=payload, apply=apply
-        )
+        done = await perform(ctx, command, services.sign_frontage_agreement, now=ctx.now)
         merchant = ctx.data.merchants.get(done.result["merchant"]) if done.result else None
-        return FrontageAgreementPayload(
-            merchant=Merchant.from_domain(merchant) if merchant else None,
-            replayed=done.replayed,
-            user_errors=done.errors,
-        )
+        return FrontageAgreementPayload(merchant=shown(merchant), replayed=done.replayed, user_errors=done.errors)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -11,12 +10,12 @@ import strawberry
 from hub.domain.distance import ordered_page
 from hub.domain.filters import SpatialFilter as DomainSpatialFilter
 from hub.domain.filters import check_first, paginate
+from hub.domain.model import Layer
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.enums import Crs, ManagementMode
-from hub.schema.fast import RecordList
 from hub.schema.scalars import GeoJSON, decode_cursor, encode_cursor
-from hub.store.catalog import Layer
+from hub.schema.views import RecordList
 
 N = TypeVar("N")
 
@@ -101,14 +100,13 @@ class HasRecords(Protocol):
 def connection(
     layer: HasRecords,
     positions: np.ndarray,
-    wrap: Callable[[Any], N],
     first: int | None,
     after: str | None,
     ctx: Context,
     order: DomainSpatialFilter | None = None,
-) -> t.Connection[N]:
-    """A page of the records at sorted ``positions`` (or, with ``order`` asking for it, of the records of a
-    layer ordered by distance from a point, nearest first)."""
+) -> t.Connection[Any]:
+    """A page of the records at sorted ``positions``, after the cursor ``after``; or, when ``order`` asks for it,
+    of a layer's records by distance from a point, nearest first."""
     size = check_first(first, max_page=ctx.settings.max_page)
     if order is not None and order.order_from is not None and isinstance(layer, Layer):
         page = ordered_page(layer, positions, *order.order_from, first=size, after=decode_cursor(after))
@@ -125,5 +123,5 @@ def connection(
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         ),
-        _page=RecordList([records[p] for p in kept], kept, wrap),
+        _page=RecordList([records[p] for p in kept], kept),
     )

@@ -11,106 +11,89 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
+from hub.domain import fanout
 from hub.domain import patrols as rules
+from hub.domain.model import records as rec
 from hub.domain.patrols import shown_track
-from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
-from hub.schema.distance import distance_field, distance_in
+from hub.schema.cost import sized, weighs
+from hub.schema.distance import track_distance_field
 from hub.schema.enums import Crs
-from hub.schema.fast import FromRecord, links, masked, plain
-from hub.schema.scalars import GeoJSON, to_global_id
-from hub.schema.writes import UserError, perform
-from hub.store import records as rec
+from hub.schema.scalars import GeoJSON
+from hub.schema.views import RecordView, shown
+from hub.schema.writes import UserError, perform, user_errors_field
+from hub.services import patrols as services
 
 Ctx = Info[Context, None]
 
 
+def _track(root: rec.Patrol, info: Ctx) -> GeoJSON | None:
+    track = shown_track(info.context.viewer, root, root.geojson)
+    return None if track is None else GeoJSON(track)
+
+
+def _point_times(root: rec.Patrol, info: Ctx) -> list[str] | None:
+    return shown_track(info.context.viewer, root, list(root.point_times))
+
+
+def _officers(root: rec.Patrol, info: Ctx) -> list[t.Officer]:
+    officers = info.context.data.officers
+    return shown(o for i in root.officer_ids if (o := officers.get(i)))
+
+
 @strawberry.type(description="A logged patrol. The raw track is shown only to the squad itself and admins.")
-class Patrol(FromRecord, t.Node):
-    _rec: strawberry.Private[rec.Patrol]
+class Patrol(RecordView, t.Node):
+    __record__ = rec.Patrol
+    id: strawberry.ID = t.global_id("Patrol")
     squad_code: str
     started_at: datetime | None
     ended_at: datetime | None
     length_m: float = strawberry.field(description="Geodesic length of the track, m.")
-    distance_m: float | None = distance_field(
-        "Geodesic metres from the point to the nearest point of the track: the squad itself and admins only "
-        "(it tells where the track ran), else null."
+    distance_m: float | None = track_distance_field()
+    track: GeoJSON | None = strawberry.field(
+        resolver=_track,
+        description="The GPS track (LineString): the squad itself and admins only, else null.",
+        metadata=weighs(lambda d: fanout.mean_geojson_bytes(d, "patrols")),
     )
-
-    __record__ = rec.Patrol
-    __args__ = {  # noqa: RUF012 (a class table, as __plain__ is)
-        "distance_m": lambda p, ctx, **a: shown_track(ctx.viewer, p, distance_in(p, ctx, **a))
-    }
-    __plain__ = plain(
-        id=lambda p: to_global_id("Patrol", p.id),
-        squad_code=lambda p: p.squad_code,
-        started_at=lambda p: p.started_at,
-        ended_at=lambda p: p.ended_at,
-        length_m=lambda p: p.length_m,
+    point_times: list[str] | None = strawberry.field(
+        resolver=_point_times,
+        description="Time of each track point: the squad itself and admins only, else null.",
+        metadata=sized(lambda d: fanout.mean_length(d, "patrols", "point_times")),
     )
-    __masked__ = masked(
-        track=lambda p, v: shown_track(v, p, p.geojson),
-        point_times=lambda p, v: shown_track(v, p, list(p.point_times)),
-    )
-    __links__ = links(officers=lambda p, ctx: [o for i in p.officer_ids if (o := ctx.data.officers.get(i))])
-
-    @strawberry.field(description="The GPS track (LineString): the squad itself and admins only, else null.")
-    def track(self, info: Ctx) -> GeoJSON | None:
-        return self._mask("track", info)
-
-    @strawberry.field(description="Time of each track point: the squad itself and admins only, else null.")
-    def point_times(self, info: Ctx) -> list[str] | None:
-        return self._mask("point_times", info)
-
-    @strawberry.field
-    def officers(self, info: Ctx) -> list[t.Officer]:
-        return self._follow("officers", info)
+    officers: list[t.Officer] = strawberry.field(resolver=_officers, metadata=sized(fanout.officers_per_patrol))
 
 
 @strawberry.type(description="How much of a sector lay within 50 m of a day's patrol tracks, and what they passed.")
-class PatrolCoverage:
+class PatrolCoverage(RecordView):
+    __record__ = rules.Coverage
     sector_code: str
-    date: date
+    date: date = strawberry.field(resolver=lambda root: root.day)
     share: float = strawberry.field(description="Share of the sector's area within 50 m of the tracks, 0–1.")
     covered_m2: float
     sector_m2: float
     patrols: int
     length_m: float
-    grids_passed: list[str] = strawberry.field(description="Codes of the sector's grids within 50 m of a track.")
-    merchants_passed: list[str] = strawberry.field(description="The sector's merchants within 50 m of a track.")
+    grids_passed: list[str] = strawberry.field(
+        description="Codes of the sector's grids within 50 m of a track.", metadata=sized(fanout.grids_per_sector)
+    )
+    merchants_passed: list[str] = strawberry.field(
+        description="The sector's merchants within 50 m of a track.", metadata=sized(fanout.merchants_per_sector)
+    )
 
 
 @strawberry.type
 class PatrolQuery:
     @strawberry.field(description="The share of a sector within 50 m of a local day's tracks, and what was passed.")
     def patrol_coverage(self, info: Ctx, sector: str, date: date) -> PatrolCoverage:
-        c = rules.patrol_coverage(info.context.data, sector, date, field="sector")
-        return PatrolCoverage(
-            sector_code=c.sector_code,
-            date=c.day,
-            share=c.share,
-            covered_m2=c.covered_m2,
-            sector_m2=c.sector_m2,
-            patrols=c.patrols,
-            length_m=c.length_m,
-            grids_passed=list(c.grids_passed),
-            merchants_passed=list(c.merchants_passed),
-        )
+        return shown(services.coverage(info.context.hub, sector, date))
 
-    @strawberry.field(description="Patrols that overlap a local date, optionally of one squad (tracks masked).")
+    @strawberry.field(
+        description="Patrols that overlap a local date, optionally of one squad (tracks masked).",
+        metadata=sized(fanout.patrols_per_day),
+    )
     def patrols(self, info: Ctx, date: date, squad: str | None = None) -> list[Patrol]:
-        start, end = rules.day_window(date)
-        found = [
-            p
-            for p in info.context.data.patrols
-            if (squad is None or p.squad_code == squad)
-            and p.started_at is not None
-            and p.ended_at is not None
-            and p.started_at < end
-            and p.ended_at > start
-        ]
-        return [Patrol.from_domain(p) for p in found]
+        return shown(services.patrols_on(info.context.hub, date, squad))
 
 
 @strawberry.input
@@ -129,7 +112,7 @@ class LogPatrolInput:
 class PatrolPayload:
     patrol: Patrol | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
@@ -137,42 +120,19 @@ class PatrolMutation:
     @strawberry.mutation(description="Log a patrol: its officers, times and GPS track (checked for plausibility).")
     async def log_patrol(self, info: Ctx, input: LogPatrolInput) -> PatrolPayload:
         ctx = info.context
-        crs = input.crs.value if input.crs else "WGS84"
-        payload = {
-            "squadCode": input.squad_code,
-            "officerIds": list(input.officer_ids),
-            "startedAt": input.started_at.isoformat(),
-            "endedAt": input.ended_at.isoformat(),
-            "track": input.track,
-            "pointTimes": input.point_times,
-            "crs": crs,
-        }
-        track = geojson_to_wgs84(input.track, crs)
 
-        def apply(uow):
-            patrol = rules.check_patrol(
-                ctx.data,
-                ctx.viewer,
+        def command() -> services.LogPatrol:
+            return services.LogPatrol(
                 client_id=input.client_id,
                 squad_code=input.squad_code,
-                officer_ids=list(input.officer_ids),
+                officer_ids=tuple(input.officer_ids),
                 started_at=input.started_at,
                 ended_at=input.ended_at,
-                track=track,
-                point_times=input.point_times,
-                now=ctx.now,
+                track=input.track,
+                point_times=None if input.point_times is None else tuple(input.point_times),
+                crs=input.crs.value if input.crs else "WGS84",
             )
-            stored = uow.add(patrol)
-            uow.audit(
-                "log",
-                "patrol",
-                stored.id,
-                {"squad": stored.squad_code, "lengthM": stored.length_m, "points": len(stored.point_times)},
-            )
-            return {"patrol": stored.id}
 
-        done = await perform(ctx, operation="logPatrol", client_id=input.client_id, payload=payload, apply=apply)
+        done = await perform(ctx, command, services.log_patrol, now=ctx.now)
         patrol = ctx.data.patrols.get(done.result["patrol"]) if done.result else None
-        return PatrolPayload(
-            patrol=Patrol.from_domain(patrol) if patrol else None, replayed=done.replayed, user_errors=done.errors
-        )
+        return PatrolPayload(patrol=shown(patrol), replayed=done.replayed, user_errors=done.errors)

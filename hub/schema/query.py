@@ -1,65 +1,42 @@
-"""The Query root: thin resolvers that validate input, ask the domain, and wrap records in types."""
+"""The Query root: thin resolvers that map arguments to the read use-cases (``hub.services.reads``)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
 
-import numpy as np
 import strawberry
 from strawberry.types import Info
 
 from hub.domain.compounds import CompoundFilter as DomainCompoundFilter
-from hub.domain.locate import locate as domain_locate
-from hub.domain.stats import compute_stats
-from hub.errors import NotFound
 from hub.geo.datum import point_to_wgs84
 from hub.geo.geojson import point
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized
 from hub.schema.enums import Crs, OccupationStatus
-from hub.schema.fast import view
 from hub.schema.inputs import CompoundFilter, SpatialFilter, connection, spatial
 from hub.schema.scalars import from_global_id
-from hub.store.catalog import Catalog
-
-N = TypeVar("N")
-
-
-NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
-    "Compound": (lambda d: d.compounds, int),
-    "Subdistrict": (lambda d: d.subdistricts, str),
-    "Community": (lambda d: d.communities, str),
-    "Grid": (lambda d: d.grids, str),
-    "Occupation": (lambda d: d.occupations, int),
-    "Sector": (lambda d: d.sectors, str),
-    "Squad": (lambda d: d.squads, str),
-    "Officer": (lambda d: d.officers, str),
-    "PropertyCompany": (lambda d: d.companies, str),
-    "Meeting": (lambda d: d.meetings, int),
-    "Problem": (lambda d: d.problems, int),
-    "Merchant": (lambda d: d.merchants, str),
-    "Incident": (lambda d: d.incidents, int),
-    "Patrol": (lambda d: d.patrols, int),
-    "PublicRoom": (lambda d: d.public_rooms, int),
-}
-"""Where ``node(id:)`` finds each type's records, and the type of their keys."""
+from hub.schema.views import shown
+from hub.services import reads
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="The district's headline figures, computed from the records.")
     def stats(self, info: Info[Context, None]) -> t.Stats:  # type: ignore[valid-type] # made from DomainStats
-        s = compute_stats(info.context.data)
-        return t.Stats(**dataclasses.asdict(s))
+        return t.Stats(**dataclasses.asdict(reads.stats(info.context.hub)))
 
-    @strawberry.field(description="The urban subdistricts (街道) that hold the compounds.")
+    @strawberry.field(
+        description="The urban subdistricts (街道) that hold the compounds.",
+        metadata=sized(lambda d: len(d.subdistricts)),
+    )
     def subdistricts(self, info: Info[Context, None]) -> list[t.Subdistrict]:
-        return [t.Subdistrict.from_domain(s) for s in info.context.data.subdistricts]
+        return shown(info.context.data.subdistricts)
 
-    @strawberry.field(description="Communities (社区), optionally filtered in space.")
+    @strawberry.field(
+        description="Communities (社区), optionally filtered in space.", metadata=sized(lambda d: len(d.communities))
+    )
     def communities(
         self,
         info: Info[Context, None],
@@ -69,10 +46,12 @@ class Query:
     ) -> t.Connection[t.Community]:
         layer = info.context.data.communities
         found = spatial(where, info.context)
-        pos = found.positions(layer)
-        return connection(layer, pos, t.Community.from_domain, first, after, info.context, order=found)
+        return connection(layer, found.positions(layer), first, after, info.context, order=found)
 
-    @strawberry.field(description="Residential compounds (小区) meeting the spatial and attribute filters.")
+    @strawberry.field(
+        description="Residential compounds (小区) meeting the spatial and attribute filters.",
+        metadata=sized(lambda d: len(d.compounds)),
+    )
     def compounds(
         self,
         info: Info[Context, None],
@@ -81,11 +60,10 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> t.Connection[t.Compound]:
-        data = info.context.data
-        found = spatial(where, info.context)
-        pos = found.positions(data.compounds)
+        ctx = info.context
+        attributes = None
         if filter is not None:
-            f = DomainCompoundFilter(
+            attributes = DomainCompoundFilter(
                 subdistrict_code=filter.subdistrict_code,
                 community_code=filter.community_code,
                 management_mode=filter.management_mode.value if filter.management_mode else None,
@@ -93,10 +71,13 @@ class Query:
                 property_company_id=filter.property_company_code,
                 name_contains=filter.name_contains,
             )
-            pos = f.apply(data, pos)
-        return connection(data.compounds, pos, t.Compound.from_domain, first, after, info.context, order=found)
+        found = spatial(where, ctx)
+        positions = reads.compounds(ctx.hub, found, attributes)
+        return connection(ctx.data.compounds, positions, first, after, ctx, order=found)
 
-    @strawberry.field(description="Unit grids (网格) meeting the spatial filter.")
+    @strawberry.field(
+        description="Unit grids (网格) meeting the spatial filter.", metadata=sized(lambda d: len(d.grids))
+    )
     def grids(
         self,
         info: Info[Context, None],
@@ -106,10 +87,11 @@ class Query:
     ) -> t.Connection[t.Grid]:
         layer = info.context.data.grids
         found = spatial(where, info.context)
-        pos = found.positions(layer)
-        return connection(layer, pos, t.Grid.from_domain, first, after, info.context, order=found)
+        return connection(layer, found.positions(layer), first, after, info.context, order=found)
 
-    @strawberry.field(description="Occupations of public space inside compounds.")
+    @strawberry.field(
+        description="Occupations of public space inside compounds.", metadata=sized(lambda d: len(d.occupations))
+    )
     def occupations(
         self,
         info: Info[Context, None],
@@ -118,29 +100,35 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> t.Connection[t.Occupation]:
-        layer = info.context.data.occupations
-        found = spatial(where, info.context)
-        pos = found.positions(layer)
-        if status is not None:
-            recs = layer.records
-            pos = np.asarray([p for p in pos if recs[p] is not None and recs[p].status == status.value], dtype=np.intp)
-        return connection(layer, pos, t.Occupation.from_domain, first, after, info.context, order=found)
+        ctx = info.context
+        found = spatial(where, ctx)
+        positions = reads.occupations(ctx.hub, found, status.value if status else None)
+        return connection(ctx.data.occupations, positions, first, after, ctx, order=found)
 
-    @strawberry.field(description="The four fan-shaped sectors (片区) of the old town.")
+    @strawberry.field(
+        description="The four fan-shaped sectors (片区) of the old town.", metadata=sized(lambda d: len(d.sectors))
+    )
     def sectors(self, info: Info[Context, None]) -> list[t.Sector]:
-        return [t.Sector.from_domain(s) for s in info.context.data.sectors]
+        return shown(info.context.data.sectors)
 
-    @strawberry.field(description="The squads (分队) of the old-town enforcement brigade.")
+    @strawberry.field(
+        description="The squads (分队) of the old-town enforcement brigade.", metadata=sized(lambda d: len(d.squads))
+    )
     def squads(self, info: Info[Context, None]) -> list[t.Squad]:
-        return [t.Squad.from_domain(s) for s in info.context.data.squads.values()]
+        return shown(info.context.data.squads.values())
 
-    @strawberry.field(description="The brigade's shifts, in local time (Asia/Shanghai).")
+    @strawberry.field(
+        description="The brigade's shifts, in local time (Asia/Shanghai).", metadata=sized(lambda d: len(d.shifts))
+    )
     def shifts(self, info: Info[Context, None]) -> list[t.Shift]:
-        return [t.Shift.from_domain(s) for s in info.context.data.shifts.values()]
+        return shown(info.context.data.shifts.values())
 
-    @strawberry.field(description="Property companies with their yearly credit scores and grades.")
+    @strawberry.field(
+        description="Property companies with their yearly credit scores and grades.",
+        metadata=sized(lambda d: len(d.companies)),
+    )
     def property_companies(self, info: Info[Context, None]) -> list[t.PropertyCompany]:
-        return [t.PropertyCompany.from_domain(c) for c in info.context.data.companies.values()]
+        return shown(info.context.data.companies.values())
 
     @strawberry.field(
         description="What lies at a point (in `crs`, WGS84 by default; the answer's lon/lat are WGS84), and the "
@@ -158,20 +146,12 @@ class Query:
         if crs is not None and crs != Crs.WGS84:
             point(lon, lat, field="locate")  # checked as sent, then converted
             lon, lat = point_to_wgs84(lon, lat, crs.value)
-        return t.Location.from_domain(domain_locate(ctx.data, lon, lat, at or ctx.now, field="locate"))
+        return shown(reads.locate(ctx.hub, lon, lat, at or ctx.now))
 
     @strawberry.field(description="Any object by its global ID.")
     def node(self, info: Info[Context, None], id: strawberry.ID) -> t.Node | None:
         type_name, key = from_global_id(id)
-        source = NODE_SOURCES.get(type_name)
-        if source is None:
-            raise NotFound(f"no object type {type_name!r}", field="id")
-        table, key_type = source
-        try:
-            record = table(info.context.data).get(key_type(key))
-        except ValueError:
-            raise NotFound(f"{id!r} names no object", field="id") from None
-        return view(record)
+        return shown(reads.record(info.context.hub, type_name, key))
 
     @strawberry.field(description="Who the hub thinks you are (your token's role and squad).")
     def viewer(self, info: Info[Context, None]) -> t.Viewer:

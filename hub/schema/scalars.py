@@ -1,14 +1,18 @@
-"""Scalars and identifiers: GeoJSON (pre-serialised on output), Relay global IDs, opaque cursors."""
+"""Scalars and identifiers: GeoJSON (pre-serialised on output), Relay global IDs; opaque cursors come from the
+domain's paging (``hub.domain.filters``)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
 from typing import Any, NewType
 
 import orjson
 import strawberry
+from graphql import GraphQLError
 
+from hub.domain.filters import decode_cursor, encode_cursor
 from hub.errors import InputError
 
 
@@ -24,9 +28,32 @@ def _parse_geojson(value: Any) -> Any:
         try:
             return orjson.loads(value)
         except orjson.JSONDecodeError as exc:
-            raise ValueError(f"GeoJSON string is not valid JSON: {exc}") from exc
+            raise GraphQLError(
+                f"GeoJSON string is not valid JSON: {exc}", extensions={"code": "BAD_GEOMETRY"}
+            ) from None
     return value
 
+
+def _parse_date(value: Any) -> date:
+    """A Date from its ISO 8601 text (2024-06-05); anything else is said as a GraphQL error."""
+    if not isinstance(value, str):
+        raise GraphQLError(
+            f"a Date is an ISO 8601 string, got {type(value).__name__}", extensions={"code": "BAD_INPUT"}
+        )
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise GraphQLError(
+            f"{value!r} is not an ISO 8601 date (e.g. 2024-06-05)", extensions={"code": "BAD_INPUT"}
+        ) from None
+
+
+DATE_SCALAR = strawberry.scalar(
+    name="Date",
+    description="An ISO 8601 calendar date (2024-06-05), in the district's local time where it matters.",
+    serialize=lambda v: v.isoformat(),
+    parse_value=_parse_date,
+)
 
 GeoJSON = NewType("GeoJSON", object)
 """A GeoJSON geometry: pre-serialised text on output, a decoded object on input."""
@@ -63,18 +90,12 @@ def from_global_id(gid: str, *, field: str = "id") -> tuple[str, str]:
     return type_name, key
 
 
-def encode_cursor(position: int) -> str:
-    return base64.b64encode(f"p:{position}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None, *, field: str = "after") -> int | None:
-    """The position inside an opaque cursor, or a clear error when it is not one of ours."""
-    if cursor is None:
-        return None
-    try:
-        text = base64.b64decode(cursor.encode(), validate=True).decode()
-        if not text.startswith("p:"):
-            raise ValueError
-        return int(text[2:])
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InputError(f"{cursor!r} is not a cursor from this connection", field=field) from None
+__all__ = [
+    "DATE_SCALAR",
+    "GEOJSON_SCALAR",
+    "GeoJSON",
+    "decode_cursor",
+    "encode_cursor",
+    "from_global_id",
+    "to_global_id",
+]

@@ -10,10 +10,11 @@ from strawberry.types import Info
 from hub.domain.distance import Hit
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized
 from hub.schema.enums import Crs, MapLayer
-from hub.schema.fast import FromRecord, links, plain
 from hub.schema.frontage import Merchant
 from hub.schema.incidents import Incident
+from hub.schema.views import RecordView, shown
 from hub.services.nearest import NearestCommand, nearest_records
 
 Ctx = Info[Context, None]
@@ -25,24 +26,21 @@ MapFeature = Annotated[
 
 
 @strawberry.type(description="A record near the point, and how far it is.")
-class Nearby(FromRecord):
-    _rec: strawberry.Private[Hit]
-    distance_m: float = strawberry.field(description="Geodesic metres to the record's nearest point (0 inside).")
-
+class Nearby(RecordView):
     __record__ = Hit
-    __plain__ = plain(distance_m=lambda h: h.distance_m)
-    __links__ = links(node=lambda h, ctx: h.record)
-
-    @strawberry.field(description="The record (use fragments: `... on Incident { caseNumber }`).")
-    def node(self, info: Ctx) -> MapFeature:
-        return self._follow("node", info)
+    distance_m: float = strawberry.field(description="Geodesic metres to the record's nearest point (0 inside).")
+    node: MapFeature = strawberry.field(
+        resolver=lambda root: root.record,
+        description="The record (use fragments: `... on Incident { caseNumber }`).",
+    )
 
 
 @strawberry.type
 class SpatialQuery:
     @strawberry.field(
         description="The k (1–1,000) records of a layer nearest to a point, nearest first, none farther than "
-        "`maxMeters`: open cases (`open: true` on INCIDENTS), unsigned merchants (`signed: false`), compounds…"
+        "`maxMeters`: open cases (`open: true` on INCIDENTS), unsigned merchants (`signed: false`), compounds…",
+        metadata=sized(lambda data, args: min(max(int(args.get("k") or 10), 0), 1000)),
     )
     def nearest(
         self,
@@ -66,4 +64,4 @@ class SpatialQuery:
             open_only=open,
             signed=signed,
         )
-        return [Nearby.from_domain(h) for h in nearest_records(info.context.data, info.context.viewer, cmd)]
+        return shown(nearest_records(info.context.hub, info.context.viewer, cmd))

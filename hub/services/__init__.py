@@ -1,6 +1,17 @@
-"""The use-cases: one plain function each, taking the catalog (or a unit of work), the viewer and a command.
+"""The use-cases: one function each, callable from GraphQL, the CLI, HTTP endpoints and importers alike.
 
-Used alike by GraphQL (``hub.schema``), the command line and the export endpoints; they know nothing of
-strawberry. ``figures`` (grouped figures, their rows for exports, drawn areas), ``nearest`` (the k
-nearest records), ``governance`` (meetings, public rooms, grades, management history).
+Each takes the :class:`~hub.services.hub.Hub` (the store, the event broker, the categories, the
+settings), the caller (:class:`~hub.domain.access.Viewer`) and a command (a frozen dataclass of
+plain values), checks who may do it first, applies the domain's rules, and returns a domain result
+or raises a :class:`~hub.errors.HubError`. Writes go through the store's single writer in one
+transaction (record, audit row, idempotency key): they block, so callers on an event loop run
+them in the store's writer thread (``hub.schema.writes``). Nothing here knows GraphQL or HTTP.
+
+The analysts' side: ``figures`` (grouped figures, their plain rows for exports, drawn areas, sector
+coverage), ``nearest`` (the k nearest records), ``governance`` (meetings, problems, public rooms, grades,
+management history).
 """
+
+from hub.services.hub import Hub
+
+__all__ = ["Hub"]

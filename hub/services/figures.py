@@ -19,7 +19,7 @@ from hub.domain.figures.periods import UNITS, DateRange
 from hub.domain.filters import SpatialFilter
 from hub.domain.patrols import Coverage, patrol_coverage
 from hub.errors import InputError, LimitExceeded
-from hub.store.catalog import Catalog
+from hub.services.hub import Hub
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,9 @@ def _query(cmd: FiguresCommand) -> FigureQuery:
     )
 
 
-def figures(catalog: Catalog, viewer: Viewer, cmd: FiguresCommand) -> Figures:
+def figures(hub: Hub, viewer: Viewer, cmd: FiguresCommand) -> Figures:
     """The groups and the total of one question."""
-    return compute(catalog, _query(cmd))
+    return compute(hub.data, _query(cmd))
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,9 @@ def as_table(fig: Figures) -> Table:
     return Table(columns, rows)
 
 
-def figure_table(catalog: Catalog, viewer: Viewer, cmd: FiguresCommand) -> Table:
+def figure_table(hub: Hub, viewer: Viewer, cmd: FiguresCommand) -> Table:
     """The grouped figures of one question as plain rows (what an export endpoint writes as CSV)."""
-    return as_table(figures(catalog, viewer, cmd))
+    return as_table(figures(hub, viewer, cmd))
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,9 @@ class DrawnAreaCommand:
     max_vertices: int = 10_000
 
 
-def drawn_area(catalog: Catalog, viewer: Viewer, cmd: DrawnAreaCommand) -> DrawnArea:
+def drawn_area(hub: Hub, viewer: Viewer, cmd: DrawnAreaCommand) -> DrawnArea:
     """An analyst's drawn polygon: its area, the occupied space inside it (clipped) and the records it holds."""
-    return measure(catalog, parse_area(cmd.geometry, crs=cmd.crs, field="area", max_vertices=cmd.max_vertices))
+    return measure(hub.data, parse_area(cmd.geometry, crs=cmd.crs, field="area", max_vertices=cmd.max_vertices))
 
 
 MAX_COVERAGE_DAYS = 366
@@ -136,7 +136,7 @@ class CoverageCommand:
     sectors: tuple[str, ...] | None = None
 
 
-def sector_coverage(catalog: Catalog, viewer: Viewer, cmd: CoverageCommand) -> list[Coverage]:
+def sector_coverage(hub: Hub, viewer: Viewer, cmd: CoverageCommand) -> list[Coverage]:
     """Each sector's patrol coverage on each local day of a bounded range (sector by sector, day by day)."""
     if cmd.start is None or cmd.end is None:
         raise InputError("give both ends of the range (at most 366 days)", field="during")
@@ -144,5 +144,5 @@ def sector_coverage(catalog: Catalog, viewer: Viewer, cmd: CoverageCommand) -> l
     days = during.days()
     if len(days) > MAX_COVERAGE_DAYS:
         raise LimitExceeded(f"the range has {len(days)} days; at most {MAX_COVERAGE_DAYS}", field="during")
-    codes = cmd.sectors if cmd.sectors is not None else tuple(s.code for s in catalog.sectors)
-    return [patrol_coverage(catalog, code, day, field=f"sectors[{i}]") for i, code in enumerate(codes) for day in days]
+    codes = cmd.sectors if cmd.sectors is not None else tuple(s.code for s in hub.data.sectors)
+    return [patrol_coverage(hub.data, code, day, field=f"sectors[{i}]") for i, code in enumerate(codes) for day in days]

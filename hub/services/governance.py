@@ -14,7 +14,7 @@ from hub.domain import governance as rules
 from hub.domain.access import Viewer
 from hub.domain.figures.periods import DateRange
 from hub.domain.filters import SpatialFilter
-from hub.store.catalog import Catalog
+from hub.services.hub import Hub
 
 
 @dataclass(frozen=True)
@@ -29,16 +29,16 @@ class RecordsCommand:
     solved: bool | None = None
 
 
-def meetings(catalog: Catalog, viewer: Viewer, cmd: RecordsCommand) -> np.ndarray:
+def meetings(hub: Hub, viewer: Viewer, cmd: RecordsCommand) -> np.ndarray:
     """Ids of the matching meetings, in order."""
-    return rules.meetings(catalog, where=cmd.where, during=cmd.during, kinds=cmd.kinds, compounds=cmd.compounds)
+    return rules.meetings(hub.data, where=cmd.where, during=cmd.during, kinds=cmd.kinds, compounds=cmd.compounds)
 
 
-def problems(catalog: Catalog, viewer: Viewer, cmd: RecordsCommand) -> np.ndarray:
+def problems(hub: Hub, viewer: Viewer, cmd: RecordsCommand) -> np.ndarray:
     """Positions (in ``catalog.problems``) of the matching problems, in order."""
     return rules.problems(
-        catalog,
-        cmd.where.positions(catalog.problems),
+        hub.data,
+        cmd.where.positions(hub.data.problems),
         during=cmd.during,
         solved=cmd.solved,
         categories=cmd.kinds,
@@ -46,22 +46,22 @@ def problems(catalog: Catalog, viewer: Viewer, cmd: RecordsCommand) -> np.ndarra
     )
 
 
-def public_rooms(catalog: Catalog, viewer: Viewer, cmd: RecordsCommand) -> np.ndarray:
+def public_rooms(hub: Hub, viewer: Viewer, cmd: RecordsCommand) -> np.ndarray:
     """Positions (in ``catalog.public_rooms``) of the matching rooms, in order."""
     return rules.public_rooms(
-        catalog, cmd.where.positions(catalog.public_rooms), during=cmd.during, uses=cmd.kinds, compounds=cmd.compounds
+        hub.data, cmd.where.positions(hub.data.public_rooms), during=cmd.during, uses=cmd.kinds, compounds=cmd.compounds
     )
 
 
 def grades(
-    catalog: Catalog, viewer: Viewer, year: int, listing: str | None = None, grade: str | None = None
+    hub: Hub, viewer: Viewer, year: int, listing: str | None = None, grade: str | None = None
 ) -> list[rules.CompanyGrade]:
     """Companies' grades of a year, best first (a red or black list with ``listing``)."""
-    return rules.grades(catalog, year, listing=listing, grade=grade)
+    return rules.grades(hub.data, year, listing=listing, grade=grade)
 
 
-def management_history(catalog: Catalog, viewer: Viewer, cmd: RecordsCommand) -> list[rules.Period]:
+def management_history(hub: Hub, viewer: Viewer, cmd: RecordsCommand) -> list[rules.Period]:
     """Management periods of the matching compounds, by compound, oldest first."""
     return rules.management_history(
-        catalog, where=cmd.where, compounds=cmd.compounds, modes=cmd.kinds, during=cmd.during
+        hub.data, where=cmd.where, compounds=cmd.compounds, modes=cmd.kinds, during=cmd.during
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hub.domain.access import Viewer
 from hub.domain.distance import Hit, nearest
 from hub.geo.datum import point_to_wgs84
-from hub.store.catalog import Catalog
+from hub.services.hub import Hub
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,12 @@ class NearestCommand:
     signed: bool | None = None
 
 
-def nearest_records(catalog: Catalog, viewer: Viewer, cmd: NearestCommand) -> list[Hit]:
+def nearest_records(hub: Hub, viewer: Viewer, cmd: NearestCommand) -> list[Hit]:
     """The nearest records, nearest first, each with its geodesic distance in metres from the point.
 
     Map layers hold no personal data beyond what their types mask, so every role may ask.
     """
     lon, lat = (cmd.lon, cmd.lat) if cmd.crs == "WGS84" else point_to_wgs84(cmd.lon, cmd.lat, cmd.crs)
     return nearest(
-        catalog, cmd.layer, lon, lat, cmd.k, max_m=cmd.max_meters, open_only=cmd.open_only, signed=cmd.signed
+        hub.data, cmd.layer, lon, lat, cmd.k, max_m=cmd.max_meters, open_only=cmd.open_only, signed=cmd.signed
     )

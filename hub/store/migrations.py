@@ -145,6 +145,20 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    # 5: idempotency keys belong to the caller who sent them: the same UUID from another token is another
+    # key (a replay never hands one caller another's result, and a conflict never names another's request)
+    """
+    CREATE TABLE idempotency_keys_new (
+        actor TEXT NOT NULL, client_id TEXT NOT NULL, operation TEXT NOT NULL, payload_hash TEXT NOT NULL,
+        result TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (actor, client_id));
+    INSERT INTO idempotency_keys_new (actor, client_id, operation, payload_hash, result, created_at)
+        SELECT actor, client_id, operation, payload_hash, result, created_at FROM idempotency_keys;
+    DROP TABLE idempotency_keys;
+    ALTER TABLE idempotency_keys_new RENAME TO idempotency_keys;
+    """
+)
+
 DERIVED_PERIODS = """
     INSERT INTO management_periods (compound_id, since, mode, property_company_id)
         SELECT c.id, NULL, 'UNMANAGED', NULL FROM compounds c WHERE c.formerly_unmanaged ORDER BY c.id;
@@ -157,7 +171,7 @@ DERIVED_PERIODS = """
 committee was set up, and is managed as it is now since; any other has been managed as now since it was built."""
 
 MIGRATIONS.append(
-    # 5: compounds over time: management periods (unmanaged → managed, with dates) and fee collection by year.
+    # 6: compounds over time: management periods (unmanaged → managed, with dates) and fee collection by year.
     # A store made before this gets the periods its compounds imply (formerly unmanaged: unmanaged until the
     # committee was set up); fee years come with a data set (fee_collection.json).
     f"""

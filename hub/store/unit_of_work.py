@@ -5,6 +5,10 @@ UUID is seen its write runs and the result is kept under the key, so a retry get
 result back and writes nothing. The same UUID with a different payload (or for another operation)
 is refused with :class:`~hub.errors.Conflict`. Keys are kept for 30 days (at least 7 is promised).
 
+A key belongs to the caller who sent it (the actor: role and token id): another caller sending the
+same UUID neither gets the first caller's result nor learns what it was. Callers check who may
+write before they submit, so a caller who may not write is refused before any replay.
+
 The domain hands :meth:`UnitOfWork.add` records, never SQL; after the commit the store brings its
 in-memory catalog up to date with exactly the records written.
 """
@@ -13,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,24 +24,12 @@ from typing import Any, TypeVar
 
 import orjson
 
-from hub.errors import Conflict, InputError
+from hub.errors import Conflict
 from hub.store import tables
 
 T = TypeVar("T")
 
 KEEP_KEYS = timedelta(days=30)
-
-
-def canonical_uuid(value: str, *, field: str = "clientId") -> str:
-    """The UUID in canonical form, or an InputError naming the field.
-
-    >>> canonical_uuid("0F8FAD5B-D9CB-469F-A165-70867728950E")
-    '0f8fad5b-d9cb-469f-a165-70867728950e'
-    """
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise InputError(f"{value!r} is not a UUID (e.g. 0f8fad5b-d9cb-469f-a165-70867728950e)", field=field) from None
 
 
 def stamp(t: datetime | None = None) -> str:
@@ -115,7 +106,9 @@ def run(
     now = now or datetime.now(UTC)
     digest = payload_hash(operation, payload)
     if client_id is not None:
-        row = conn.execute("SELECT * FROM idempotency_keys WHERE client_id = ?", (client_id,)).fetchone()
+        row = conn.execute(
+            "SELECT * FROM idempotency_keys WHERE actor = ? AND client_id = ?", (actor, client_id)
+        ).fetchone()
         if row is not None:
             if row["operation"] != operation or row["payload_hash"] != digest:
                 raise Conflict(
@@ -125,13 +118,18 @@ def run(
                 )
             return Outcome(orjson.loads(row["result"]), replayed=True)
     uow = UnitOfWork(conn, actor, now)
-    result = apply(uow)
+    try:
+        result = apply(uow)
+    except sqlite3.IntegrityError as exc:  # e.g. a case whose clientId another caller already used
+        raise Conflict(
+            f"the write conflicts with a stored record ({exc}); use a new clientId", field="clientId"
+        ) from exc
     at = stamp(now)
     if client_id is not None:
         conn.execute(
-            "INSERT INTO idempotency_keys (client_id, operation, actor, payload_hash, result, created_at) "
+            "INSERT INTO idempotency_keys (actor, client_id, operation, payload_hash, result, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (client_id, operation, actor, digest, orjson.dumps(result).decode(), at),
+            (actor, client_id, operation, digest, orjson.dumps(result).decode(), at),
         )
     for action, entity, entity_id, detail in uow.audit_rows or [(operation, operation, None, {"input": payload})]:
         conn.execute(

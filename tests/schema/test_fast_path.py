@@ -9,6 +9,7 @@ import pytest
 
 from hub.domain.access import Viewer
 from hub.schema import Context, build_schema
+from hub.services import Hub
 
 QUERIES = [
     # plain fields only: the fast path
@@ -39,7 +40,7 @@ def both(demo_store, settings):
     fast, slow = build_schema(settings), build_schema(settings, fast_lists=False)
 
     def execute(schema, doc, role):
-        ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role=role))
+        ctx = Context(hub=Hub(demo_store, settings), viewer=Viewer(role=role))
         result = asyncio.run(schema.execute(doc, context_value=ctx))
         return orjson.loads(orjson.dumps({"data": result.data, "errors": [e.formatted for e in result.errors or []]}))
 
@@ -84,8 +85,27 @@ LINKED = [
 @pytest.mark.parametrize(("role", "squad"), [("public", None), ("officer", "SQ2"), ("admin", None)])
 def test_linked_records_compile_to_the_same_answer(demo_store, settings, doc, role, squad):
     fast, slow = build_schema(settings), build_schema(settings, fast_lists=False)
-    ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role=role, squad_code=squad))
+    ctx = Context(hub=Hub(demo_store, settings), viewer=Viewer(role=role, squad_code=squad))
     a = asyncio.run(fast.execute(doc, context_value=ctx))
     b = asyncio.run(slow.execute(doc, context_value=ctx))
     assert not a.errors, a.errors
     assert orjson.dumps(a.data) == orjson.dumps(b.data)
+
+
+def test_resolvers_use_nothing_of_info_but_the_context():
+    """Compiled plans hand resolvers an ``info`` that carries only ``context`` (hub.schema.fast)."""
+    import inspect
+    import re
+
+    from hub.settings import Settings
+
+    schema = build_schema(Settings())
+    uses = re.compile(r"\binfo\.(?!context\b)\w+")
+    for gtype in schema._schema.type_map.values():
+        for gfield in getattr(gtype, "fields", {}).values() if hasattr(gtype, "interfaces") else ():
+            sfield = (gfield.extensions or {}).get("strawberry-definition")
+            resolver = getattr(sfield, "base_resolver", None)
+            if resolver is None:
+                continue
+            source = inspect.getsource(resolver.wrapped_func)
+            assert not uses.search(source), f"{gtype.name}.{gfield.name} reads more of info than its context"

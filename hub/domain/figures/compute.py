@@ -135,7 +135,7 @@ def compute(catalog: Catalog, q: FigureQuery) -> Figures:
     index = np.flatnonzero(keep)
     overrides = {}
     if q.clip is not None and fam.area is not None and fam.layer is not None:
-        geoms = np.asarray(getattr(catalog, fam.layer).index.geoms)[index]
+        geoms = np.asarray(getattr(catalog, fam.layer).geoms)[index]
         overrides[fam.area] = clipped_areas(geoms, q.clip, table.values[fam.area][index])
     now = q.now or datetime.now(UTC)
     rows = Rows(table, index, now.timestamp(), overrides)
@@ -172,7 +172,7 @@ def _spatial(catalog: Catalog, fam: Family, table: Facts, q: FigureQuery) -> np.
     layer = getattr(catalog, fam.layer or "compounds")
     hits = q.where.positions(layer) if not q.where.empty else None
     if q.clip is not None:
-        inside = layer.index.intersects(q.clip)
+        inside = layer.query(intersects=q.clip)
         hits = inside if hits is None else np.intersect1d(hits, inside)
     assert hits is not None
     if fam.layer is not None:

@@ -191,7 +191,7 @@ def layer_source(layer_name: str) -> Source:
 
     return Source(
         records=lambda c: getattr(c, layer_name).records,
-        geoms=lambda c: np.asarray(getattr(c, layer_name).index.geoms),
+        geoms=lambda c: np.asarray(getattr(c, layer_name).geoms),
         version=lambda c: getattr(c, layer_name).version,
         changed_since=changed_since,
     )

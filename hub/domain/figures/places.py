@@ -67,7 +67,7 @@ def containing(catalog: Catalog, place: str, x: np.ndarray, y: np.ndarray) -> np
     ok = np.flatnonzero(~(np.isnan(x) | np.isnan(y)))
     if ok.size == 0 or len(layer) == 0:
         return out
-    geoms = layer.index.geoms
+    geoms = layer.geoms
     if len(geoms) <= FEW:
         for pos in layer.all_positions().tolist():
             todo = ok[out[ok] < 0]
@@ -94,7 +94,7 @@ def _tree(catalog: Catalog, place: str, layer: Layer[Any]) -> shapely.STRtree:
     key = ("figures.places.tree", place)
     hit = catalog.memo.get(key)
     if hit is None or hit[0] != layer.version:
-        geoms = np.array(layer.index.geoms, dtype=object)
+        geoms = np.array(layer.geoms, dtype=object)
         hit = catalog.memo[key] = (layer.version, shapely.STRtree(geoms))
     return hit[1]
 

@@ -1,4 +1,4 @@
-"""Migration 5 gives a store made before it the management periods its compounds imply, as the data set has them."""
+"""Migration 6 gives a store made before it the management periods its compounds imply, as the data set has them."""
 
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ def test_a_store_from_before_the_history_gets_the_periods_of_the_data_set(tmp_pa
     path = tmp_path / "old.db"
     Store(path).open().close()  # the demo set, at the current schema
     conn = sqlite3.connect(path)
-    conn.executescript("DROP TABLE management_periods; DROP TABLE fee_years; PRAGMA user_version = 4;")
+    conn.executescript("DROP TABLE management_periods; DROP TABLE fee_years; PRAGMA user_version = 5;")
     conn.close()
 
-    migrated = SQLiteDatabase(path).open()  # runs migration 5 on the old store
+    migrated = SQLiteDatabase(path).open()  # runs migration 6 on the old store
     try:
-        assert migrated.schema_version >= 5
+        assert migrated.schema_version >= 6
         doc = json.loads((FIXTURES / "management_history.json").read_text(encoding="utf-8"))
         want = sorted(
             ((p["compound_id"], p["since"], p["mode"], p["property_company_id"]) for p in doc["periods"]), key=repr
