@@ -102,11 +102,6 @@ def command(
     )
 
 
-def _answer(info: Ctx, family: str, cls: type[G], *args: Any) -> ft.FigureSet[G]:
-    ctx = info.context
-    return ft.figure_set(cls, service.figures(ctx.hub, ctx.viewer, command(ctx, family, *args)))
-
-
 HEAVY = {BLOCKING: True}
 """Figures work over whole columns: the operation runs in a worker thread, never on the event loop."""
 
@@ -125,159 +120,77 @@ def _coverage_size(data: Any, args: dict[str, Any]) -> float:
     return float(sectors * min(max(days, 1), 366))
 
 
+def figures_field(family: str, group: type[G], description: str) -> Any:
+    """The field of one family's figures: the arguments every figures field takes, answered by the service."""
+
+    def resolve(
+        info: Ctx,
+        group_by: list[ft.Grouping] | None = None,
+        where: SpatialFilter | None = None,
+        clip: DrawnAreaInput | None = None,
+        during: DateRangeInput | None = None,
+        date_by: ft.FigureDate | None = None,
+        filter: FigureFilter | None = None,
+    ) -> Any:
+        ctx = info.context
+        cmd = command(ctx, family, group_by, where, clip, during, date_by, filter)
+        return ft.figure_set(group, service.figures(ctx.hub, ctx.viewer, cmd))
+
+    resolve.__annotations__["return"] = ft.FigureSet[group]  # type: ignore[valid-type]
+    return strawberry.field(resolver=resolve, description=description + _ARGS, metadata=HEAVY)
+
+
 @strawberry.type
 class FigureQuery:
-    @strawberry.field(
-        description="Compounds by management mode (KIND), history (STATUS: FORMERLY_UNMANAGED or "
-        "MANAGED_SINCE_BUILT), place; dates MANAGED (taken into management), COMMITTEE_SET_UP, "
-        "BRANCH_SET_UP." + _ARGS,
-        metadata=HEAVY,
+    compound_figures: ft.FigureSet[ft.CompoundGroup] = figures_field(
+        "compounds",
+        ft.CompoundGroup,
+        "Compounds by management mode (KIND), history (STATUS: FORMERLY_UNMANAGED or MANAGED_SINCE_BUILT), place; "
+        "dates MANAGED (taken into management), COMMITTEE_SET_UP, BRANCH_SET_UP.",
     )
-    def compound_figures(
-        self,
-        info: Ctx,
-        group_by: list[ft.Grouping] | None = None,
-        where: SpatialFilter | None = None,
-        clip: DrawnAreaInput | None = None,
-        during: DateRangeInput | None = None,
-        date_by: ft.FigureDate | None = None,
-        filter: FigureFilter | None = None,
-    ) -> ft.FigureSet[ft.CompoundGroup]:
-        return _answer(info, "compounds", ft.CompoundGroup, group_by, where, clip, during, date_by, filter)
-
-    @strawberry.field(
-        description="Occupied public space by KIND, STATUS (OCCUPIED, CLEARED), place; dates "
-        "REPORTED (default) and CLEARED." + _ARGS,
-        metadata=HEAVY,
+    occupation_figures: ft.FigureSet[ft.OccupationGroup] = figures_field(
+        "occupations",
+        ft.OccupationGroup,
+        "Occupied public space by KIND, STATUS (OCCUPIED, CLEARED), place; dates REPORTED (default) and CLEARED.",
     )
-    def occupation_figures(
-        self,
-        info: Ctx,
-        group_by: list[ft.Grouping] | None = None,
-        where: SpatialFilter | None = None,
-        clip: DrawnAreaInput | None = None,
-        during: DateRangeInput | None = None,
-        date_by: ft.FigureDate | None = None,
-        filter: FigureFilter | None = None,
-    ) -> ft.FigureSet[ft.OccupationGroup]:
-        return _answer(info, "occupations", ft.OccupationGroup, group_by, where, clip, during, date_by, filter)
-
-    @strawberry.field(
-        description="Recovered public rooms by use (KIND) and place; date RECOVERED." + _ARGS, metadata=HEAVY
+    public_room_figures: ft.FigureSet[ft.PublicRoomGroup] = figures_field(
+        "public_rooms", ft.PublicRoomGroup, "Recovered public rooms by use (KIND) and place; date RECOVERED."
     )
-    def public_room_figures(
-        self,
-        info: Ctx,
-        group_by: list[ft.Grouping] | None = None,
-        where: SpatialFilter | None = None,
-        clip: DrawnAreaInput | None = None,
-        during: DateRangeInput | None = None,
-        date_by: ft.FigureDate | None = None,
-        filter: FigureFilter | None = None,
-    ) -> ft.FigureSet[ft.PublicRoomGroup]:
-        return _answer(info, "public_rooms", ft.PublicRoomGroup, group_by, where, clip, during, date_by, filter)
-
-    @strawberry.field(
-        description="Fee collection by YEAR, STATUS (COLLECTING, NOT_COLLECTING), the compound's "
-        "management mode (KIND) and place (the compound's)." + _ARGS,
-        metadata=HEAVY,
+    fee_figures: ft.FigureSet[ft.FeeGroup] = figures_field(
+        "fee_years",
+        ft.FeeGroup,
+        "Fee collection by YEAR, STATUS (COLLECTING, NOT_COLLECTING), the compound's management mode (KIND) and "
+        "place (the compound's).",
     )
-    def fee_figures(
-        self,
-        info: Ctx,
-        group_by: list[ft.Grouping] | None = None,
-        where: SpatialFilter | None = None,
-        clip: DrawnAreaInput | None = None,
-        during: DateRangeInput | None = None,
-        date_by: ft.FigureDate | None = None,
-        filter: FigureFilter | None = None,
-    ) -> ft.FigureSet[ft.FeeGroup]:
-        return _answer(info, "fee_years", ft.FeeGroup, group_by, where, clip, during, date_by, filter)
-
-    @strawberry.field(
-        description="Three-party joint meetings and the problems they solved, by KIND and place "
-        "(the compound's); date HELD." + _ARGS,
-        metadata=HEAVY,
+    meeting_figures: ft.FigureSet[ft.MeetingGroup] = figures_field(
+        "meetings",
+        ft.MeetingGroup,
+        "Three-party joint meetings and the problems they solved, by KIND and place (the compound's); date HELD.",
     )
-    def meeting_figures(
-        self,
-        info: Ctx,
-        group_by: list[ft.Grouping] | None = None,
-        where: SpatialFilter | None = None,
-        clip: DrawnAreaInput | None = None,
-        during: DateRangeInput | None = None,
-        date_by: ft.FigureDate | None = None,
-        filter: FigureFilter | None = None,
-    ) -> ft.FigureSet[ft.MeetingGroup]:
-        return _answer(info, "meetings", ft.MeetingGroup, group_by, where, clip, during, date_by, filter)
-
-    @strawberry.field(
-        description="Problems raised at the meetings by CATEGORY, STATUS (SOLVED, OPEN), place; "
-        "dates RAISED (the meeting's) and SOLVED." + _ARGS,
-        metadata=HEAVY,
+    problem_figures: ft.FigureSet[ft.ProblemGroup] = figures_field(
+        "problems",
+        ft.ProblemGroup,
+        "Problems raised at the meetings by CATEGORY, STATUS (SOLVED, OPEN), place; dates RAISED (the meeting's) "
+        "and SOLVED.",
     )
-    def problem_figures(
-        self,
-        info: Ctx,
-        group_by: list[ft.Grouping] | None = None,
-        where: SpatialFilter | None = None,
-        clip: DrawnAreaInput | None = None,
-        during: DateRangeInput | None = None,
-        date_by: ft.FigureDate | None = None,
-        filter: FigureFilter | None = None,
-    ) -> ft.FigureSet[ft.ProblemGroup]:
-        return _answer(info, "problems", ft.ProblemGroup, group_by, where, clip, during, date_by, filter)
-
-    @strawberry.field(
-        description="Cases with the evaluation figures (立案数, 结案数, 按期结案率, overdue, handling "
-        "time) by SECTOR, SQUAD, CATEGORY, STATE, place; dates REPORTED (default) and CLOSED." + _ARGS,
-        metadata=HEAVY,
+    incident_figures: ft.FigureSet[ft.IncidentGroup] = figures_field(
+        "incidents",
+        ft.IncidentGroup,
+        "Cases with the evaluation figures (立案数, 结案数, 按期结案率, overdue, handling time) by SECTOR, SQUAD, "
+        "CATEGORY, STATE, place; dates REPORTED (default) and CLOSED.",
     )
-    def incident_figures(
-        self,
-        info: Ctx,
-        group_by: list[ft.Grouping] | None = None,
-        where: SpatialFilter | None = None,
-        clip: DrawnAreaInput | None = None,
-        during: DateRangeInput | None = None,
-        date_by: ft.FigureDate | None = None,
-        filter: FigureFilter | None = None,
-    ) -> ft.FigureSet[ft.IncidentGroup]:
-        return _answer(info, "incidents", ft.IncidentGroup, group_by, where, clip, during, date_by, filter)
-
-    @strawberry.field(
-        description="Patrols and the distance walked by SQUAD and place (the track's centroid); "
-        "date STARTED. For the share of each sector covered per day see sectorCoverage." + _ARGS,
-        metadata=HEAVY,
+    patrol_figures: ft.FigureSet[ft.PatrolGroup] = figures_field(
+        "patrols",
+        ft.PatrolGroup,
+        "Patrols and the distance walked by SQUAD and place (the track's centroid); date STARTED. For the share "
+        "of each sector covered per day see sectorCoverage.",
     )
-    def patrol_figures(
-        self,
-        info: Ctx,
-        group_by: list[ft.Grouping] | None = None,
-        where: SpatialFilter | None = None,
-        clip: DrawnAreaInput | None = None,
-        during: DateRangeInput | None = None,
-        date_by: ft.FigureDate | None = None,
-        filter: FigureFilter | None = None,
-    ) -> ft.FigureSet[ft.PatrolGroup]:
-        return _answer(info, "patrols", ft.PatrolGroup, group_by, where, clip, during, date_by, filter)
-
-    @strawberry.field(
-        description="门前三包: merchants and signed agreements by SECTOR, SQUAD (the sector's), "
-        "trade (KIND), STATUS (SIGNED, UNSIGNED); date SIGNED." + _ARGS,
-        metadata=HEAVY,
+    frontage_figures: ft.FigureSet[ft.FrontageGroup] = figures_field(
+        "merchants",
+        ft.FrontageGroup,
+        "门前三包: merchants and signed agreements by SECTOR, SQUAD (the sector's), trade (KIND), STATUS (SIGNED, "
+        "UNSIGNED); date SIGNED.",
     )
-    def frontage_figures(
-        self,
-        info: Ctx,
-        group_by: list[ft.Grouping] | None = None,
-        where: SpatialFilter | None = None,
-        clip: DrawnAreaInput | None = None,
-        during: DateRangeInput | None = None,
-        date_by: ft.FigureDate | None = None,
-        filter: FigureFilter | None = None,
-    ) -> ft.FigureSet[ft.FrontageGroup]:
-        return _answer(info, "merchants", ft.FrontageGroup, group_by, where, clip, during, date_by, filter)
 
     @strawberry.field(
         description="A polygon drawn on a map: its geodesic area, the occupied space inside it "

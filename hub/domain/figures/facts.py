@@ -36,6 +36,11 @@ class Column:
     get: Callable[[Catalog, Any], Any]
 
 
+def attribute(kind: str, get: Callable[[Any], Any]) -> Column:
+    """A column read from the record alone (``get(record)``)."""
+    return Column(kind, lambda catalog, record: get(record))
+
+
 @dataclass(frozen=True)
 class Facts:
     """One snapshot of a family's columns; row ``i`` is record position ``i``."""

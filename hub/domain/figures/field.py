@@ -19,12 +19,11 @@ The evaluation figures of a set of cases (GB/T 30428-style; see ``docs/figures.m
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 
 from hub.domain import incidents as rules
-from hub.domain.figures.facts import CODE, DAY, NUMBER, Column, layer_source
+from hub.domain.figures.facts import CODE, DAY, NUMBER, Column, attribute, layer_source
 from hub.domain.figures.family import CATEGORY, KIND, SQUAD, STATE, STATUS, Family, Rows, count, share, total
 from hub.domain.figures.groups import Grouped
 from hub.store import records as r
@@ -74,23 +73,19 @@ def _hours(g: Grouped, x: Rows, q: float | None) -> np.ndarray:
     return g.mean(hours) if q is None else g.quantile(hours, q)
 
 
-def _col(kind: str, get: Any) -> Column:
-    return Column(kind, lambda c, x: get(x))
-
-
 INCIDENTS = Family(
     name="incidents",
     noun="cases",
     source=layer_source("incidents"),
     layer="incidents",
     columns={
-        "category": _col(CODE, lambda x: x.category),
-        "state": _col(CODE, lambda x: x.state),
-        "squad": _col(CODE, lambda x: x.squad_code),
-        "reported": _col(DAY, lambda x: x.reported_at),
-        "closed": _col(DAY, lambda x: x.closed_at),
-        "reported_s": _col(NUMBER, lambda x: _seconds(x.reported_at)),
-        "deadline": _col(NUMBER, lambda x: _seconds(x.deadline)),
+        "category": attribute(CODE, lambda x: x.category),
+        "state": attribute(CODE, lambda x: x.state),
+        "squad": attribute(CODE, lambda x: x.squad_code),
+        "reported": attribute(DAY, lambda x: x.reported_at),
+        "closed": attribute(DAY, lambda x: x.closed_at),
+        "reported_s": attribute(NUMBER, lambda x: _seconds(x.reported_at)),
+        "deadline": attribute(NUMBER, lambda x: _seconds(x.deadline)),
         "handled_at": Column(NUMBER, _first_handled),
         "sent_back": Column(NUMBER, lambda c, x: sum(s.action == rules.SEND_BACK for s in _steps(c, x))),
     },
@@ -121,9 +116,9 @@ PATROLS = Family(
     source=layer_source("patrols"),
     layer="patrols",
     columns={
-        "squad": _col(CODE, lambda x: x.squad_code),
-        "length": _col(NUMBER, lambda x: x.length_m),
-        "started": _col(DAY, lambda x: x.started_at),
+        "squad": attribute(CODE, lambda x: x.squad_code),
+        "length": attribute(NUMBER, lambda x: x.length_m),
+        "started": attribute(DAY, lambda x: x.started_at),
     },
     attributes={SQUAD: "squad"},
     known={SQUAD: lambda c: tuple(c.squads)},
@@ -144,10 +139,10 @@ MERCHANTS = Family(
     source=layer_source("merchants"),
     layer="merchants",
     columns={
-        "trade": _col(CODE, lambda x: x.trade),
-        "status": _col(CODE, lambda x: SIGNED if x.agreement is not None else UNSIGNED),
+        "trade": attribute(CODE, lambda x: x.trade),
+        "status": attribute(CODE, lambda x: SIGNED if x.agreement is not None else UNSIGNED),
         "squad": Column(CODE, _sector_squad),
-        "signed": _col(DAY, lambda x: x.agreement.signed_on if x.agreement is not None else None),
+        "signed": attribute(DAY, lambda x: x.agreement.signed_on if x.agreement is not None else None),
     },
     attributes={KIND: "trade", STATUS: "status", SQUAD: "squad"},
     known={STATUS: lambda c: (SIGNED, UNSIGNED), SQUAD: lambda c: tuple(c.squads)},

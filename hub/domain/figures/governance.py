@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from hub.domain import occupations as occupation_rules
-from hub.domain.figures.facts import CODE, DAY, FLAG, NUMBER, Column, Source, layer_source
+from hub.domain.figures.facts import CODE, DAY, FLAG, NUMBER, Column, Source, attribute, layer_source
 from hub.domain.figures.family import CATEGORY, KIND, STATUS, Family, count, share, total
 from hub.store import records as r
 from hub.store.catalog import Catalog
@@ -33,26 +33,22 @@ def managed_since(catalog: Catalog, compound_id: int) -> date | None:
     return None
 
 
-def _col(kind: str, get: Any) -> Column:
-    return Column(kind, lambda c, x: get(x))
-
-
 COMPOUNDS = Family(
     name="compounds",
     noun="compounds",
     source=layer_source("compounds"),
     layer="compounds",
     columns={
-        "mode": _col(CODE, lambda x: x.management_mode),
-        "history": _col(CODE, lambda x: FORMERLY_UNMANAGED if x.formerly_unmanaged else MANAGED_SINCE_BUILT),
-        "fees": _col(FLAG, lambda x: x.collects_fees),
-        "branch": _col(FLAG, lambda x: x.party_branch is not None),
-        "committee": _col(FLAG, lambda x: x.committee is not None),
-        "households": _col(NUMBER, lambda x: x.households),
-        "area": _col(NUMBER, lambda x: x.area_m2),
+        "mode": attribute(CODE, lambda x: x.management_mode),
+        "history": attribute(CODE, lambda x: FORMERLY_UNMANAGED if x.formerly_unmanaged else MANAGED_SINCE_BUILT),
+        "fees": attribute(FLAG, lambda x: x.collects_fees),
+        "branch": attribute(FLAG, lambda x: x.party_branch is not None),
+        "committee": attribute(FLAG, lambda x: x.committee is not None),
+        "households": attribute(NUMBER, lambda x: x.households),
+        "area": attribute(NUMBER, lambda x: x.area_m2),
         "managed": Column(DAY, lambda c, x: managed_since(c, x.id)),
-        "committee_on": _col(DAY, lambda x: x.committee.established_on if x.committee else None),
-        "branch_on": _col(DAY, lambda x: x.party_branch.established_on if x.party_branch else None),
+        "committee_on": attribute(DAY, lambda x: x.committee.established_on if x.committee else None),
+        "branch_on": attribute(DAY, lambda x: x.party_branch.established_on if x.party_branch else None),
     },
     attributes={KIND: "mode", STATUS: "history"},
     known={KIND: lambda c: MODES, STATUS: lambda c: (FORMERLY_UNMANAGED, MANAGED_SINCE_BUILT)},
@@ -87,11 +83,11 @@ OCCUPATIONS = Family(
     source=layer_source("occupations"),
     layer="occupations",
     columns={
-        "kind": _col(CODE, lambda x: x.kind),
-        "status": _col(CODE, lambda x: x.status),
-        "area": _col(NUMBER, lambda x: x.area_m2),
-        "reported": _col(DAY, lambda x: x.reported_on),
-        "cleared": _col(DAY, lambda x: x.cleared_on),
+        "kind": attribute(CODE, lambda x: x.kind),
+        "status": attribute(CODE, lambda x: x.status),
+        "area": attribute(NUMBER, lambda x: x.area_m2),
+        "reported": attribute(DAY, lambda x: x.reported_on),
+        "cleared": attribute(DAY, lambda x: x.cleared_on),
     },
     attributes={KIND: "kind", STATUS: "status"},
     known={
@@ -117,9 +113,9 @@ PUBLIC_ROOMS = Family(
     source=layer_source("public_rooms"),
     layer="public_rooms",
     columns={
-        "use": _col(CODE, lambda x: x.use),
-        "floor": _col(NUMBER, lambda x: x.floor_area_m2),
-        "recovered": _col(DAY, lambda x: x.recovered_on),
+        "use": attribute(CODE, lambda x: x.use),
+        "floor": attribute(NUMBER, lambda x: x.floor_area_m2),
+        "recovered": attribute(DAY, lambda x: x.recovered_on),
     },
     attributes={KIND: "use"},
     dates={"RECOVERED": "recovered"},
@@ -147,11 +143,11 @@ FEE_YEARS = Family(
     noun="compound-years of fee collection",
     source=_static("fee_years", lambda c: c.fee_years, "compounds"),
     columns={
-        "compound": _col(NUMBER, lambda x: x.compound_id),
-        "status": _col(CODE, lambda x: COLLECTING if x.collecting else NOT_COLLECTING),
+        "compound": attribute(NUMBER, lambda x: x.compound_id),
+        "status": attribute(CODE, lambda x: COLLECTING if x.collecting else NOT_COLLECTING),
         "mode": Column(CODE, lambda c, x: k.management_mode if (k := _compound(c, x.compound_id)) else None),
-        "year": _col(DAY, lambda x: date(x.year, 1, 1)),
-        "rate": _col(NUMBER, lambda x: x.rate),
+        "year": attribute(DAY, lambda x: date(x.year, 1, 1)),
+        "rate": attribute(NUMBER, lambda x: x.rate),
         "households": Column(NUMBER, lambda c, x: k.households if (k := _compound(c, x.compound_id)) else None),
     },
     attributes={STATUS: "status", KIND: "mode"},
@@ -189,9 +185,9 @@ MEETINGS = Family(
         compound_of=lambda x: x.compound_id,
     ),
     columns={
-        "compound": _col(NUMBER, lambda x: x.compound_id),
-        "kind": _col(CODE, lambda x: x.kind),
-        "held": _col(DAY, lambda x: x.held_on),
+        "compound": attribute(NUMBER, lambda x: x.compound_id),
+        "kind": attribute(CODE, lambda x: x.kind),
+        "held": attribute(DAY, lambda x: x.held_on),
         "raised": Column(NUMBER, lambda c, x: len(_problems_by_meeting(c).get(x.id, ()))),
         "solved": Column(NUMBER, lambda c, x: sum(p.solved for p in _problems_by_meeting(c).get(x.id, ()))),
     },
@@ -223,10 +219,10 @@ PROBLEMS = Family(
     source=layer_source("problems"),
     layer="problems",
     columns={
-        "category": _col(CODE, lambda x: x.category),
-        "status": _col(CODE, lambda x: SOLVED if x.solved else OPEN),
+        "category": attribute(CODE, lambda x: x.category),
+        "status": attribute(CODE, lambda x: SOLVED if x.solved else OPEN),
         "raised": Column(DAY, _held_on),
-        "solved_on": _col(DAY, lambda x: x.solved_on),
+        "solved_on": attribute(DAY, lambda x: x.solved_on),
         "days": Column(NUMBER, _days_to_solve),
     },
     attributes={CATEGORY: "category", STATUS: "status"},
