@@ -38,12 +38,6 @@ def _check_compounds(catalog: Catalog, compounds: Sequence[int] | None, field: s
             raise NotFound(f"no compound {cid}", field=f"{field}[{i}]")
 
 
-def _in(d: date | None, during: DateRange) -> bool:
-    if during.open:
-        return True
-    return d is not None and (during.start is None or d >= during.start) and (during.end is None or d <= during.end)
-
-
 def meetings(
     catalog: Catalog,
     *,
@@ -62,7 +56,7 @@ def meetings(
         if (inside is None or m.compound_id in inside)
         and (wanted is None or m.compound_id in wanted)
         and (not kinds or m.kind in kinds)
-        and _in(m.held_on, during)
+        and during.holds(m.held_on)
     ]
     return np.asarray(sorted(ids), dtype=np.intp)
 
@@ -87,7 +81,7 @@ def problems(
             (solved is None or p.solved == solved)
             and (not categories or p.category in categories)
             and (wanted is None or p.compound_id in wanted)
-            and _in(held, during)
+            and during.holds(held)
         )
 
     return np.asarray([p for p in positions.tolist() if (x := recs[p]) is not None and keep(x)], dtype=np.intp)
@@ -112,7 +106,7 @@ def public_rooms(
             if (x := recs[p]) is not None
             and (not uses or x.use in uses)
             and (wanted is None or x.compound_id in wanted)
-            and _in(x.recovered_on, during)
+            and during.holds(x.recovered_on)
         ],
         dtype=np.intp,
     )
@@ -176,6 +170,6 @@ def management_history(
         periods = catalog.management[cid]
         for i, p in enumerate(periods):
             until = periods[i + 1].since if i + 1 < len(periods) else None
-            if (not modes or p.mode in modes) and _in(p.since, during):
+            if (not modes or p.mode in modes) and during.holds(p.since):
                 out.append(Period(p, until, i + 1 == len(periods)))
     return out

@@ -20,19 +20,13 @@ from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import BLOCKING, sized
 from hub.schema.enums import Crs
-from hub.schema.inputs import SpatialFilter, spatial
+from hub.schema.inputs import DateRangeInput, SpatialFilter, spatial
 from hub.schema.scalars import GeoJSON
 from hub.schema.views import shown
 from hub.services import figures as service
 
 Ctx = Info[Context, None]
 G = TypeVar("G")
-
-
-@strawberry.input(description="A range of local dates (Asia/Shanghai), both ends included; either may be left open.")
-class DateRangeInput:
-    from_: date | None = strawberry.field(default=None, name="from")
-    to: date | None = None
 
 
 @strawberry.input(description="A polygon drawn on a map: records meeting it, with areas clipped to it.")

@@ -13,7 +13,6 @@ import strawberry
 from strawberry.types import Info
 
 from hub.domain import governance as rules
-from hub.domain.figures.periods import DateRange
 from hub.domain.filters import SpatialFilter as DomainSpatialFilter
 from hub.domain.model import records as rec
 from hub.errors import InputError
@@ -21,8 +20,7 @@ from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized
 from hub.schema.distance import distance_field
-from hub.schema.figures import DateRangeInput
-from hub.schema.inputs import SpatialFilter, connection, spatial
+from hub.schema.inputs import DateRangeInput, SpatialFilter, connection, date_range, spatial
 from hub.schema.scalars import GeoJSON
 from hub.schema.views import RecordView, shown
 from hub.services import governance as service
@@ -38,10 +36,6 @@ def _unordered(where: DomainSpatialFilter, records: str) -> DomainSpatialFilter:
             field="where.orderByDistanceFrom",
         )
     return where
-
-
-def _during(during: DateRangeInput | None) -> DateRange:
-    return DateRange() if during is None else DateRange.checked(during.from_, during.to, field="during")
 
 
 def _compound_of(root: Any, info: Ctx) -> t.Compound | None:
@@ -128,7 +122,7 @@ class GovernanceQuery:
         after: str | None = None,
     ) -> t.Connection[t.Meeting]:
         ctx = info.context
-        cmd = service.RecordsCommand(_unordered(spatial(where, ctx), "meetings"), _during(during), compounds, kinds)
+        cmd = service.RecordsCommand(_unordered(spatial(where, ctx), "meetings"), date_range(during), compounds, kinds)
         ids = service.meetings(ctx.hub, ctx.viewer, cmd)
         return connection(_Listed(ctx.data.meetings), ids, first, after, ctx)
 
@@ -149,7 +143,7 @@ class GovernanceQuery:
     ) -> t.Connection[t.Problem]:
         ctx = info.context
         found = spatial(where, ctx)
-        cmd = service.RecordsCommand(found, _during(during), compounds, categories, solved)
+        cmd = service.RecordsCommand(found, date_range(during), compounds, categories, solved)
         pos = service.problems(ctx.hub, ctx.viewer, cmd)
         return connection(ctx.data.problems, pos, first, after, ctx, order=found)
 
@@ -169,7 +163,9 @@ class GovernanceQuery:
     ) -> t.Connection[PublicRoom]:
         ctx = info.context
         found = spatial(where, ctx)
-        pos = service.public_rooms(ctx.hub, ctx.viewer, service.RecordsCommand(found, _during(during), compounds, uses))
+        pos = service.public_rooms(
+            ctx.hub, ctx.viewer, service.RecordsCommand(found, date_range(during), compounds, uses)
+        )
         return connection(ctx.data.public_rooms, pos, first, after, ctx, order=found)
 
     @strawberry.field(
@@ -208,7 +204,7 @@ class GovernanceQuery:
         ctx = info.context
         where_ = _unordered(spatial(where, ctx), "management periods")
         periods = service.management_history(
-            ctx.hub, ctx.viewer, service.RecordsCommand(where_, _during(during), compounds, modes)
+            ctx.hub, ctx.viewer, service.RecordsCommand(where_, date_range(during), compounds, modes)
         )
         by_id = {p.period.id: p for p in periods}
         return connection(_Listed(by_id), np.asarray(sorted(by_id), dtype=np.intp), first, after, ctx)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import strawberry
 
 from hub.domain.distance import ordered_page
+from hub.domain.figures.periods import DateRange
 from hub.domain.filters import SpatialFilter as DomainSpatialFilter
 from hub.domain.filters import check_first, paginate
 from hub.domain.model import Layer
@@ -59,6 +61,17 @@ class SpatialFilter:
     crs: Crs | None = strawberry.field(
         default=None, description="The coordinate system of the coordinates above (default WGS84)."
     )
+
+
+@strawberry.input(description="A range of local dates (Asia/Shanghai), both ends included; either may be left open.")
+class DateRangeInput:
+    from_: date | None = strawberry.field(default=None, name="from")
+    to: date | None = None
+
+
+def date_range(during: DateRangeInput | None, field: str = "during") -> DateRange:
+    """The domain's range from the input; a reversed one is refused naming ``field``."""
+    return DateRange() if during is None else DateRange.checked(during.from_, during.to, field=field)
 
 
 @strawberry.input(description="Attribute conditions on compounds; every one given must hold.")

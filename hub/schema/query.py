@@ -15,7 +15,7 @@ from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized
 from hub.schema.enums import Crs, OccupationStatus
-from hub.schema.inputs import CompoundFilter, SpatialFilter, connection, spatial
+from hub.schema.inputs import CompoundFilter, DateRangeInput, SpatialFilter, connection, date_range, spatial
 from hub.schema.scalars import from_global_id
 from hub.schema.views import shown
 from hub.services import reads
@@ -90,19 +90,29 @@ class Query:
         return connection(layer, found.positions(layer), first, after, info.context, order=found)
 
     @strawberry.field(
-        description="Occupations of public space inside compounds.", metadata=sized(lambda d: len(d.occupations))
+        description="Occupations of public space inside compounds, of a status, reported and cleared in the local "
+        "date ranges given (both ends included).",
+        metadata=sized(lambda d: len(d.occupations)),
     )
     def occupations(
         self,
         info: Info[Context, None],
         where: SpatialFilter | None = None,
         status: OccupationStatus | None = None,
+        reported: DateRangeInput | None = None,
+        cleared: DateRangeInput | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> t.Connection[t.Occupation]:
         ctx = info.context
         found = spatial(where, ctx)
-        positions = reads.occupations(ctx.hub, found, status.value if status else None)
+        positions = reads.occupations(
+            ctx.hub,
+            found,
+            status.value if status else None,
+            reported=date_range(reported, "reported"),
+            cleared=date_range(cleared, "cleared"),
+        )
         return connection(ctx.data.occupations, positions, first, after, ctx, order=found)
 
     @strawberry.field(

@@ -142,3 +142,18 @@ def test_periods_that_began_in_2023(run):
 def test_meetings_cannot_be_ordered_by_distance_and_say_what_can(run):
     out = run("{ meetings(where: {orderByDistanceFrom: {lon: 115.6, lat: 34.37}}) { totalCount } }")
     assert out["errors"][0]["extensions"]["field"] == "where.orderByDistanceFrom"
+
+
+def test_occupations_are_listed_by_when_they_were_reported_and_cleared(run):
+    occ = layer("occupations")
+    cleared = occ[occ["cleared_on"].fillna("").str.startswith("2023")]
+    out = run(
+        """{ occupations(cleared: {from: "2023-01-01", to: "2023-12-31"}, first: 100) {
+             totalCount nodes { clearedOn } } }"""
+    )["data"]["occupations"]
+    assert out["totalCount"] == len(cleared)
+    assert all(n["clearedOn"].startswith("2023") for n in out["nodes"])
+    reported = run('{ occupations(reported: {to: "2022-06-30"}) { totalCount } }')["data"]["occupations"]
+    assert reported["totalCount"] == int((occ["reported_on"] <= "2022-06-30").sum())
+    bad = run('{ occupations(reported: {from: "2023-02-01", to: "2023-01-01"}) { totalCount } }')
+    assert bad["errors"][0]["extensions"]["field"] == "reported.to"

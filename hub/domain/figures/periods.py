@@ -139,6 +139,17 @@ class DateRange:
             keep &= (days <= day_number(self.end)) & (days != NO_DAY)
         return keep
 
+    def holds(self, day: date | None) -> bool:
+        """Whether a date is in the range (no date is in an open range only).
+
+        >>> r = DateRange(date(2024, 1, 1), date(2024, 1, 31))
+        >>> r.holds(date(2024, 1, 31)), r.holds(None), DateRange().holds(None)
+        (True, False, True)
+        """
+        if self.open:
+            return True
+        return day is not None and (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
     def days(self) -> list[date]:
         """Every date of a bounded range."""
         first = self.start or FIRST_DAY
