@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -35,6 +36,7 @@ from hub.domain.access import ANONYMOUS, PUBLIC, Viewer
 from hub.domain.features import log_views
 from hub.domain.tiles import TileCache, tilejson
 from hub.errors import AccessDenied, HubError
+from hub.http import export, ogc
 from hub.schema import Context, build_schema
 from hub.services import Hub
 from hub.settings import Settings
@@ -43,6 +45,7 @@ from hub.store import Store
 log = logging.getLogger("hub")
 
 STATIC = Path(__file__).parent / "static"
+SWITCH_INTERVAL_S = 0.0005
 
 
 def _error_body(message: str, code: str) -> bytes:
@@ -295,6 +298,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # heavy operations run in worker threads (hub.schema.admission): hand the GIL back to the event loop
+        # every SWITCH_INTERVAL_S instead of Python's default 5 ms, so small requests wait less behind them
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         if store.catalog is None:
             await anyio.to_thread.run_sync(lambda: store.open(fixtures=settings.fixtures, load_demo=settings.load_demo))
         log.info("hub ready: %s (%d compounds)", settings.db, len(store.data.compounds))
@@ -313,6 +319,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             Route("/tiles/{layer}.json", tile_json),
             Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", tile),
             Route("/map", map_page),
+            *ogc.routes(),
+            *export.routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
