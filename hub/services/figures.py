@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from hub.domain.access import Viewer
 from hub.domain.drawn import DrawnArea, measure, parse_area
@@ -17,9 +17,16 @@ from hub.domain.figures import places as pl
 from hub.domain.figures.compute import FigureQuery, Figures, compute
 from hub.domain.figures.periods import UNITS, DateRange
 from hub.domain.filters import SpatialFilter
+from hub.domain.model import Catalog
 from hub.domain.patrols import Coverage, patrol_coverage
 from hub.errors import InputError, LimitExceeded
-from hub.services.hub import Hub
+
+
+class Hub(Protocol):
+    """What the figures read: the catalog (``hub.services.Hub`` is one; an export endpoint may hand its own)."""
+
+    @property
+    def data(self) -> Catalog: ...
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class Table:
     rows: tuple[tuple[Any, ...], ...]
 
 
-def _key_columns(grouping: str) -> tuple[str, ...]:
+def key_columns(grouping: str) -> tuple[str, ...]:
     name = grouping.lower()
     if grouping == pl.COMPOUND:
         return ("compound_id", "compound_name")
@@ -85,7 +92,7 @@ def _key_columns(grouping: str) -> tuple[str, ...]:
 
 
 def _key_values(grouping: str, value: Any) -> tuple[Any, ...]:
-    width = len(_key_columns(grouping))
+    width = len(key_columns(grouping))
     if value is None:
         return (None,) * width
     if grouping == pl.COMPOUND:
@@ -101,7 +108,7 @@ def _key_values(grouping: str, value: Any) -> tuple[Any, ...]:
 
 def as_table(fig: Figures) -> Table:
     """Figures as rows: the groups' keys (code and name for places) then their measures; "none" keys are empty."""
-    columns = tuple(c for g in fig.group_by for c in _key_columns(g)) + fig.measures
+    columns = tuple(c for g in fig.group_by for c in key_columns(g)) + fig.measures
     rows = tuple(
         tuple(v for g in fig.group_by for v in _key_values(g, grp.key[g])) + tuple(grp.values[m] for m in fig.measures)
         for grp in fig.groups
