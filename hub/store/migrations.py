@@ -3,7 +3,7 @@
 Each migration is written once, in SQLite's words, and translated mechanically for PostgreSQL +
 PostGIS (``hub.store.dialect.postgres_ddl``: column types, geometry with SRID 4326 and a GiST
 index); one that only one store needs is a :class:`Only` (the other store gets an empty step, so
-version numbers stay the same in both). ``tests/unit/store/test_migrations.py`` checks that both
+version numbers stay the same in both). ``tests/unit/store/test_both_schemas.py`` checks that both
 stores end with the same tables and columns.
 
 The version lives in ``PRAGMA user_version`` (SQLite) or the ``hub_schema`` table (PostgreSQL).
@@ -181,8 +181,35 @@ MIGRATIONS.append(
     """
 )
 
+DERIVED_PERIODS = """
+    INSERT INTO management_periods (compound_id, since, mode, property_company_id)
+        SELECT c.id, NULL, 'UNMANAGED', NULL FROM compounds c WHERE c.formerly_unmanaged <> 0 ORDER BY c.id;
+    INSERT INTO management_periods (compound_id, since, mode, property_company_id)
+        SELECT c.id, CASE WHEN c.formerly_unmanaged <> 0 THEN m.established_on END, c.management_mode,
+               c.property_company_id
+        FROM compounds c LEFT JOIN committees m ON m.compound_id = c.id ORDER BY c.id;
+"""
+"""The management periods a store's compounds imply: a formerly unmanaged compound was unmanaged until its
+committee was set up, and is managed as it is now since; any other has been managed as now since it was built."""
+
 MIGRATIONS.append(
-    # 6: the change feed (PostgreSQL): every committed change to a table the workers keep in memory, in
+    # 6: compounds over time: management periods (unmanaged → managed, with dates) and fee collection by year.
+    # A store made before this gets the periods its compounds imply (formerly unmanaged: unmanaged until the
+    # committee was set up); fee years come with a data set (fee_collection.json).
+    f"""
+    CREATE TABLE management_periods (
+        id INTEGER PRIMARY KEY, compound_id INTEGER NOT NULL REFERENCES compounds(id), since TEXT,
+        mode TEXT NOT NULL, property_company_id TEXT REFERENCES property_companies(id));
+    CREATE INDEX management_periods_compound ON management_periods(compound_id);
+    {DERIVED_PERIODS}
+    CREATE TABLE fee_years (
+        compound_id INTEGER NOT NULL REFERENCES compounds(id), year INTEGER NOT NULL,
+        collecting INTEGER NOT NULL, rate REAL, PRIMARY KEY (compound_id, year));
+    """
+)
+
+MIGRATIONS.append(
+    # 7: the change feed (PostgreSQL): every committed change to a table the workers keep in memory, in
     # commit order (writes hold the write lock until they commit), so each worker can bring its layers
     # up to date by re-reading the rows named here; hub.store.feed. SQLite has one process, which knows
     # every write as it makes it.
