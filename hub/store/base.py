@@ -26,6 +26,20 @@ class Reader(Protocol):
     def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
 
 
+class ConnReader:
+    """Reads through one connection: a snapshot's, or that of a transaction in progress (what it will commit)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(self.conn.execute(sql, params).fetchall())
+
+    def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.read(sql, params)
+        return rows[0] if rows else None
+
+
 class Database(Reader, Protocol):
     """A store's database: one writer at a time, reads, a versioned schema."""
 

@@ -14,27 +14,13 @@ from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from hub.errors import StoreError
-from hub.store.base import Database, Reader
+from hub.store.base import ConnReader, Database, Reader
 from hub.store.importer import insert_rows
 
 SKIP = frozenset({"hub_schema", "changes", "spatial_ref_sys", "sqlite_sequence"})
 """Tables that belong to one kind of store, not to the hub's data."""
 CHUNK = 20_000
 _EWKB_SRID = 0x2000_0000
-
-
-class ConnReader:
-    """Reads through the connection of a transaction in progress (what the copy will commit)."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-
-    def read(self, sql: str, params: Any = ()) -> list[Any]:
-        return list(self.conn.execute(sql, params).fetchall())
-
-    def read_one(self, sql: str, params: Any = ()) -> Any:
-        rows = self.read(sql, params)
-        return rows[0] if rows else None
 
 
 def tables_in_order(db: Database, reader: Reader) -> list[str]:

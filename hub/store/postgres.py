@@ -36,7 +36,7 @@ from psycopg.types import TypeInfo
 from psycopg_pool import ConnectionPool
 
 from hub.errors import StoreError
-from hub.store.base import is_postgres, redact
+from hub.store.base import ConnReader, is_postgres, redact
 from hub.store.dialect import POSTGRES, placeholders
 from hub.store.migrations import SCHEMA_VERSION, migration
 
@@ -119,20 +119,6 @@ class PgConnection:
                 f'FROM "{table}"',
                 (table, column),
             )
-
-
-class _Reader:
-    """Reads through one connection (one snapshot, when in a REPEATABLE READ transaction)."""
-
-    def __init__(self, conn: PgConnection) -> None:
-        self.conn = conn
-
-    def read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return self.conn.execute(sql, params).fetchall()
-
-    def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        rows = self.read(sql, params)
-        return rows[0] if rows else None
 
 
 def configure(raw: psycopg.Connection[Any]) -> None:
@@ -316,7 +302,7 @@ class PostgresDatabase:
         return rows[0] if rows else None
 
     @contextmanager
-    def _reading(self, *, snapshot: bool = False) -> Iterator[_Reader]:
+    def _reading(self, *, snapshot: bool = False) -> Iterator[ConnReader]:
         if self._pool is None:
             raise StoreError("the database is not open")
         try:
@@ -324,7 +310,7 @@ class PostgresDatabase:
                 if snapshot:
                     raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 try:
-                    yield _Reader(PgConnection(raw))
+                    yield ConnReader(PgConnection(raw))
                 finally:
                     if not raw.closed:
                         raw.rollback()
@@ -332,7 +318,7 @@ class PostgresDatabase:
             raise StoreError(f"the database is unreachable: {_first_line(exc)}") from exc
 
     @contextmanager
-    def snapshot(self) -> Iterator[_Reader]:
+    def snapshot(self) -> Iterator[ConnReader]:
         """Reads that all see the database at one moment (loading the catalog), without a time limit."""
         with self._reading(snapshot=True) as reader:
             yield reader

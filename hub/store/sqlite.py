@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hub.errors import StoreError
+from hub.store.base import ConnReader
 from hub.store.dialect import SQLITE
 from hub.store.migrations import SCHEMA_VERSION, migration
 
@@ -200,28 +201,14 @@ class SQLiteDatabase:
         return rows[0] if rows else None
 
     @contextmanager
-    def snapshot(self) -> Iterator[_Snapshot]:
+    def snapshot(self) -> Iterator[ConnReader]:
         """Reads that all see the file at one moment (loading the catalog), without a time limit."""
         conn = _connect(self.path, readonly=True)
         try:
             conn.execute("BEGIN")
-            yield _Snapshot(conn)
+            yield ConnReader(conn)
         finally:
             conn.close()
-
-
-class _Snapshot:
-    """Reads inside one read transaction."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return self.conn.execute(sql, params).fetchall()
-
-    def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        rows = self.read(sql, params)
-        return rows[0] if rows else None
 
 
 class _Flusher:
