@@ -51,6 +51,17 @@ class Settings:
     """Most live subscriptions one websocket connection may hold (``HUB_MAX_SUBSCRIPTIONS``)."""
     graphiql: bool = True
     """Serve the GraphiQL page at GET /graphql (``HUB_GRAPHIQL``)."""
+    public_url: str = ""
+    """The address clients reach the hub at, e.g. ``https://hub.example.org`` (``HUB_PUBLIC_URL``): TileJSON's
+    tile URLs start with it; unset, they are relative (``/tiles/…``)."""
+    cors_origins: str = ""
+    """Origins whose pages may call the hub, comma separated, or ``*`` (``HUB_CORS_ORIGINS``); unset: none but
+    the hub's own pages."""
+    rate_limits: str = ""
+    """Requests per second and burst per role, ``role=rate/burst`` comma separated (``HUB_RATE_LIMITS``); roles
+    not named keep the defaults ``public=10/60,analyst=30/120,officer=30/120,admin=60/240``."""
+    rate_exempt: str = "127.0.0.0/8,::1"
+    """Addresses or networks never rate-limited, comma separated, or ``none`` (``HUB_RATE_EXEMPT``)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -91,4 +102,6 @@ def _coerce(name: str, default: object, raw: str) -> object:
         raise ValueError(f"HUB_SYNC must be full or normal, got {raw!r}")
     if name in ("db", "fixtures", "categories"):
         return Path(raw)
+    if name == "public_url" and not raw.startswith(("http://", "https://")):
+        raise ValueError(f"HUB_PUBLIC_URL must start with http:// or https://, got {raw!r}")
     return raw
