@@ -109,10 +109,17 @@ class RevocationWatch:
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="hub-token-watch", daemon=True)
+        self._tokens: tuple[object, ...] = ()
 
     def start(self) -> RevocationWatch:
+        """Take the tokens table as it is now, then watch it (a change before the first look counts)."""
+        self._tokens = self._look()
         self._thread.start()
         return self
+
+    def _look(self) -> tuple[object, ...]:
+        row = self.db.read_one("SELECT count(*), total(revoked) FROM tokens")
+        return tuple(row) if row is not None else ()
 
     def stop(self) -> None:
         self._stop.set()
@@ -121,17 +128,15 @@ class RevocationWatch:
 
     def _run(self) -> None:
         version: object = None
-        tokens: tuple[object, ...] | None = None
         while not self._stop.wait(self.interval_s):
             try:
                 now = self.db.read_one("PRAGMA data_version")
                 if now is None or now[0] == version:
                     continue
                 version = now[0]
-                row = self.db.read_one("SELECT count(*), total(revoked) FROM tokens")
-                seen = tuple(row) if row is not None else ()
-                if tokens is not None and seen != tokens:
+                seen = self._look()
+                if seen != self._tokens:
+                    self._tokens = seen
                     self.changed()
-                tokens = seen
             except Exception:  # a busy or closing database: look again next time
                 log.exception("could not check the tokens table for revocations")

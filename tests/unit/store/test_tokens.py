@@ -37,3 +37,47 @@ def test_an_officer_token_needs_a_known_squad(db):
 
 def test_garbage_is_not_a_token(db):
     assert find_token(db, "let me in") is None
+
+
+def wait_for(predicate, seconds=10.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_store_forgets_its_remembered_token_when_another_connection_revokes_it(tmp_path):
+    from hub.store import Store
+
+    store = Store(tmp_path / "s.db", token_cache_s=3600).open(load_demo=False)
+    try:
+        record, text = create_token(store.db, "analyst")
+        assert store.token(text) is not None
+        assert store.cached_token(text) == (True, store.token(text))  # remembered for an hour
+        with SQLiteDatabase(tmp_path / "s.db") as other:  # as `hub token revoke` in another process
+            revoke_token(other, record.id)
+        assert wait_for(lambda: not store.cached_token(text)[0])
+        assert store.token(text) is None
+        assert store.token_live(record.id) is False
+    finally:
+        store.close()
+
+
+def test_writes_to_other_tables_keep_the_remembered_tokens(tmp_path):
+    from hub.store import Store
+
+    store = Store(tmp_path / "s.db", token_cache_s=3600).open(load_demo=False)
+    try:
+        _record, text = create_token(store.db, "admin")
+        wait_for(lambda: False, 0.6)  # the watch has seen the new token (a change: remembered checks are dropped)
+        store.token(text)
+        for i in range(3):
+            store.db.write(lambda c, i=i: c.execute(f"INSERT INTO squads VALUES ('SQ{i}', 'x', 'NE', '0370-1')"))
+        wait_for(lambda: False, 0.6)  # the watch has looked at least twice
+        assert store.cached_token(text)[0]
+    finally:
+        store.close()
