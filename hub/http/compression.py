@@ -142,7 +142,8 @@ class Compression:
                 encoding = headers.get("content-encoding") or (
                     coding if message["status"] == 304 and revalidated else None
                 )
-                if encoding and etag and etag.endswith('"') and not etag.startswith("W/"):
+                strong = etag is not None and etag.endswith('"') and not etag.startswith("W/")
+                if encoding and etag and strong and not etag.endswith(f'-{encoding}"'):
                     headers["etag"] = f'{etag[:-1]}-{encoding}"'
             await send(message)
 
