@@ -3,8 +3,9 @@
 Each caller has a bucket of ``burst`` requests that refills at ``rate`` per second; a request
 takes one, and a caller whose bucket is empty is told, in a GraphQL-shaped 429 with code
 ``RATE_LIMITED`` and a ``Retry-After`` header, how long until the next one. A request with a
-known token draws on that token's bucket, at its role's rate; anything else (the public, and a
-token not yet checked or refused) on its address' bucket, at the public rate, so inventing tokens
+live token draws on that token's bucket, at its role's rate (the token is looked up here when the
+store does not remember it, so a busy address never holds up staff); anything else (the public,
+and unknown or revoked tokens) on its address' bucket, at the public rate, so inventing tokens
 gains nothing. Rates per role come from ``HUB_RATE_LIMITS``; addresses in ``HUB_RATE_EXEMPT``
 (by default this machine's own: loopback) are not limited, nor are ``/healthz``, ``/metrics``
 and the static files. Behind a reverse proxy, the proxy must pass the client's address
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.domain.access import ADMIN, ANALYST, OFFICER, PUBLIC
@@ -157,9 +159,12 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         key: object
-        text = bearer_text(scope)
-        known, token = self.store.cached_token(text) if text else (False, None)
-        if known and token is not None:
+        text, token = bearer_text(scope), None
+        if text:
+            known, token = self.store.cached_token(text)
+            if not known:  # look it up now (off the event loop); BearerAuth then finds it remembered
+                token = await anyio.to_thread.run_sync(self.store.token, text)
+        if token is not None:
             role, key, who = token.role, ("token", token.id), f"token {token.id}"
         else:
             address = scope["client"][0] if scope.get("client") else "?"
