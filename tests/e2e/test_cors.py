@@ -81,8 +81,8 @@ def test_a_named_origin_gets_its_preflight_and_cors_headers_everywhere(open_hub,
         got = httpx.get(f"{open_hub.url}{path}", headers={"Origin": app_origin})
         assert got.headers["access-control-allow-origin"] == app_origin, path
         assert "Origin" in got.headers["vary"], path
-    refused = httpx.post(f"{open_hub.url}/graphql", content=b"42", headers={"Origin": app_origin,
-                                                                           "content-type": "application/json"})  # fmt: skip
+    headers = {"Origin": app_origin, "content-type": "application/json"}
+    refused = httpx.post(f"{open_hub.url}/graphql", content=b"42", headers=headers)
     assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == app_origin
     other = preflight(open_hub, "https://elsewhere.example")
     assert other.status_code == 403
