@@ -43,8 +43,9 @@ class Settings:
     """When an acknowledged write is on disk (``HUB_SYNC``): ``full``, before the answer (survives a power cut);
     ``normal``, within the OS's own write-back (survives the process being killed, not a power cut)."""
     token_cache_s: float = 30.0
-    """How long a token check is remembered (``HUB_TOKEN_CACHE_S``): a revoked token stops working within
-    this, for requests and for live subscriptions alike."""
+    """Longest a token check is remembered (``HUB_TOKEN_CACHE_S``). Any change to the tokens table, from any
+    process, drops the remembered checks within a second, so a revoked token stops working then, for requests
+    and for live subscriptions alike."""
     categories: Path | None = None
     """JSON file of incident categories and deadlines; default: the built-in old-town table (``HUB_CATEGORIES``)."""
     max_subscriptions: int = 10
