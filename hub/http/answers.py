@@ -10,6 +10,7 @@ written before that media type existed expects).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import orjson
@@ -34,6 +35,7 @@ def error_body(error: HubError) -> bytes:
     return orjson.dumps({"errors": [{"message": str(error), "extensions": {"code": error.code}}]})
 
 
+@functools.lru_cache(maxsize=256)
 def negotiate(accept: str | None) -> str | None:
     """The media type to answer a GraphQL request with, from its ``Accept`` header; None when the
     client accepts neither (a 406).

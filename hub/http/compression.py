@@ -14,6 +14,7 @@ representation has its own (RFC 9110 §8.8.3).
 
 from __future__ import annotations
 
+import functools
 import gzip
 
 import anyio
@@ -36,6 +37,7 @@ CODINGS = ("br", "gzip")
 """The content codings the hub answers with, the preferred first."""
 
 
+@functools.lru_cache(maxsize=256)
 def choose(accept_encoding: str | None, offered: tuple[str, ...] = CODINGS) -> str | None:
     """The content coding for an ``Accept-Encoding`` header, or None for the body as it is.
 
@@ -101,7 +103,11 @@ class BrotliResponder(IdentityResponder):
 
 
 class Compression:
-    """Compress answers in the coding the client prefers (see the module docstring)."""
+    """Compress answers in the coding the client prefers (see the module docstring).
+
+    Answers whose ``Content-Length`` is under the minimum, or that carry a ``Content-Encoding``
+    already, go straight through; the others go to starlette's responder for the chosen coding.
+    """
 
     def __init__(self, app: ASGIApp, minimum_size: int = MINIMUM_SIZE) -> None:
         self.app = app
@@ -111,9 +117,7 @@ class Compression:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-encoding"), None)
-        coding = choose(accept)
-        coded_by_app = False
+        coding = choose(next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-encoding"), None))
         revalidated = False  # the client holds our compressed copy: let the app compare its own validator
         if coding is not None:
             suffix = f'-{coding}"'.encode()
@@ -121,37 +125,53 @@ class Compression:
             revalidated = any(k == b"if-none-match" and suffix in v for k, v in headers)
             if revalidated:
                 scope["headers"] = [(k, v.replace(suffix, b'"') if k == b"if-none-match" else v) for k, v in headers]
-
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            async def spy(message: Message) -> None:
-                nonlocal coded_by_app
-                if message["type"] == "http.response.start":
-                    coded_by_app = any(k.lower() == b"content-encoding" for k, _ in message.get("headers", ()))
-                await send(message)
-
-            await self.app(scope, receive, spy)
+        responder: IdentityResponder | None = None
+        passing = False
 
         async def send_out(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(raw=message["headers"])
                 if "vary" in headers:  # the app may have named Accept-Encoding itself (the tiles do)
                     headers["vary"] = ", ".join(dict.fromkeys(v.strip() for v in headers["vary"].split(",")))
-            if message["type"] == "http.response.start" and not coded_by_app:
-                headers = MutableHeaders(raw=message["headers"])
-                etag = headers.get("etag")
-                encoding = headers.get("content-encoding") or (
-                    coding if message["status"] == 304 and revalidated else None
-                )
+                etag, encoding = headers.get("etag"), headers.get("content-encoding")
+                if encoding is None and message["status"] == 304 and revalidated:
+                    encoding = coding
                 strong = etag is not None and etag.endswith('"') and not etag.startswith("W/")
                 if encoding and etag and strong and not etag.endswith(f'-{encoding}"'):
                     headers["etag"] = f'{etag[:-1]}-{encoding}"'
             await send(message)
 
-        responder: IdentityResponder
-        if coding is None:
-            responder = IdentityResponder(app, self.minimum_size)  # still adds Vary: Accept-Encoding
-        elif coding == "br":
-            responder = BrotliResponder(app, self.minimum_size)
-        else:
-            responder = GZipResponder(app, self.minimum_size, compresslevel=GZIP_LEVEL)
-        await responder(scope, receive, send_out)
+        async def from_app(message: Message) -> None:
+            nonlocal responder, passing
+            if message["type"] == "http.response.start" and responder is None and not passing:
+                passing = self._as_it_is(message) and not revalidated
+                if not passing:
+                    responder = _responder(coding, self.minimum_size)
+                    responder.send = send_out
+            if responder is not None:
+                await responder.send_with_compression(message)
+            else:
+                await send(message)
+
+        await self.app(scope, receive, from_app)
+
+    def _as_it_is(self, start: Message) -> bool:
+        """Whether an answer can go out untouched: it is coded already, or too small to compress."""
+        for name, value in start.get("headers", ()):
+            key = name.lower()
+            if key == b"content-encoding" or (key == b"content-length" and int(value) < self.minimum_size):
+                return True
+        return False
+
+
+def _responder(coding: str | None, minimum_size: int) -> IdentityResponder:
+    """starlette's responder for a coding (its ``send_with_compression`` takes the app's messages)."""
+
+    async def unused(scope: Scope, receive: Receive, send: Send) -> None:  # the app is called by Compression
+        raise RuntimeError("not called")
+
+    if coding == "br":
+        return BrotliResponder(unused, minimum_size)
+    if coding == "gzip":
+        return GZipResponder(unused, minimum_size, compresslevel=GZIP_LEVEL)
+    return IdentityResponder(unused, minimum_size)  # still adds Vary: Accept-Encoding to answers that could be

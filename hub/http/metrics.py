@@ -24,7 +24,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -73,6 +73,8 @@ class Metrics:
         self._errors = Counter(
             "hub_graphql_errors", "Field errors in GraphQL answers, by code", ["code"], registry=self.registry
         )
+        self._children: dict[tuple[str, str, int], Any] = {}
+        self._timers: dict[str, Any] = {}
         self._caches: dict[str, Counted] = {}
         self._layers: Callable[[], Mapping[str, int]] = dict
         self._subscriptions: Callable[[], int] = int
@@ -88,8 +90,15 @@ class Metrics:
         self._errors.labels(code).inc()
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        self._requests.labels(route, method if method in METHODS else "other", str(status)).inc()
-        self._latency.labels(route).observe(seconds)
+        key = (route, method if method in METHODS else "other", status)
+        counter = self._children.get(key)
+        if counter is None:  # prometheus-client's labels() takes a lock and checks its arguments each time
+            counter = self._children[key] = self._requests.labels(key[0], key[1], str(status))
+        counter.inc()
+        timer = self._timers.get(route)
+        if timer is None:
+            timer = self._timers[route] = self._latency.labels(route)
+        timer.observe(seconds)
 
     def watch_cache(self, name: str, cache: Counted) -> None:
         """Report ``cache.hits`` and ``cache.misses`` at each scrape."""

@@ -18,6 +18,7 @@ are many, so the table stays bounded.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import time
@@ -188,8 +189,13 @@ class RateLimit:
         client = scope.get("client")
         if not client or not self.exempt:
             return False
-        try:
-            address = ipaddress.ip_address(client[0])
-        except ValueError:
-            return False
-        return any(address in network for network in self.exempt)
+        return _within(client[0], self.exempt)
+
+
+@functools.lru_cache(maxsize=4096)
+def _within(host: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
