@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from hub.domain.access import Viewer
 from hub.domain.categories import CATEGORIES, Category
@@ -27,6 +28,10 @@ class Context:
     count_refusal: Callable[[str], None] | None = None
     """Counts a refused request by reason (an error code) in ``/metrics``; set by the app, None elsewhere.
     Request errors in answers are counted already; this is for refusals that end otherwise."""
+    estimate: Any = None
+    """What the operation about to run was estimated to cost (``hub.schema.admission``; used once)."""
+    meter: Any = None
+    """What the running operation's answer has cost so far, against its budget (``hub.schema.admission``)."""
 
     @property
     def now(self) -> datetime:
