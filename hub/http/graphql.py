@@ -118,6 +118,9 @@ class GraphQLOverHTTP:
         except HTTPException as exc:  # strawberry's own refusals
             if isinstance(exc.__cause__, InvalidOperationTypeError):
                 return _method_refusal(request, exc.__cause__)
+            if exc.status_code == 405:  # a method strawberry does not take (HEAD)
+                wrong = MethodNotAllowed(f"{request.method} is not allowed on /graphql; use GET or POST")
+                return refusal(request.scope, wrong, 405, {"Allow": METHODS})
             refused: HubError = NotFound(exc.reason) if exc.status_code == 404 else Refused(exc.reason)
             return refusal(request.scope, refused, exc.status_code)
         except Refused as exc:

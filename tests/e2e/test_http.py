@@ -91,6 +91,8 @@ def test_an_unknown_path_and_an_unknown_method_are_answered_in_json(server):
     r = httpx.put(f"{server.url}/graphql", json={})
     assert_refused(r, 405, "METHOD_NOT_ALLOWED")
     assert "POST" in r.headers["allow"]
+    head = httpx.head(f"{server.url}/graphql")
+    assert head.status_code == 405 and "POST" in head.headers["allow"]
 
 
 def test_a_chunked_body_over_the_limit_is_413_not_500(server):
