@@ -33,8 +33,6 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from hub.domain.access import ANONYMOUS
-from hub.domain.categories import CATEGORIES, load_categories
-from hub.domain.events import Broker
 from hub.domain.tiles import TileCache
 from hub.http.answers import REFUSED, http_exception
 from hub.http.auth import VIEWER, BearerAuth, viewer_of
@@ -47,6 +45,7 @@ from hub.http.metrics import route as metrics_route
 from hub.http.ratelimit import RateLimit, parse_exempt, parse_limits
 from hub.http.tiles import routes as tile_routes
 from hub.schema import Context, build_schema
+from hub.services import Hub
 from hub.settings import Settings
 from hub.store import Store
 
@@ -62,7 +61,8 @@ class HubGraphQL(GraphQLOverHTTP, GraphQL[Context, None]):
 
     websocket_adapter_class = TextFrames
 
-    def __init__(self, store: Store, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, hub: Hub, **kwargs: Any) -> None:
+        settings = hub.settings
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -70,21 +70,12 @@ class HubGraphQL(GraphQLOverHTTP, GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions,
             **kwargs,
         )
-        self.store = store
-        self.settings = settings
-        self.events = Broker()
-        self.categories = load_categories(settings.categories) if settings.categories else CATEGORIES
+        self.hub = hub
+        self.store = hub.store
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         state = request.scope.get("state", {})
-        return Context(
-            store=self.store,
-            settings=self.settings,
-            viewer=state.get(VIEWER, ANONYMOUS),
-            events=self.events,
-            categories=self.categories,
-            count_refusal=state.get(REFUSED),
-        )
+        return Context(hub=self.hub, viewer=state.get(VIEWER, ANONYMOUS), count_refusal=state.get(REFUSED))
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Accept ``{"authorization": "Bearer <token>"}`` (or ``{"token": …}``) in connection_init."""
@@ -137,12 +128,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store = store or store_for(settings)
     origins = parse_origins(settings.cors_origins)
     limits, exempt = parse_limits(settings.rate_limits), parse_exempt(settings.rate_exempt)
-    graphql = HubGraphQL(store, settings, allowed_origins=origins)
+    hub = Hub.from_settings(settings, store)
+    graphql = HubGraphQL(hub, allowed_origins=origins)
     tiles = TileCache()
     metrics = Metrics()
     metrics.watch_cache("tiles", tiles)
     metrics.watch_layers(lambda: {name: layer.version for name, layer in store.data.layers().items()})
-    metrics.watch_subscriptions(lambda: len(graphql.events))
+    metrics.watch_subscriptions(lambda: len(hub.events))
 
     async def healthz(request: Request) -> Response:
         data = store.data
@@ -183,6 +175,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )
+    app.state.hub = hub
     app.state.store = store
     app.state.settings = settings
     app.state.metrics = metrics

@@ -254,7 +254,7 @@ def band(layer: Layer[Any], zoom: float | None) -> int:
 
 
 def geometries(layer: Layer[Any], band_index: int) -> np.ndarray:
-    return layer.generalized.band(band_index) if band_index != TOP_BAND else layer.index.geoms
+    return layer.generalized.band(band_index) if band_index != TOP_BAND else layer.geoms
 
 
 def in_crs(geom: Any, stored_json: str, crs: str) -> str:

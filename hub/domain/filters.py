@@ -8,7 +8,9 @@ under writes because positions are never reused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import binascii
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +19,7 @@ import shapely
 
 from hub.errors import InputError, LimitExceeded
 from hub.geo.datum import point_to_wgs84, to_wgs84
-from hub.geo.geojson import bbox_polygon, parse_geometry, point
+from hub.geo.geojson import bbox_bounds, parse_geometry, point
 from hub.store.catalog import Layer
 
 DEFAULT_PAGE = 100
@@ -27,11 +29,17 @@ DEFAULT_PAGE = 100
 class SpatialFilter:
     """Validated spatial conditions; every given one must hold."""
 
-    bbox: shapely.Geometry | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    """(minLon, minLat, maxLon, maxLat)."""
     intersects: shapely.Geometry | None = None
     within: shapely.Geometry | None = None
     dwithin: tuple[float, float, float] | None = None
     contains: tuple[float, float] | None = None
+
+    def key(self) -> Hashable:
+        """The filter as a hashable value (answers built from it can be remembered under it)."""
+        geoms = tuple(None if g is None else shapely.to_wkb(g) for g in (self.intersects, self.within))
+        return (self.bbox, *geoms, self.dwithin, self.contains)
 
     @property
     def empty(self) -> bool:
@@ -49,10 +57,9 @@ class SpatialFilter:
             return layer.all_positions()
         pos = None
         if not (self.bbox is None and self.intersects is None and self.within is None and self.dwithin is None):
-            bounds = None if self.bbox is None else tuple(self.bbox.bounds)
-            pos = layer.index.query(bbox=bounds, intersects=self.intersects, within=self.within, dwithin=self.dwithin)
+            pos = layer.query(bbox=self.bbox, intersects=self.intersects, within=self.within, dwithin=self.dwithin)
         if self.contains is not None:
-            hits = layer.index.contains_point(*self.contains)
+            hits = layer.containing(*self.contains)
             pos = hits if pos is None else np.intersect1d(pos, hits)
         assert pos is not None  # not empty: some condition above was given
         return pos
@@ -75,7 +82,7 @@ class SpatialFilter:
         Input in another coordinate system (``crs``: GCJ02, BD09) is converted to WGS84 here, at the
         edge, after it has been checked as given: geometries and points exactly, a bbox by its corners.
         """
-        box = bbox_polygon(list(bbox), field=f"{field}.bbox") if bbox is not None else None
+        box = bbox_bounds(list(bbox), field=f"{field}.bbox") if bbox is not None else None
         inter = (
             parse_geometry(intersects, field=f"{field}.intersects", max_vertices=max_vertices)
             if intersects is not None
@@ -98,9 +105,9 @@ class SpatialFilter:
             contains = (float(contains[0]), float(contains[1]))
         if crs != "WGS84":
             if box is not None:
-                minx, miny, maxx, maxy = box.bounds
+                minx, miny, maxx, maxy = box
                 (x0, y0), (x1, y1) = point_to_wgs84(minx, miny, crs), point_to_wgs84(maxx, maxy, crs)
-                box = shapely.box(x0, y0, x1, y1)
+                box = (x0, y0, x1, y1)
             inter = None if inter is None else to_wgs84(inter, crs)
             wi = None if wi is None else to_wgs84(wi, crs)
             if dw is not None:
@@ -139,3 +146,25 @@ def paginate(positions: np.ndarray, *, first: int, after: int | None = None) -> 
     start = 0 if after is None else int(np.searchsorted(positions, after, side="right"))
     chunk = positions[start : start + first]
     return Page(chunk, total, start + first < total, start > 0)
+
+
+def encode_cursor(position: int) -> str:
+    """An opaque cursor naming a record's position in its layer.
+
+    >>> decode_cursor(encode_cursor(41))
+    41
+    """
+    return base64.b64encode(f"p:{position}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None, *, field: str = "after") -> int | None:
+    """The position inside an opaque cursor, or a clear error when it is not one of ours."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+        if not text.startswith("p:"):
+            raise ValueError
+        return int(text[2:])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InputError(f"{cursor!r} is not a cursor from this connection", field=field) from None

@@ -9,6 +9,7 @@ import pytest
 
 from hub.domain.access import Viewer
 from hub.schema import Context, build_schema
+from hub.services import Hub
 
 QUERIES = [
     # plain fields only: the fast path
@@ -34,7 +35,7 @@ def both(demo_store, settings):
     fast, slow = build_schema(settings), build_schema(settings, fast_lists=False)
 
     def execute(schema, doc, role):
-        ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role=role))
+        ctx = Context(hub=Hub(demo_store, settings), viewer=Viewer(role=role))
         result = asyncio.run(schema.execute(doc, context_value=ctx))
         return orjson.loads(orjson.dumps({"data": result.data, "errors": [e.formatted for e in result.errors or []]}))
 
@@ -79,7 +80,7 @@ LINKED = [
 @pytest.mark.parametrize(("role", "squad"), [("public", None), ("officer", "SQ2"), ("admin", None)])
 def test_linked_records_compile_to_the_same_answer(demo_store, settings, doc, role, squad):
     fast, slow = build_schema(settings), build_schema(settings, fast_lists=False)
-    ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role=role, squad_code=squad))
+    ctx = Context(hub=Hub(demo_store, settings), viewer=Viewer(role=role, squad_code=squad))
     a = asyncio.run(fast.execute(doc, context_value=ctx))
     b = asyncio.run(slow.execute(doc, context_value=ctx))
     assert not a.errors, a.errors

@@ -54,9 +54,10 @@ def test_two_apps_in_one_process_keep_their_own_counts():
 def test_graphql_s_context_gets_the_refusal_counter_of_the_app(demo_store, settings):
     from hub.app import HubGraphQL
     from hub.http.answers import REFUSED
+    from hub.services import Hub
 
     counted: list[str] = []
-    view = HubGraphQL(demo_store, settings)
+    view = HubGraphQL(Hub.from_settings(settings, demo_store))
     request = SimpleNamespace(scope={"type": "http", "state": {REFUSED: counted.append}})
     context = asyncio.run(view.get_context(request))  # type: ignore[arg-type]
     assert context.count_refusal is not None
