@@ -29,7 +29,8 @@ def create_token(hub: Hub, role: str, *, squad_code: str | None = None, label: s
 
 
 def revoke_token(hub: Hub, token_id: str) -> None:
-    """Revoke a token: it stops working for requests and live subscriptions (within the token cache's time)."""
+    """Revoke a token: it stops working for requests and live subscriptions within a second, in every process
+    (the store watches the tokens table)."""
     kept.revoke_token(hub.store.db, token_id)
 
 

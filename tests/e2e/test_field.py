@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from hub.geo.measure import destination
-from tests.common import CENTRE
+from tests.common import CENTRE, wait_for
 from tests.conftest import ROOT, Server
 
 pytestmark = pytest.mark.e2e
@@ -62,17 +62,6 @@ class Subscriber:
     def close(self) -> None:
         self._cm.__exit__(None, None, None)
         self.thread.join(5)
-
-
-def wait_for(predicate, seconds=10.0):
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 EVENTS = """subscription($sector: String) { incidentEvents(sector: $sector) {

@@ -5,6 +5,7 @@ import pytest
 from hub.errors import NotFound
 from hub.store.sqlite import SQLiteDatabase
 from hub.store.tokens import create_token, find_token, revoke_token
+from tests.common import wait_for
 
 
 @pytest.fixture
@@ -39,17 +40,6 @@ def test_revoking_an_unknown_token_names_it(db):
 
 def test_garbage_is_not_a_token(db):
     assert find_token(db, "let me in") is None
-
-
-def wait_for(predicate, seconds=10.0):
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_a_store_forgets_its_remembered_token_when_another_connection_revokes_it(tmp_path):
