@@ -113,3 +113,19 @@ def test_chromium_on_another_origin_is_kept_out_by_default(server, app_origin):
         page.page.goto(app_origin)
         error = page.page.evaluate(f"(a) => ({FETCH})(a).then(() => 'read', e => e.name)", [server.url, token])
     assert error == "TypeError"  # what fetch rejects with when CORS forbids reading the answer
+
+
+def test_websockets_from_pages_check_the_same_list(server, open_hub, app_origin):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    def handshake(srv: Server, origin: str) -> None:
+        url = srv.url.replace("http", "ws") + "/graphql"
+        with connect(url, subprotocols=["graphql-transport-ws"], origin=origin) as ws:
+            ws.send('{"type": "connection_init", "payload": {}}')
+            assert "connection_ack" in ws.recv(timeout=10)
+
+    handshake(open_hub, app_origin)
+    with pytest.raises(InvalidStatus) as refused:
+        handshake(server, app_origin)
+    assert refused.value.response.status_code == 403
