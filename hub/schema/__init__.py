@@ -165,12 +165,12 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             Incident,
             Patrol,
         ],
-        execution_context_class=execution_context_class() if fast_lists else None,
+        execution_context_class=execution_context_class(fast=fast_lists),
         config=StrawberryConfig(
             scalar_map={GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR, date: DATE_SCALAR},
             name_converter=CachedNameConverter(),
         ),
-        extensions=[lambda: admission.Admission(documents)],
+        extensions=[partial(admission.Admission, documents)],
     )
     documents.bind(schema._schema)
     schema.documents = documents
