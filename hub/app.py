@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -34,8 +35,9 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from hub.domain.access import ANONYMOUS
 from hub.domain.tiles import TileCache
+from hub.http import export, ogc
 from hub.http.answers import REFUSED, http_exception
-from hub.http.auth import VIEWER, BearerAuth, viewer_of
+from hub.http.auth import VIEWER, BearerAuth
 from hub.http.compression import Compression
 from hub.http.cors import Cors, parse_origins
 from hub.http.graphql import GraphQLOverHTTP, TextFrames
@@ -45,13 +47,14 @@ from hub.http.metrics import route as metrics_route
 from hub.http.ratelimit import RateLimit, parse_exempt, parse_limits
 from hub.http.tiles import routes as tile_routes
 from hub.schema import Context, build_schema
-from hub.services import Hub
+from hub.services import Hub, tokens
 from hub.settings import Settings
 from hub.store import Store
 
 log = logging.getLogger("hub")
 
 STATIC = Path(__file__).parent / "static"
+SWITCH_INTERVAL_S = 0.0005
 
 
 class HubGraphQL(GraphQLOverHTTP, GraphQL[Context, None]):
@@ -84,10 +87,10 @@ class HubGraphQL(GraphQLOverHTTP, GraphQL[Context, None]):
         if raw is None:
             return UNSET
         text = str(raw).removeprefix("Bearer ").removeprefix("bearer ").strip()
-        token = await anyio.to_thread.run_sync(self.store.token, text)
+        token = await anyio.to_thread.run_sync(tokens.check, self.hub, text)
         if token is None:
             raise ConnectionRejectionError({"message": "the bearer token is unknown or revoked"})
-        context.viewer = viewer_of(self.store, token)
+        context.viewer = tokens.viewer(self.hub, token)
         return UNSET
 
     @property
@@ -152,6 +155,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # heavy operations run in worker threads (hub.schema.admission): hand the GIL back to the event loop
+        # every SWITCH_INTERVAL_S instead of Python's default 5 ms, so small requests wait less behind them
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         if store.catalog is None:
             await anyio.to_thread.run_sync(lambda: store.open(fixtures=settings.fixtures, load_demo=settings.load_demo))
         log.info("hub ready: %s (%d compounds)", settings.db, len(store.data.compounds))
@@ -167,8 +173,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
-            *tile_routes(store, settings, tiles),
+            *tile_routes(hub, tiles),
             Route("/map", map_page),
+            *ogc.routes(),
+            *export.routes(),
             metrics_route(metrics),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
@@ -181,5 +189,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.metrics = metrics
     # outermost first: count everything, let allowed origins read even refusals, limit rates before
     # reading bodies, cap bodies, then know the viewer; compress what the app answers
-    inner = BearerAuth(BodyLimit(Compression(app), settings.max_body_bytes), store)
-    return MetricsMiddleware(Cors(RateLimit(inner, store, limits, exempt), origins), metrics)
+    inner = BearerAuth(BodyLimit(Compression(app), settings.max_body_bytes), hub)
+    return MetricsMiddleware(Cors(RateLimit(inner, hub, limits, exempt), origins), metrics)

@@ -3,8 +3,8 @@
 No header means the public viewer. A malformed header or an unknown or revoked token is refused
 with 401: an HTTP answer for a request, a denied handshake for a websocket (never an HTTP answer
 sent down a websocket). Token look-ups are remembered by the store, which forgets them within a
-second of a token being revoked (``hub.store.tokens.RevocationWatch``); a miss reads SQLite in a
-worker thread so the event loop never waits on it.
+second of a token being revoked (``hub.services.tokens.check``); a miss reads SQLite in a worker
+thread so the event loop never waits on it.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from __future__ import annotations
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hub.domain.access import ANONYMOUS, Viewer
+from hub.domain.access import ANONYMOUS
 from hub.errors import Unauthenticated
 from hub.http.answers import refuse
-from hub.store import Store
-from hub.store.records import Token
+from hub.services import Hub, tokens
 
 VIEWER = "viewer"
 """Key in ``scope["state"]``: the :class:`~hub.domain.access.Viewer` of the request."""
@@ -31,16 +30,12 @@ def bearer_text(scope: Scope) -> str | None:
     return text.strip() if scheme.lower() == "bearer" else ""
 
 
-def viewer_of(store: Store, token: Token) -> Viewer:
-    return Viewer(role=token.role, squad_code=token.squad_code, token_id=token.id, log=store.disclosures)
-
-
 class BearerAuth:
     """Set ``scope['state']['viewer']`` from an ``Authorization: Bearer`` header; refuse bad tokens (401)."""
 
-    def __init__(self, app: ASGIApp, store: Store) -> None:
+    def __init__(self, app: ASGIApp, hub: Hub) -> None:
         self.app = app
-        self.store = store
+        self.hub = hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -53,13 +48,13 @@ class BearerAuth:
             await refuse(scope, receive, send, 401, error, [(b"www-authenticate", b"Bearer")])
             return
         if text is not None:
-            known, token = self.store.cached_token(text)
+            known, token = tokens.remembered(self.hub, text)
             if not known:  # a miss reads SQLite: off the event loop
-                token = await anyio.to_thread.run_sync(self.store.token, text)
+                token = await anyio.to_thread.run_sync(tokens.check, self.hub, text)
             if token is None:
                 error = Unauthenticated("the bearer token is unknown or revoked")
                 await refuse(scope, receive, send, 401, error, [(b"www-authenticate", b'Bearer error="invalid_token"')])
                 return
-            viewer = viewer_of(self.store, token)
+            viewer = tokens.viewer(self.hub, token)
         scope.setdefault("state", {})[VIEWER] = viewer
         await self.app(scope, receive, send)

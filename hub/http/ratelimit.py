@@ -32,7 +32,7 @@ from hub.domain.access import ADMIN, ANALYST, OFFICER, PUBLIC
 from hub.errors import RateLimited
 from hub.http.answers import refuse
 from hub.http.auth import bearer_text
-from hub.store import Store
+from hub.services import Hub, tokens
 
 ROLES = (PUBLIC, ANALYST, OFFICER, ADMIN)
 EXEMPT_PATHS = ("/healthz", "/metrics")
@@ -144,13 +144,13 @@ class RateLimit:
     def __init__(
         self,
         app: ASGIApp,
-        store: Store,
+        hub: Hub,
         limits: dict[str, Limit],
         exempt: tuple[Network, ...] = (),
         buckets: Buckets | None = None,
     ) -> None:
         self.app = app
-        self.store = store
+        self.hub = hub
         self.limits = limits
         self.exempt = exempt
         self.buckets = buckets or Buckets()
@@ -162,9 +162,9 @@ class RateLimit:
         key: object
         text, token = bearer_text(scope), None
         if text:
-            known, token = self.store.cached_token(text)
+            known, token = tokens.remembered(self.hub, text)
             if not known:  # look it up now (off the event loop); BearerAuth then finds it remembered
-                token = await anyio.to_thread.run_sync(self.store.token, text)
+                token = await anyio.to_thread.run_sync(tokens.check, self.hub, text)
         if token is not None:
             role, key, who = token.role, ("token", token.id), f"token {token.id}"
         else:

@@ -25,8 +25,7 @@ from hub.errors import AccessDenied, HubError, NotFound
 from hub.http.answers import refusal
 from hub.http.auth import VIEWER
 from hub.http.compression import CODINGS, MINIMUM_SIZE, choose, compress
-from hub.settings import Settings
-from hub.store import Store
+from hub.services import Hub
 
 MVT = "application/vnd.mapbox-vector-tile"
 INLINE_SIZE = 32 * 1024
@@ -57,7 +56,7 @@ def encoded(tile: Tile, coding: str) -> tuple[bytes, str]:
     return hit
 
 
-def routes(store: Store, settings: Settings, cache: TileCache) -> list[Route]:
+def routes(hub: Hub, cache: TileCache) -> list[Route]:
     """The tile and TileJSON routes, answering from ``cache``."""
 
     async def tile(request: Request) -> Response:
@@ -67,7 +66,7 @@ def routes(store: Store, settings: Settings, cache: TileCache) -> list[Route]:
         try:
             wanted = request.query_params.get("properties")
             props = [n for n in wanted.split(",") if n] if wanted is not None else None
-            key = cache.key(store.data, viewer, p["layer"], p["z"], p["x"], p["y"], crs, props)
+            key = cache.key(hub.data, viewer, p["layer"], p["z"], p["x"], p["y"], crs, props)
         except HubError as exc:
             return refusal(request.scope, exc, 403 if isinstance(exc, AccessDenied) else 400)
         coding = choose(request.headers.get("accept-encoding"))
@@ -75,7 +74,7 @@ def routes(store: Store, settings: Settings, cache: TileCache) -> list[Route]:
         if found is None:
 
             def build() -> Tile:
-                made = cache.build(store.data, viewer, key)
+                made = cache.build(hub.data, viewer, key)
                 if coding and len(made.data) >= MINIMUM_SIZE:
                     encoded(made, coding)
                 return made
@@ -102,7 +101,7 @@ def routes(store: Store, settings: Settings, cache: TileCache) -> list[Route]:
     async def tile_json(request: Request) -> Response:
         name = request.path_params["layer"]
         try:
-            body = tilejson(name, settings.public_url.rstrip("/"), request.query_params.get("crs"))
+            body = tilejson(name, hub.settings.public_url.rstrip("/"), request.query_params.get("crs"))
         except HubError as exc:
             if exc.field == "layer":
                 return refusal(request.scope, NotFound(exc.message, field="layer"), 404)

@@ -55,23 +55,20 @@ class Layer(Generic[R]):
             self._generalized = Generalized([x.geometry if x is not None else None for x in self.records])
         return self._generalized
 
-    def variant(self, key: Hashable, pos: int, build: Callable[[int], Any]) -> Any:
+    def variant(self, key: Hashable, pos: int, build: Callable[[int], Any], *, keep: bool = True) -> Any:
         """A value derived from the record at ``pos`` (serialised geometry in another CRS, a feature's
-        bytes…), computed once per (key, position) and forgotten when that record is written."""
-        cache = self._variants.get(key)
-        if cache is None:
-            cache = self._variants[key] = [None] * len(self.records)
-        if pos >= len(cache):
-            cache.extend([None] * (len(self.records) - len(cache)))
-        value = cache[pos]
-        if value is None:
-            value = cache[pos] = build(pos)
-        return value
+        bytes…), computed once per (key, position) and forgotten when that record is written.
+        ``keep=False`` uses a kept value but does not keep a new one (whole-layer exports)."""
+        return self.variants(key, [pos], build, keep=keep)[0]
 
-    def variants(self, key: Hashable, positions: list[int], build: Callable[[int], Any]) -> list[Any]:
+    def variants(
+        self, key: Hashable, positions: list[int], build: Callable[[int], Any], *, keep: bool = True
+    ) -> list[Any]:
         """``variant`` for many positions at once (one lookup of the cache, misses built in place)."""
         cache = self._variants.get(key)
         if cache is None:
+            if not keep:
+                return [build(p) for p in positions]
             cache = self._variants[key] = [None] * len(self.records)
         if len(cache) < len(self.records):
             cache.extend([None] * (len(self.records) - len(cache)))
@@ -82,7 +79,9 @@ class Layer(Generic[R]):
             for i, value in enumerate(out):
                 if value is None:
                     p = positions[i]
-                    out[i] = cache[p] = build(p)
+                    out[i] = build(p)
+                    if keep:
+                        cache[p] = out[i]
         return out
 
     def _forget(self, pos: int) -> None:
