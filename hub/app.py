@@ -11,6 +11,7 @@ the store opens in the app's lifespan.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import sys
 import threading
@@ -66,6 +67,8 @@ class HubGraphQL(GraphQLOverHTTP, GraphQL[Context, None]):
 
     def __init__(self, hub: Hub, **kwargs: Any) -> None:
         settings = hub.settings
+        if "allowed_origins" in inspect.signature(GraphQL.__init__).parameters:
+            kwargs.setdefault("allowed_origins", ("*",))  # websocket origins are checked by hub.http.cors
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -132,7 +135,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     origins = parse_origins(settings.cors_origins)
     limits, exempt = parse_limits(settings.rate_limits), parse_exempt(settings.rate_exempt)
     hub = Hub.from_settings(settings, store)
-    graphql = HubGraphQL(hub, allowed_origins=origins)
+    graphql = HubGraphQL(hub)
     tiles = TileCache()
     metrics = Metrics()
     metrics.watch_cache("tiles", tiles)
