@@ -37,6 +37,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from hub.domain.access import ANONYMOUS
 from hub.domain.tiles import TileCache
 from hub.http import export, ogc
+from hub.http import figures as figure_exports
 from hub.http.answers import REFUSED, http_exception
 from hub.http.auth import VIEWER, BearerAuth
 from hub.http.compression import Compression
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         finally:
             store.close()
 
+    figure_exports.register(export.FIGURES)  # the analysts' grouped figures as CSV at /export/figures/
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
