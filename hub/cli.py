@@ -74,10 +74,9 @@ def main() -> None:
 )
 def serve(host: str | None, port: int | None, db: str | None, workers: int | None, get_path: str | None) -> None:
     """Serve the hub with uvicorn: GraphQL and GraphiQL at /graphql, the map at /map, vector tiles at
-    /tiles/{layer}/{z}/{x}/{y}.mvt, health at /healthz."""
+    /tiles/{layer}/{z}/{x}/{y}.mvt, health at /healthz, metrics at /metrics."""
     import uvicorn
 
-    from hub.app import create_app
     from hub.store import is_postgres
 
     settings = _settings(db, host=host, port=port, workers=workers)
@@ -93,27 +92,19 @@ def serve(host: str | None, port: int | None, db: str | None, workers: int | Non
         click.echo(body.decode())
         sys.exit(0 if status < 400 else 1)
     where = f"{_shown(settings.db)} at http://{settings.host}:{settings.port}/graphql"
+    served = {"host": settings.host, "port": settings.port, "log_level": "info", "lifespan": "on"}
+    served["ws_max_size"] = settings.max_body_bytes  # a websocket message is capped like a request body
     if settings.workers == 1:
         store = _open_store(settings)  # before uvicorn starts, so a bad store or data set is a sentence here
         click.echo(f"hub: serving {where}", err=True)
-        uvicorn.run(
-            create_app(settings, store), host=settings.host, port=settings.port, log_level="info", lifespan="on"
-        )
+        uvicorn.run(_app(settings, store), **served)  # type: ignore[arg-type]
         return
     # several processes: migrate and load the data set once, here; each worker opens the store itself,
     # with these settings passed on through the environment
     _checked(lambda: _prepare(settings))
     os.environ.update(HUB_DB=settings.db, HUB_HOST=settings.host, HUB_PORT=str(settings.port), HUB_WORKERS="1")
     click.echo(f"hub: serving {where} with {settings.workers} workers", err=True)
-    uvicorn.run(
-        "hub.app:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        workers=settings.workers,
-        lifespan="on",
-    )
+    uvicorn.run("hub.app:app_from_env", factory=True, workers=settings.workers, **served)  # type: ignore[arg-type]
 
 
 def _checked(fn: Callable[[], T]) -> T:
@@ -143,12 +134,20 @@ def _prepare(settings: Settings) -> None:
         store.db.close()
 
 
-async def _get_in_process(settings: Settings, path: str) -> tuple[int, bytes]:
-    """One GET request through the whole app, without a socket (for ``serve --get``)."""
+def _app(settings: Settings, store: Any) -> Any:
     from hub.app import create_app
 
+    try:
+        return create_app(settings, store)
+    except ValueError as exc:  # a malformed HTTP setting (origins, rate limits): say which
+        store.close()
+        raise click.ClickException(str(exc)) from exc
+
+
+async def _get_in_process(settings: Settings, path: str) -> tuple[int, bytes]:
+    """One GET request through the whole app, without a socket (for ``serve --get``)."""
     store = _open_store(settings)
-    app = create_app(settings, store)
+    app = _app(settings, store)
     target, _, query = path.partition("?")
     scope = {
         "type": "http",

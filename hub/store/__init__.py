@@ -28,7 +28,7 @@ from hub.store.importer import DEFAULT_FIXTURES, ImportReport, import_dataset
 from hub.store.records import Token
 from hub.store.sqlite import SQLiteDatabase
 from hub.store.tables import TABLES
-from hub.store.tokens import find_token
+from hub.store.tokens import RevocationWatch, find_token
 from hub.store.unit_of_work import Outcome, UnitOfWork
 
 __all__ = [
@@ -81,6 +81,9 @@ class _Remembered:
         self._kept[key] = (time.monotonic(), fresh)
         return fresh
 
+    def clear(self) -> None:
+        self._kept.clear()
+
 
 class Store:
     """One hub's data: the database and its in-memory catalog."""
@@ -104,6 +107,7 @@ class Store:
         self._tokens = _Remembered(token_cache_s)
         self._live = _Remembered(token_cache_s)
         self._listeners: list[Callable[[Written], None]] = []
+        self._watch: RevocationWatch | None = None
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-writer")
         """The one thread that writes, for callers on an event loop (``loop.run_in_executor(store.writer, …)``)."""
 
@@ -124,9 +128,13 @@ class Store:
         if self.feed is not None:
             self.feed.start(seq)
         self.disclosures = DisclosureLog(self.db)
+        self._watch = RevocationWatch(self.db, self.forget_tokens).start()
         return self
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
         self.writer.shutdown(wait=True)
         if self.feed is not None:
             self.feed.stop()
@@ -194,13 +202,18 @@ class Store:
             raise RuntimeError("the store is not open")
         return self.catalog
 
+    def forget_tokens(self) -> None:
+        """Drop every remembered token check (the tokens table changed: a token may have been revoked)."""
+        self._tokens.clear()
+        self._live.clear()
+
     def cached_token(self, text: str) -> tuple[bool, Token | None]:
         """(known, token) from the cache alone, without touching the database."""
         return self._tokens.get(text)
 
     def token(self, text: str) -> Token | None:
-        """The live token for this bearer text (remembered for ``token_cache_s``, 30 s by default, so a
-        revocation takes effect within that)."""
+        """The live token for this bearer text (remembered for ``token_cache_s``, 30 s by default, and
+        forgotten within a second of any change to the tokens table, so a revocation takes effect then)."""
         return self._tokens.answer(text, lambda: find_token(self.db, text))
 
     def cached_token_live(self, token_id: str) -> tuple[bool, bool]:
