@@ -250,6 +250,11 @@ class Catalog:
     """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
     generation: int = 0
     """Bumped by every record applied: anything derived from the whole catalog can key on it."""
+    records_version: int = 0
+    """Bumped by every change to the records kept outside layers (companies and their scores, meetings,
+    management periods, fee years): answers derived from them key on it."""
+    faults: tuple[Any, ...] = ()
+    """Stored rows left out because they break the store's contract (``hub.store.faults``)."""
 
     @property
     def _layers_by_type(self) -> dict[type, Layer[Any]]:

@@ -35,8 +35,10 @@ import psycopg
 import shapely
 
 from hub.store import tables
-from hub.store.catalog import Catalog
+from hub.store.base import ConnReader
+from hub.store.catalog import Catalog, load_catalog
 from hub.store.postgres import PgConnection, PostgresDatabase
+from hub.store.resync import merge
 
 log = logging.getLogger("hub.store")
 
@@ -54,6 +56,8 @@ Written = tuple[tuple[Any, bool], ...]
 """Records a transaction wrote, each with whether it was deleted."""
 
 BY_TABLE = {t.name: t for t in tables.TABLES.values()}
+RESYNC = "resync"
+"""A change that names no record: many were written at once (an import); followers read the catalog again."""
 
 
 @dataclass
@@ -64,6 +68,9 @@ class Batch:
     """(seq, tx, table, key, op) in sequence order."""
     records: dict[tuple[str, str], Any] = field(default_factory=dict)
     """(table, key) → the record as it is now; absent when the row is gone."""
+    fresh: Catalog | None = None
+    """When the changes hold a resync: the whole catalog as of the snapshot, and the feed's last seq then."""
+    through: int = 0
 
     @property
     def last(self) -> int:
@@ -85,6 +92,10 @@ def fetch(conn: PgConnection, after: int, limit: int = BATCH) -> Batch:
             ).fetchall()
         ]
     )
+    if any(op == RESYNC for *_, op in batch.changes):
+        reader = ConnReader(conn)
+        batch.fresh, batch.through = load_catalog(reader), last_seq(reader)
+        return batch
     wanted: dict[str, set[str]] = {}
     for _, _, tbl, key, _ in batch.changes:
         wanted.setdefault(tbl, set()).add(key)
@@ -147,6 +158,25 @@ class Feed:
         conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(last)))
         return last
 
+    def record_resync(self, conn: PgConnection) -> int:
+        """Add a resync to the feed (an import wrote many records) and notify the followers; its seq."""
+        (seq,) = conn.execute(
+            "INSERT INTO changes (tx, tbl, key, op, origin) VALUES (txid_current(), '*', '*', ?, ?) RETURNING seq",
+            (RESYNC, self.origin),
+        ).fetchall()[0]
+        conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(seq)))
+        return int(seq)
+
+    def resync_to(self, seq: int) -> None:
+        """This worker's import committed as ``seq``: read the catalog again (unless the follower already has)."""
+        with self.lock:
+            if seq <= self.seq:
+                return
+            with self.db.snapshot() as snap:
+                fresh, through = load_catalog(snap), last_seq(snap)
+            self.publish(merge(self.catalog(), fresh))
+            self.seq = max(self.seq, through)
+
     # -- applying ----------------------------------------------------------------------------------
 
     def applied(self, seq: int, written: Written) -> None:
@@ -167,6 +197,10 @@ class Feed:
             if batch.last <= self.seq:
                 return
             catalog = self.catalog()
+            if batch.fresh is not None:
+                self.publish(merge(catalog, batch.fresh))
+                self.seq = max(batch.last, batch.through)
+                return
             current: list[tuple[Any, bool]] = []
             tx = None
             for seq, change_tx, tbl, key, _op in batch.changes:

@@ -129,7 +129,7 @@ def _static(name: str, records: Any, *deps: str) -> Source:
     return Source(
         records=records,
         geoms=None,
-        version=lambda c: (name, id(getattr(c, name)), len(getattr(c, name)), *(getattr(c, d).version for d in deps)),
+        version=lambda c: (name, c.records_version, len(getattr(c, name)), *(getattr(c, d).version for d in deps)),
         compound_of=lambda x: x.compound_id,
     )
 
@@ -181,7 +181,7 @@ MEETINGS = Family(
     source=Source(
         records=lambda c: [c.meetings[k] for k in sorted(c.meetings)],
         geoms=None,
-        version=lambda c: ("meetings", len(c.meetings), c.compounds.version, c.problems.version),
+        version=lambda c: ("meetings", c.records_version, len(c.meetings), c.compounds.version, c.problems.version),
         compound_of=lambda x: x.compound_id,
     ),
     columns={
