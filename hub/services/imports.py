@@ -58,7 +58,7 @@ class ImportResult:
 
     def changes(self) -> dict[str, dict[str, int]]:
         """Per kind, the rows that are new or changed (what was, or would be, written)."""
-        return {k: {s: n for s, n in t.items() if s != "unchanged" and n} for k, t in self.counts.items()}
+        return {k: {s: n for s, n in t.items() if s in ("new", "changed") and n} for k, t in self.counts.items()}
 
 
 def _result(source: str, checked: Checked, *, written: bool, dry_run: bool) -> ImportResult:

@@ -38,7 +38,7 @@ Progress = Callable[[str, int, int], None]
 
 OVERLAP_TOLERANCE_M2 = 1.0
 """Neighbours (grids, communities, subdistricts, compounds) may overlap by this much and no more."""
-NEW, CHANGED, SAME = "new", "changed", "unchanged"
+NEW, CHANGED, SAME, REFUSED = "new", "changed", "unchanged", "refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,18 +101,23 @@ class Checked:
     staged: dict[str, list[Staged]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    read: dict[str, int] = field(default_factory=dict)
+    """Rows read per kind (those with problems included)."""
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Per kind: how many rows are new, changed and unchanged."""
+        """Per kind: how many rows are new, changed, unchanged, and refused (having a problem)."""
         out: dict[str, dict[str, int]] = {}
         for kind, rows in self.staged.items():
             tally = {NEW: 0, CHANGED: 0, SAME: 0}
             for s in rows:
                 tally[s.state] += 1
+            refused = self.read.get(kind, 0) - len(rows)
+            if refused:
+                tally[REFUSED] = refused
             out[kind] = tally
         return out
 
@@ -132,6 +137,7 @@ def check(
     """Hold every row of ``batch`` against the contract and the stored records (``catalog``)."""
     out = Checked(ignored=list(batch.ignored))
     rows = _with_children(batch, out.problems)
+    out.read = {name: len(v) for name, v in rows.items()}
     stored = {name: existing(catalog, name) for name in rows}
     total = sum(len(v) for v in rows.values())
     done = 0
@@ -140,7 +146,7 @@ def check(
             continue
         kind = c.KINDS[name]
         out.staged[name] = staged = []
-        seen: dict[tuple[Any, ...], int] = {}
+        seen: dict[tuple[Any, ...], Row] = {}
         for row in rows[name]:
             s = _stage(kind, row, stored[name], seen, out.problems)
             if s is not None:
@@ -188,7 +194,7 @@ def _with_children(batch: Batch, problems: list[Problem]) -> dict[str, list[Row]
 
 
 def _stage(
-    kind: c.Kind, row: Row, stored: Existing, seen: dict[tuple[Any, ...], int], problems: list[Problem]
+    kind: c.Kind, row: Row, stored: Existing, seen: dict[tuple[Any, ...], Row], problems: list[Problem]
 ) -> Staged | None:
     """A row's values converted and merged with the stored record's; None (and problems) if it cannot be."""
     values: dict[str, Any] = {}
@@ -211,8 +217,8 @@ def _stage(
     if any(k not in values for k in kind.key):
         return None
     key = kind.key_of(values)
-    first = seen.setdefault(key, row.number)
-    if first != row.number:
+    first = seen.setdefault(key, row)
+    if first is not row:
         shown = "/".join(str(k) for k in key)
         problems.append(
             Problem(
@@ -220,7 +226,7 @@ def _stage(
                 row.number,
                 row.prefix + kind.key[0],
                 shown,
-                f"duplicate {kind.label} {shown}: row {first} has it too",
+                f"duplicate {kind.label} {shown}: row {first.number} has it too",
             )
         )
         return None

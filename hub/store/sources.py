@@ -31,6 +31,8 @@ WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "几何(wkt)")
 COMPUTED = {"area_m2", "aream2", "面积(平方米)", "代表点经度", "代表点纬度", "signed", "已签门前三包", "fid"}
 """Columns of the hub's own exports that are worked out from other values: ignored without a word."""
 FEATURE_ID = "要素id"
+DBF_NAME = 10
+"""Characters a Shapefile keeps of a column's name."""
 UNREADABLE = "__unreadable_geometry__"
 DEMO_JSON = {
     "property_companies.json": ("companies", "property_companies"),
@@ -50,6 +52,12 @@ def _columns(kind: c.Kind) -> dict[str, str]:
     for child in kind.children:
         out.setdefault(child.member.lower(), child.member)
         out.setdefault(c.camel(child.member).lower(), child.member)
+    cut: dict[str, set[str]] = {}
+    for name, target in list(out.items()):  # a Shapefile's columns have at most 10 characters
+        cut.setdefault(name[:DBF_NAME], set()).add(target)
+    for name, targets in cut.items():
+        if len(targets) == 1:
+            out.setdefault(name, targets.pop())
     return out
 
 
