@@ -103,6 +103,9 @@ class Checked:
     ignored: list[str] = field(default_factory=list)
     read: dict[str, int] = field(default_factory=dict)
     """Rows read per kind (those with problems included)."""
+    attempted: dict[str, set[Any]] = field(default_factory=dict)
+    """The codes of every row read, refused or not: a row referring to a refused one is not refused for it too
+    (the refused row is named already)."""
 
     @property
     def ok(self) -> bool:
@@ -148,6 +151,7 @@ def check(
         out.staged[name] = staged = []
         seen: dict[tuple[Any, ...], Row] = {}
         for row in rows[name]:
+            out.attempted.setdefault(name, set()).add(_first_key(kind, row))
             s = _stage(kind, row, stored[name], seen, out.problems)
             if s is not None:
                 staged.append(s)
@@ -193,6 +197,13 @@ def _with_children(batch: Batch, problems: list[Problem]) -> dict[str, list[Row]
     return rows
 
 
+def _first_key(kind: c.Kind, row: Row) -> Any:
+    try:
+        return kind.by_name[kind.key[0]].convert(row.values.get(kind.key[0]))
+    except c.Bad:
+        return None
+
+
 def _stage(
     kind: c.Kind, row: Row, stored: Existing, seen: dict[tuple[Any, ...], Row], problems: list[Problem]
 ) -> Staged | None:
@@ -208,6 +219,8 @@ def _stage(
         except c.Bad as exc:
             problems.append(Problem(row.source, row.number, row.prefix + f.name, raw, str(exc)))
             bad = True
+    if bad:
+        return None
     missing_key = [k for k in kind.key if k not in row.values]
     if missing_key:
         problems.append(
@@ -335,6 +348,7 @@ def _keys(out: Checked, catalog: Catalog, name: str) -> set[Any]:
     """Every key of a kind after the import: stored and staged (single-column keys)."""
     known = set(existing(catalog, name).keys())
     known.update(s.values[c.KINDS[name].key[0]] for s in out.staged.get(name, ()))
+    known.update(out.attempted.get(name, ()))
     return known
 
 

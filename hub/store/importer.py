@@ -67,7 +67,8 @@ def refusal(problems: list[Problem], what: str) -> InputError:
     """The error that refuses an import, listing its first rejected rows."""
     listed = "\n- ".join(str(p) for p in problems[:SHOWN])
     more = f"\n… and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
-    return InputError(f"{what} has {len(problems)} rejected rows; nothing was imported:\n- {listed}{more}")
+    rows = len({(p.source, p.row) for p in problems})
+    return InputError(f"{what} has {rows} rejected rows; nothing was imported:\n- {listed}{more}")
 
 
 def insert_rows(conn: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:

@@ -107,7 +107,11 @@ def test_two_scores_of_one_year_in_one_company_row_are_a_duplicate(catalog):
     batch = Batch()
     batch.add("property_companies", Row("companies.csv", 4, {"id": "PC001", "scores": scores}))
     p = only_problem(check(batch, catalog))
-    assert (p.row, p.field, p.reason) == (4, "scores[1].company_id", "duplicate credit score PC001/2024: row 4 has it too")
+    assert (p.row, p.field, p.reason) == (
+        4,
+        "scores[1].company_id",
+        "duplicate credit score PC001/2024: row 4 has it too",
+    )
 
 
 def test_a_compound_whose_community_lies_in_another_subdistrict_is_refused(catalog):
