@@ -5,8 +5,8 @@ every bad row named and nothing stored changes."""
 from __future__ import annotations
 
 import json
-import warnings
 import shutil
+import warnings
 from typing import Any
 
 import geopandas as gpd
