@@ -208,72 +208,60 @@ def _stage(
     kind: c.Kind, row: Row, stored: Existing, seen: dict[tuple[Any, ...], Row], problems: list[Problem]
 ) -> Staged | None:
     """A row's values converted and merged with the stored record's; None (and problems) if it cannot be."""
-    values: dict[str, Any] = {}
-    bad = False
-    for f in kind.fields:
-        if f.name not in row.values:
-            continue
-        raw = row.values[f.name]
-        try:
-            values[f.name] = f.convert(raw)
-        except c.Bad as exc:
-            problems.append(Problem(row.source, row.number, row.prefix + f.name, raw, str(exc)))
-            bad = True
-    if bad:
-        return None
+
+    def refuse(name: str, value: Any, reason: str) -> None:
+        problems.append(Problem(row.source, row.number, row.prefix + name, value, reason))
+
     missing_key = [k for k in kind.key if k not in row.values]
     if missing_key:
-        problems.append(
-            Problem(row.source, row.number, row.prefix + missing_key[0], None, f"every {kind.label} needs its key")
-        )
+        refuse(missing_key[0], None, f"every {kind.label} needs its key")
         return None
-    if any(k not in values for k in kind.key):
-        return None
+    values: dict[str, Any] = {}
+    for name in kind.key:
+        try:
+            values[name] = kind.by_name[name].convert(row.values[name])
+        except c.Bad as exc:
+            refuse(name, row.values[name], str(exc))
+            return None
     key = kind.key_of(values)
     first = seen.setdefault(key, row)
     if first is not row:
         shown = "/".join(str(k) for k in key)
-        problems.append(
-            Problem(
-                row.source,
-                row.number,
-                row.prefix + kind.key[0],
-                shown,
-                f"duplicate {kind.label} {shown}: row {first.number} has it too",
-            )
-        )
+        refuse(kind.key[0], shown, f"duplicate {kind.label} {shown}: row {first.number} has it too")
         return None
     before = stored.values(key)
-    if before is None:
-        for f in kind.fields:
-            if f.name in values:
-                continue
-            if f.default is not c._MISSING:
+    bad = False
+    for f in kind.fields:
+        if f.name in values:
+            continue
+        if f.name not in row.values:  # a column the file does not have: the stored value, or the default
+            if before is not None:
+                values[f.name] = before[f.name]
+            elif f.default is not c._MISSING:
                 values[f.name] = f.default
             else:
-                problems.append(
-                    Problem(
-                        row.source,
-                        row.number,
-                        row.prefix + f.name,
-                        None,
-                        f"a new {kind.label} needs a value here (the file has no such column)",
-                    )
-                )
+                refuse(f.name, None, f"a new {kind.label} needs a value here (the file has no such column)")
                 bad = True
-    else:
-        values = {**before, **values}
+            continue
+        raw = row.values[f.name]
+        if before is None and f.default is not c._MISSING and c.blank(raw) is None:
+            values[f.name] = f.default  # a new record's empty cell: the default
+            continue
+        try:
+            values[f.name] = f.convert(raw)
+        except c.Bad as exc:
+            refuse(f.name, raw, str(exc))
+            bad = True
     if bad:
         return None
     for rule in kind.rules:
         broken = rule(values)
         if broken is not None:
-            name, reason = broken
-            problems.append(Problem(row.source, row.number, row.prefix + name, values.get(name), reason))
+            refuse(broken[0], values.get(broken[0]), broken[1])
             bad = True
     if bad:
         return None
-    state = NEW if before is None else SAME if all(before.get(k) == v for k, v in values.items()) else CHANGED
+    state = NEW if before is None else SAME if before == values else CHANGED
     return Staged(row, values, row.geometry, state)
 
 
