@@ -21,8 +21,8 @@ import shapely
 
 from hub.geo.generalize import Generalized
 from hub.geo.index import SpatialIndex
+from hub.store import applying, tables
 from hub.store import records as r
-from hub.store import tables
 from hub.store.base import Reader
 
 R = TypeVar("R", bound=r.Spatial)
@@ -294,7 +294,7 @@ class Catalog:
             if merchant is not None:
                 self.merchants.upsert(dataclasses.replace(merchant, agreement=None if deleted else record))
         else:
-            raise TypeError(f"the catalog does not keep {type(record).__name__} records")
+            applying.apply(self, record, deleted)
 
     def current(self, cls: type, key: Any) -> Any:
         """The record of this kind and key the catalog holds now, or None (for a change that deleted it)."""
@@ -309,7 +309,7 @@ class Catalog:
             return None if merchant is None else merchant.agreement
         layer = self._layers_by_type.get(cls)
         if layer is None:
-            raise TypeError(f"the catalog does not keep {cls.__name__} records")
+            return applying.current(self, cls, key)
         return layer.get(key)
 
 
@@ -350,7 +350,7 @@ def load_catalog(db: Reader) -> Catalog:
 
     scores: dict[str, list[r.CreditScore]] = defaultdict(list)
     for x in db.read("SELECT company_id, year, score FROM credit_scores ORDER BY company_id, year"):
-        scores[x["company_id"]].append(r.CreditScore(x["year"], x["score"]))
+        scores[x["company_id"]].append(r.CreditScore(x["year"], x["score"], x["company_id"]))
     companies = {
         x["id"]: r.PropertyCompany(x["id"], x["name"], x["credit_code"], x["hotline"], tuple(scores[x["id"]]))
         for x in db.read("SELECT * FROM property_companies ORDER BY id")

@@ -78,8 +78,13 @@ class Batch:
 
 
 def _typed(table: tables.Table, keys: Iterable[str]) -> list[Any]:
+    """The distinct values of the first key column the keys name (all of a key of one column)."""
     kind = tables.key_type(table.record)
-    return [kind(k) for k in keys]
+    return sorted({kind(k.split("|")[0]) for k in keys})
+
+
+def _row_key(table: tables.Table, row: Any) -> str:
+    return "|".join(str(row[k]) for k in table.keys)
 
 
 def fetch(conn: PgConnection, after: int, limit: int = BATCH) -> Batch:
@@ -102,12 +107,13 @@ def fetch(conn: PgConnection, after: int, limit: int = BATCH) -> Batch:
     for tbl, keys in wanted.items():
         table = BY_TABLE[tbl]
         rows = conn.execute(
-            f'SELECT * FROM {table.name} WHERE "{table.key}" = ANY(?)', (_typed(table, sorted(keys)),)
+            f'SELECT * FROM {table.name} WHERE "{table.keys[0]}" = ANY(?)', (_typed(table, keys),)
         ).fetchall()
+        rows = [row for row in rows if _row_key(table, row) in keys]
         geoms = shapely.from_wkb([row["geom"] for row in rows]) if "geom" in (rows[0].keys() if rows else ()) else None
         for i, row in enumerate(rows):
             record = tables.from_row(table.record, row, None if geoms is None else geoms[i])
-            batch.records[(tbl, str(row[table.key]))] = record
+            batch.records[(tbl, _row_key(table, row))] = record
     return batch
 
 
@@ -149,7 +155,7 @@ class Feed:
         rows: list[Any] = []
         for record, deleted in written:
             table = tables.TABLES[type(record)]
-            rows += [table.name, str(getattr(record, table.key)), "delete" if deleted else "upsert", self.origin]
+            rows += [table.name, tables.key_text(record), "delete" if deleted else "upsert", self.origin]
         if not rows:
             return 0
         values = ", ".join("(txid_current(), ?, ?, ?, ?)" for _ in written)
@@ -212,7 +218,7 @@ class Feed:
                 tx = change_tx
                 record = batch.records.get((tbl, key))
                 if record is None:
-                    old = catalog.current(BY_TABLE[tbl].record, _typed(BY_TABLE[tbl], [key])[0])
+                    old = catalog.current(BY_TABLE[tbl].record, tables.parse_key(BY_TABLE[tbl].record, key))
                     if old is not None:
                         catalog.apply(old, deleted=True)
                         current.append((old, True))
