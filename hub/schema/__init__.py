@@ -34,6 +34,7 @@ from hub.schema.query import Query
 from hub.schema.rosters import RosterMutation, RosterQuery
 from hub.schema.scalars import DATE_SCALAR, GEOJSON_SCALAR, GeoJSON
 from hub.schema.spatial import SpatialQuery
+from hub.schema.upkeep import UpkeepMutation
 from hub.settings import Settings
 
 __all__ = ["Context", "build_schema"]
@@ -167,7 +168,9 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
                 SpatialQuery,
             ),
         ),
-        mutation=merge_types("Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation)),
+        mutation=merge_types(
+            "Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation, UpkeepMutation)
+        ),
         subscription=Subscription,
         types=[
             t.Compound,

@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 
 from hub.domain import features, incidents, roster
-from hub.schema.enums import ExceptionKind, IncidentAction, IncidentState, MapLayer
+from hub.schema.enums import (
+    CommitteeKind,
+    ExceptionKind,
+    FrontageDuty,
+    IncidentAction,
+    IncidentState,
+    ManagementMode,
+    MapLayer,
+    OccupationKind,
+    OccupationStatus,
+)
+from hub.store import contract
 
 
 @pytest.mark.parametrize(
@@ -15,8 +26,23 @@ from hub.schema.enums import ExceptionKind, IncidentAction, IncidentState, MapLa
         (IncidentAction, incidents.ACTIONS),
         (ExceptionKind, roster.KINDS),
         (MapLayer, tuple(features.LAYERS)),
+        (ManagementMode, contract.MANAGEMENT_MODES),
+        (CommitteeKind, contract.COMMITTEE_KINDS),
+        (OccupationKind, contract.OCCUPATION_KINDS),
+        (OccupationStatus, contract.OCCUPATION_STATUSES),
+        (FrontageDuty, contract.FRONTAGE_DUTIES),
     ],
-    ids=["case states", "case actions", "roster exception kinds", "map layers"],
+    ids=[
+        "case states",
+        "case actions",
+        "roster exception kinds",
+        "map layers",
+        "management modes",
+        "committee kinds",
+        "occupation kinds",
+        "occupation statuses",
+        "frontage duties",
+    ],
 )
 def test_the_enum_lists_the_domains_codes(enum, codes):
     assert tuple(m.value for m in enum) == tuple(codes)

@@ -13,6 +13,7 @@ import numpy as np
 from hub.domain import occupations as occupation_rules
 from hub.domain.figures.facts import CODE, DAY, FLAG, NUMBER, Column, Source, attribute, layer_source
 from hub.domain.figures.family import CATEGORY, KIND, STATUS, Family, count, share, total
+from hub.store import contract
 from hub.store import records as r
 from hub.store.catalog import Catalog
 
@@ -20,7 +21,7 @@ UNMANAGED = "UNMANAGED"
 FORMERLY_UNMANAGED, MANAGED_SINCE_BUILT = "FORMERLY_UNMANAGED", "MANAGED_SINCE_BUILT"
 COLLECTING, NOT_COLLECTING = "COLLECTING", "NOT_COLLECTING"
 SOLVED, OPEN = "SOLVED", "OPEN"
-MODES = ("PROPERTY_COMPANY", "COMMITTEE_HIRED", "SELF_MANAGED")
+MODES = contract.MANAGEMENT_MODES
 
 
 def managed_since(catalog: Catalog, compound_id: int) -> date | None:
