@@ -235,8 +235,23 @@ def init(db: str | None, fixtures: Path | None, empty: bool) -> None:
     show_default=True,
     help="Square metres two neighbouring grids, communities, subdistricts or compounds may overlap.",
 )
+@click.option(
+    "--report",
+    "report_to",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write every problem to this CSV file (UTF-8 with a byte-order mark, for Excel).",
+)
 @db_option
-def import_(path: Path, dry_run: bool, kind: str | None, crs: str | None, tolerance: float, db: str | None) -> None:
+def import_(
+    path: Path,
+    dry_run: bool,
+    kind: str | None,
+    crs: str | None,
+    tolerance: float,
+    report_to: Path | None,
+    db: str | None,
+) -> None:
     """Keep records current from a file: upsert by their stable codes from GeoJSON, GeoPackage, Shapefile or
     CSV with WKT (a folder: every file named after a kind). Every row is checked first; one bad row and nothing
     is written, and the report names each: row, field, value, reason."""
@@ -255,6 +270,9 @@ def import_(path: Path, dry_run: bool, kind: str | None, crs: str | None, tolera
         bars.close()
         store.close()
     _print_report(result, _shown(settings.db))
+    if report_to is not None:
+        _write_report(result, report_to)
+        click.echo(f"report: {report_to}")
     if not result.ok:
         sys.exit(1)
 
@@ -292,12 +310,15 @@ def _print_report(result: Any, db: str) -> None:
     for kind, tally in result.counts.items():
         click.echo(f"  {kind}: " + ", ".join(f"{n} {state}" for state, n in tally.items()))
     if result.problems:
+        shown = result.problems[:SHOWN_PROBLEMS]
         rows = [("file", "row", "field", "value", "reason")]
-        rows += [(p.source, str(p.row), p.field, _cell(p.value), p.reason) for p in result.problems]
+        rows += [(p.source, str(p.row), p.field, _cell(p.value), p.reason) for p in shown]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         click.echo(f"refused: {len(result.problems)} problems; nothing was written")
         for r in rows:
             click.echo("  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
+        if len(result.problems) > len(shown):
+            click.echo(f"… and {len(result.problems) - len(shown)} more (--report FILE.csv lists them all)")
         return
     changed = sum(n for t in result.changes().values() for n in t.values())
     if result.dry_run:
@@ -306,6 +327,20 @@ def _print_report(result: Any, db: str) -> None:
         click.echo(f"imported: {changed} rows written")
     else:
         click.echo("nothing to write: every row is as stored")
+
+
+SHOWN_PROBLEMS = 100
+"""Problems printed; ``--report`` writes them all."""
+
+
+def _write_report(result: Any, path: Path) -> None:
+    import csv
+
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(("file", "row", "field", "value", "reason"))
+        for p in result.problems:
+            writer.writerow((p.source, p.row, p.field, "" if p.value is None else p.value, p.reason))
 
 
 def _cell(value: Any) -> str:

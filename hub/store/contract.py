@@ -89,7 +89,8 @@ class Field:
     """The value of a new record whose file has no such column."""
 
     def names(self) -> tuple[str, ...]:
-        return (self.name, camel(self.name), *self.aliases)
+        """Every name a column of this field may have: the store's, the API's (camelCase), the others given."""
+        return tuple(dict.fromkeys(n for a in (self.name, *self.aliases) for n in (a, camel(a))))
 
     def convert(self, raw: Any) -> Any:
         """The value as the store keeps it (None for null), or ``Bad`` with the reason."""

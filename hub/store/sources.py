@@ -74,6 +74,13 @@ def rows_of(records: list[dict[str, Any]], kind: c.Kind, source: str, geoms: Any
         if unused:
             batch.ignored.append(f"{source}: {', '.join(map(str, unused))} are not fields of {kind.name}; ignored")
         pairs = [(n, f) for n, f in mapping.items() if f is not None]
+        missing = [k for k in kind.key if k not in mapping.values()]
+        if missing:
+            known = ", ".join(kind.by_name[missing[0]].names())
+            raise InputError(
+                f"{source}: no column holds the {kind.label}'s key {missing[0]} (named one of {known}); "
+                f"every row of {kind.name} needs it"
+            )
     else:
         pairs = []
     for i, record in enumerate(records):
@@ -82,12 +89,17 @@ def rows_of(records: list[dict[str, Any]], kind: c.Kind, source: str, geoms: Any
         batch.add(kind.name, Row(source, i + 1, values, geometry, unreadable=record.get(UNREADABLE)))
 
 
-def _kind_for(path: Path, layer: str | None, given: str | None) -> c.Kind:
-    name = given or layer or path.stem
-    try:
-        return c.kind_named(name)
-    except c.Bad as exc:
-        raise InputError(f"{path.name}{f' layer {layer}' if layer else ''}: {exc} (or say which with --kind)") from exc
+def _kind_for(path: Path, layer: str, given: str | None, several: bool) -> c.Kind:
+    """The kind a layer holds: the one given, else the file's name, else the layer's (a GeoPackage's layers
+    are named after their kinds)."""
+    names = [given] if given else [layer] if several else [path.stem, layer]
+    for name in names:
+        try:
+            return c.kind_named(name)
+        except c.Bad as exc:
+            problem = exc
+    where = f"{path.name} layer {layer}" if several else path.name
+    raise InputError(f"{where}: {problem} (or say which with --kind)")
 
 
 def read_file(path: Path, batch: Batch, *, kind: str | None = None, crs: str | None = None) -> None:
@@ -105,7 +117,7 @@ def read_file(path: Path, batch: Batch, *, kind: str | None = None, crs: str | N
     except Exception as exc:  # GDAL cannot open it: say so, with GDAL's reason
         raise InputError(f"{path.name}: GDAL cannot read it ({_first_line(exc)})") from exc
     for layer in layers:
-        target = _kind_for(path, layer if suffix == ".gpkg" and len(layers) > 1 else None, kind)
+        target = _kind_for(path, layer, kind, several=len(layers) > 1)
         _read_layer(path, layer, target, batch, crs)
 
 

@@ -136,3 +136,23 @@ def test_a_refused_import_beside_the_running_server_changes_nothing_it_serves(li
     time.sleep(1.5)  # longer than the server takes to notice a change to the file
     after = live.graphql("{ compounds(first: 20) { nodes { compoundId managementMode households } } }").json()
     assert after == before
+
+
+def test_the_hubs_own_exports_edited_in_a_spreadsheet_or_in_qgis_import_back(live, tmp_path):
+    (tmp_path / "compounds.gpkg").write_bytes(get(live, "/export/compounds.gpkg").content)
+    frame = gpd.read_file(tmp_path / "compounds.gpkg")  # camelCase columns, layer "compounds"
+    frame.loc[frame.compoundId == 20, "households"] = 2020
+    frame.to_file(tmp_path / "edited.gpkg", layer="compounds")
+    done = import_file(live, tmp_path / "edited.gpkg")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "compounds: 0 new, 1 changed," in done.stdout
+    assert wait_until(lambda: surfaces(live, 20, (0.0, 0.0))["ogc"]["households"] == 2020)
+
+    (tmp_path / "export.csv").write_bytes(get(live, "/export/compounds.csv").content)
+    table = pd.read_csv(tmp_path / "export.csv", encoding="utf-8-sig")  # Chinese headers, WKT
+    table.loc[table["小区编号"] == 21, "户数"] = 2121
+    table.to_csv(tmp_path / "compounds.csv", index=False, encoding="utf-8-sig")
+    done = import_file(live, tmp_path / "compounds.csv")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "compounds: 0 new, 1 changed," in done.stdout
+    assert wait_until(lambda: surfaces(live, 21, (0.0, 0.0))["ogc"]["households"] == 2121)
