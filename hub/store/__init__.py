@@ -12,6 +12,7 @@ given to :meth:`Store.on_change` (live subscriptions are published from there).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +54,8 @@ __all__ = [
 
 Written = tuple[tuple[Any, bool], ...]
 
+log = logging.getLogger("hub.store")
+
 TOKEN_CACHE_S = 30.0
 
 
@@ -84,6 +87,14 @@ class _Remembered:
 
     def clear(self) -> None:
         self._kept.clear()
+
+
+def _log_faults(catalog: Catalog) -> None:
+    """Name, in the server's log, each stored row left out because it breaks the store's contract."""
+    for fault in catalog.faults[:100]:
+        log.warning("%s", fault)
+    if len(catalog.faults) > 100:
+        log.warning("… and %d more stored rows left out", len(catalog.faults) - 100)
 
 
 def _data_version(conn: Any) -> Any:
@@ -138,6 +149,7 @@ class Store:
             seq = feed.last_seq(snap) if self.shared else 0
         if self.feed is not None:
             self.feed.start(seq)
+        _log_faults(self.catalog)
         self.disclosures = DisclosureLog(self.db)
         self._watch = RevocationWatch(self.db, self.forget_tokens, self._outside_write).start()
         return self

@@ -21,7 +21,7 @@ import shapely
 
 from hub.geo.generalize import Generalized
 from hub.geo.index import SpatialIndex
-from hub.store import applying, tables
+from hub.store import applying, faults, tables
 from hub.store import records as r
 from hub.store.base import Reader
 
@@ -319,12 +319,25 @@ def _d(value: str | None) -> date | None:
 
 def _spatial(db: Reader, table: str, columns: str, order: str) -> tuple[list[Any], list[Any]]:
     rows = db.read(f"SELECT {columns}, geom, geojson FROM {table} ORDER BY {order}")
-    geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows else []
-    return rows, list(geoms)
+    if not rows:
+        return [], []
+    wkb = [row["geom"] for row in rows]
+    geoms = shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="ignore")
+    keys = [row[0] for row in rows]
+    bad = faults.geometry_faults(table, keys, wkb, geoms)
+    for i, row in enumerate(rows):
+        if i not in bad and not faults.served_json(row["geojson"]):
+            bad[i] = faults.Fault(table, str(keys[i]), "geojson", row["geojson"], "not a GeoJSON object")
+    if bad and isinstance(db, faults.Screened):
+        db.faults.extend(bad.values())
+    keep = [i for i in range(len(rows)) if i not in bad]
+    return [rows[i] for i in keep], [geoms[i] for i in keep]
 
 
-def load_catalog(db: Reader) -> Catalog:
-    """Read every table into records and build the spatial indexes."""
+def load_catalog(reader: Reader) -> Catalog:
+    """Read every table into records and build the spatial indexes; rows that break the store's contract are
+    left out and named in ``Catalog.faults`` (``hub.store.faults``)."""
+    db = faults.Screened(reader)
     rows, g = _spatial(db, "subdistricts", "code, name, kind, area_m2", "code")
     subdistricts = [
         r.Subdistrict(g[i], x["geojson"], x["code"], x["name"], x["kind"], x["area_m2"]) for i, x in enumerate(rows)
@@ -507,4 +520,5 @@ def load_catalog(db: Reader) -> Catalog:
         patrols=_layer("patrols", tables.read_all(db, r.Patrol)),
         roster_rules={x.squad_code: x for x in tables.read_all(db, r.RosterRule)},
         roster_exceptions={x.id: x for x in tables.read_all(db, r.RosterException)},
+        faults=tuple(db.faults),
     )

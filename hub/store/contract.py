@@ -92,8 +92,9 @@ class Field:
         """Every name a column of this field may have: the store's, the API's (camelCase), the others given."""
         return tuple(dict.fromkeys(n for a in (self.name, *self.aliases) for n in (a, camel(a))))
 
-    def convert(self, raw: Any) -> Any:
-        """The value as the store keeps it (None for null), or ``Bad`` with the reason."""
+    def convert(self, raw: Any, *, ranges: bool = True) -> Any:
+        """The value as the store keeps it (None for null), or ``Bad`` with the reason; ``ranges`` False checks
+        the type and codes only (what a query needs), not patterns and ranges."""
         value = _CONVERT[self.type](blank(raw))
         if value is None:
             if self.required:
@@ -103,6 +104,8 @@ class Field:
             wrong = [v for v in (value if self.type == CODES else [value]) if v not in self.choices]
             if wrong:
                 raise Bad(f"{_show(wrong[0])} is not one of {', '.join(self.choices)}")
+        if not ranges:
+            return value
         if self.pattern is not None and not re.fullmatch(self.pattern[0], str(value)):
             raise Bad(f"not {self.pattern[1]}")
         if self.minimum is not None and value < self.minimum:

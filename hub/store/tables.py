@@ -305,9 +305,22 @@ def read_all(conn_or_db: Any, cls: type, order: str | None = None) -> list[Any]:
     loaders = dict(_loaders(cls))
     for name, column in zip(names, columns, strict=False):
         values[name] = _convert(column, loaders[name])
-    if spatial:
-        values["geometry"] = shapely.from_wkb(np.asarray(columns[-1], dtype=object))
-    return build(cls, values, len(columns[0]))
+    if not spatial:
+        return build(cls, values, len(columns[0]))
+    wkb = np.asarray(columns[-1], dtype=object)
+    values["geometry"] = shapely.from_wkb(wkb, on_invalid="ignore")
+    made = build(cls, values, len(columns[0]))
+    kept_faults = getattr(conn_or_db, "faults", None)
+    if kept_faults is None:
+        return made
+    from hub.store.faults import Fault, geometry_faults, served_json
+
+    bad = geometry_faults(table.name, values[table.keys[0]], wkb, values["geometry"])
+    for i, x in enumerate(made):
+        if i not in bad and not served_json(x.geojson):
+            bad[i] = Fault(table.name, str(getattr(x, table.keys[0])), "geojson", x.geojson, "not a GeoJSON object")
+    kept_faults.extend(bad.values())
+    return [x for i, x in enumerate(made) if i not in bad] if bad else made
 
 
 def _convert(column: tuple[Any, ...], load: Any) -> Any:
