@@ -14,7 +14,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, BenchServer, interleaved, report
+from bench.common import BenchServer, admin_token, interleaved, report
 from hub.geo.measure import destination
 
 CENTRE = (115.6097, 34.3767)
@@ -69,14 +68,7 @@ def measure(sync: str, rounds: int) -> bool:
     rng = random.Random(11)
     headers = {"content-type": "application/json"}
     with BenchServer(env={"HUB_SYNC": sync}) as srv:
-        token = subprocess.run(
-            [sys.executable, "-m", "hub", "token", "create", "--role", "admin"],
-            cwd=ROOT,
-            env={**os.environ, "HUB_DB": str(srv.db)},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        token = admin_token(srv.db)
         auth = {**headers, "authorization": f"Bearer {token}"}
         with httpx.Client(base_url=srv.url) as client:
 

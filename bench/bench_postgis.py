@@ -35,15 +35,11 @@ blocks of twelve, are reported alongside.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -57,18 +53,16 @@ from psycopg.types.string import TextLoader
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import synth
-from bench.common import ROOT, BenchServer, free_port, report
+from bench.common import BenchServer, admin_token, report
+from bench.pg import cluster
 from hub.geo import mvt
 
 SEED = 41
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-POSTGIS_CONTROL = Path("/usr/share/postgresql/15/extension/postgis.control")
 TILES = [(14, x, y) for y in (6523, 6524) for x in (13452, 13453, 13454)]
 """The z14 tiles that cover the old town (its disc of 1,457 m around 大隅首 reaches into each)."""
 CENTRAL = (14, 13453, 6524)
 GEOJSON_TARGET = 1_300
 HEADERS = {"content-type": "application/json"}
-INITDB = ("-E", "UTF8", "--locale=C", "--no-sync")
 
 PG_JSON = """SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(ST_AsGeoJSON(t.*)::json))
 FROM (SELECT id, kind, status, geom FROM occ WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)) t"""
@@ -141,60 +135,7 @@ def clear_edges(bounds: np.ndarray, bbox: list[float], eps: float = 1.6e-5) -> l
     ]
 
 
-# --- the PostGIS cluster -----------------------------------------------------------------------------------------
-
-
-def ensure_postgis() -> None:
-    missing = [str(p) for p in (PG_BIN / "initdb", PG_BIN / "pg_ctl", POSTGIS_CONTROL) if not p.exists()]
-    if not missing:
-        return
-    print(f"PostGIS not found ({', '.join(missing)}): installing postgresql-15-postgis-3 with apt-get", flush=True)
-    if os.geteuid() != 0:
-        raise SystemExit("run as root, or install postgresql-15-postgis-3 first")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql-15-postgis-3"],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-@contextmanager
-def cluster() -> Iterator[str]:
-    """A fresh cluster on a free port on 127.0.0.1; yields its connection string. Stopped and removed after."""
-    ensure_postgis()
-    root = Path(tempfile.mkdtemp(prefix="hub-bench-pg-"))
-    data, log = root / "data", root / "server.log"
-    as_owner: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        shutil.chown(root, "postgres", "postgres")
-        as_owner = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    started = False
-    try:
-        subprocess.run(
-            [*as_owner, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", *INITDB],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root}"
-        subprocess.run(
-            [*as_owner, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        started = True
-        yield f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
-    finally:
-        if started:
-            subprocess.run(
-                [*as_owner, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                stdout=subprocess.DEVNULL,
-                check=False,
-            )
-        shutil.rmtree(root, ignore_errors=True)
+# --- PostGIS ---------------------------------------------------------------------------------------------------------
 
 
 def load_postgis(conn: psycopg.Connection, occ: synth.Occupations) -> None:
@@ -227,17 +168,6 @@ def load_postgis(conn: psycopg.Connection, occ: synth.Occupations) -> None:
 
 
 # --- the run -----------------------------------------------------------------------------------------------------
-
-
-def admin_token(db: Path) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "hub", "token", "create", "--role", "admin", "--label", "bench"],
-        cwd=ROOT,
-        env={**os.environ, "HUB_DB": str(db)},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
 
 
 def tile_ids(data: bytes) -> set[int]:

@@ -61,6 +61,18 @@ class BenchServer:
         self.tmp.cleanup()
 
 
+def admin_token(db: Path) -> str:
+    """A bearer token of the admin role, made with ``hub token create`` on the store at ``db``."""
+    return subprocess.run(
+        [sys.executable, "-m", "hub", "token", "create", "--role", "admin", "--label", "bench"],
+        cwd=ROOT,
+        env={**os.environ, "HUB_DB": str(db)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
 def median_time(fn: Callable[[], object], *, runs: int, warmup: int = 20) -> float:
     """Median wall time of ``fn()`` in seconds."""
     for _ in range(warmup):
