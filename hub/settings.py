@@ -39,6 +39,23 @@ class Settings:
     """Most vertices in one input geometry (``HUB_MAX_VERTICES``)."""
     query_timeout_s: float = 10.0
     """Longest a database read may run, in seconds (``HUB_QUERY_TIMEOUT_S``)."""
+    request_timeout_s: float = 10.0
+    """Longest a GraphQL operation may run, in seconds (``HUB_REQUEST_TIMEOUT_S``); past it the request ends
+    with a clear error and its memory is freed."""
+    max_cost_public: int = 10_000
+    """Most objects (objects and list items) a request without a token may be estimated to return
+    (``HUB_MAX_COST_PUBLIC``); checked before it runs, from page sizes and the real sizes of nested lists."""
+    max_cost_staff: int = 100_000
+    """The same for analysts' and officers' tokens (``HUB_MAX_COST_STAFF``)."""
+    max_cost_admin: int = 200_000
+    """The same for admins' tokens (``HUB_MAX_COST_ADMIN``)."""
+    max_answer_mb_public: float = 8.0
+    """Largest answer, in MB, a request without a token may be estimated to return, and may return: checked
+    before it runs and again while the answer is built (``HUB_MAX_ANSWER_MB_PUBLIC``)."""
+    max_answer_mb_staff: float = 64.0
+    """The same for analysts' and officers' tokens (``HUB_MAX_ANSWER_MB_STAFF``)."""
+    max_answer_mb_admin: float = 128.0
+    """The same for admins' tokens (``HUB_MAX_ANSWER_MB_ADMIN``)."""
     sync: str = "full"
     """When an acknowledged write is on disk (``HUB_SYNC``): ``full``, before the answer (survives a power cut);
     ``normal``, within the OS's own write-back (survives the process being killed, not a power cut)."""

@@ -41,8 +41,12 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def run(demo_store: Store, settings: Settings) -> Run:
-    """Execute a GraphQL document in-process: run(doc, variables=None, role='public', squad=None) -> result dict."""
-    schema = build_schema(settings)
+    """Execute a GraphQL document in-process: run(doc, variables=None, role='public', squad=None) -> result dict.
+
+    Every document runs twice, with the compiled fast path (``hub.schema.fast``) and with graphql-core's
+    own execution, and the two answers must be the same: every query the schema tests send checks it.
+    """
+    schemas = (build_schema(settings), build_schema(settings, fast_lists=False))
 
     def execute(
         document: str,
@@ -51,12 +55,17 @@ def run(demo_store: Store, settings: Settings) -> Run:
         role: str = "public",
         squad: str | None = None,
     ) -> dict[str, Any]:
-        ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role=role, squad_code=squad))
-        result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
-        out: dict[str, Any] = {"data": as_json(result.data)}
-        if result.errors:
-            out["errors"] = [e.formatted for e in result.errors]
-        return out
+        answers = []
+        for schema in schemas:
+            ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role=role, squad_code=squad))
+            result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
+            out: dict[str, Any] = {"data": as_json(result.data)}
+            if result.errors:
+                out["errors"] = [e.formatted for e in result.errors]
+            answers.append(out)
+        fast, plain = answers
+        assert fast == plain, f"the fast path and graphql-core's own execution differ for {document[:200]}"
+        return fast
 
     return execute
 

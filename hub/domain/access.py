@@ -5,6 +5,9 @@ officers and grid workers are masked (``张*``) for anyone who does not need the
 numbers are hidden from the public and masked (``138****5678``) for roles that only need to know a
 number exists. An officer sees their own squad in full; an admin sees everyone.
 
+Free text (case descriptions, step notes, roster notes, the problems raised at meetings) may hold names
+and phone numbers whoever wrote it put there: it is served to staff only, and logged like a name.
+
 Every value served unmasked is reported to the viewer's :class:`Disclosures` sink as a kind
 (``officer.phone``) and the subject's key (the officer's id); the store keeps them, so an admin can
 answer "who saw this officer's phone number, and when" (``hub.store.disclosures``). Masked values
@@ -23,7 +26,23 @@ WORKER_PHONE = "gridWorker.phone"
 CHAIR_NAME = "committee.chairName"
 SECRETARY_NAME = "partyBranch.secretaryName"
 PATROL_TRACK = "patrol.track"
-KINDS = (OFFICER_NAME, OFFICER_PHONE, WORKER_NAME, WORKER_PHONE, CHAIR_NAME, SECRETARY_NAME, PATROL_TRACK)
+INCIDENT_DESCRIPTION = "incident.description"
+STEP_NOTE = "incidentStep.note"
+ROSTER_NOTE = "rosterException.note"
+PROBLEM_DESCRIPTION = "problem.description"
+FREE_TEXT = (INCIDENT_DESCRIPTION, STEP_NOTE, ROSTER_NOTE, PROBLEM_DESCRIPTION)
+"""Free text: whoever wrote it may have put a name or a phone number in it, so it is personal data until proven
+otherwise (staff only, logged when served)."""
+KINDS = (
+    OFFICER_NAME,
+    OFFICER_PHONE,
+    WORKER_NAME,
+    WORKER_PHONE,
+    CHAIR_NAME,
+    SECRETARY_NAME,
+    PATROL_TRACK,
+    *FREE_TEXT,
+)
 """What of people's data is logged when served unmasked, with the kind of key each names."""
 
 
@@ -171,3 +190,28 @@ def worker_phone(viewer: Viewer, phone: str, subject: Any) -> str | None:
     if viewer.sees_staff_names():
         return mask_phone(phone)
     return None
+
+
+def sees_free_text(viewer: Viewer) -> bool:
+    """Notes, descriptions and minutes: authenticated staff."""
+    return viewer.sees_staff_names()
+
+
+def free_text(viewer: Viewer, text: str, kind: str, subject: Any) -> str | None:
+    """Free text as this viewer may see it: in full for staff (logged), nothing for the public.
+
+    >>> seen = []
+    >>> class Log:
+    ...     def saw(self, *entry): seen.append(entry)
+    >>> free_text(Viewer("public", log=Log()), "王五请病假 13900001111", ROSTER_NOTE, 7) is None
+    True
+    >>> free_text(Viewer("admin", token_id="t9", log=Log()), "王五请病假 13900001111", ROSTER_NOTE, 7)
+    '王五请病假 13900001111'
+    >>> seen
+    [('admin:t9', 'admin', 'rosterException.note', 7)]
+    """
+    if not sees_free_text(viewer):
+        return None
+    if text:
+        viewer.saw(kind, subject)
+    return text

@@ -165,7 +165,12 @@ LAYERS: dict[str, MapLayer] = {
                 "squadCode": Prop(_attr("squad_code")),
                 "seenAt": Prop(_iso("seen_at")),
                 "deadline": Prop(_iso("deadline")),
-                "description": Prop(lambda r, v: r.description, staff_only=True),
+                "description": Prop(
+                    lambda r, v: access.free_text(v, r.description, access.INCIDENT_DESCRIPTION, r.id),
+                    staff_only=True,
+                    personal=True,
+                    disclosed=(access.INCIDENT_DESCRIPTION, access.sees_free_text),
+                ),
             },
             ("caseNumber", "category", "state"),
         ),

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 from typing import Any
 
+import anyio
+import orjson
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from hub.schema import admission
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.convert import compile_inputs
 from hub.schema.errors import is_internal, shape_error
-from hub.schema.extensions import DATETIME_SCALAR, CachedNameConverter, pipeline
-from hub.schema.fast import HubExecutionContext
+from hub.schema.extensions import DATETIME_SCALAR, CachedNameConverter
+from hub.schema.fast import execution_context_class
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
 from hub.schema.maps import MapQuery
@@ -26,28 +30,90 @@ from hub.schema.patrols import Patrol, PatrolMutation, PatrolQuery
 from hub.schema.privacy import PrivacyQuery
 from hub.schema.query import Query
 from hub.schema.rosters import RosterMutation, RosterQuery
-from hub.schema.scalars import GEOJSON_SCALAR, GeoJSON
+from hub.schema.scalars import DATE_SCALAR, GEOJSON_SCALAR, GeoJSON
 from hub.settings import Settings
 
 __all__ = ["Context", "build_schema"]
 
 
+HEAVY_AT_ONCE = 2
+"""Operations that run off the event loop at the same time (more wait their turn)."""
+
+
 class HubSchema(strawberry.Schema):
-    """The schema, with every error shaped by :func:`shape_error` (parse and limit errors included).
+    """The schema, with every error shaped by :func:`shape_error` (parse and limit errors included), and every
+    operation admitted by ``hub.schema.admission`` before it runs: a document not seen before is parsed and
+    validated in a worker thread, a large or database-reading query runs in one, small ones on the loop.
 
     Only internal errors are logged; the client's own mistakes are answered, not logged.
     """
+
+    documents: admission.Documents
+    heavy: anyio.CapacityLimiter | None = None
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         internal = [e for e in errors if is_internal(e)]
         if internal:
             super().process_errors(internal, execution_context)
 
-    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        return _shaped(await super().execute(*args, **kwargs))
+    async def execute(  # type: ignore[override]
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        **kwargs: Any,
+    ) -> ExecutionResult:
+        run = partial(
+            self._run_off_loop,
+            query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            **kwargs,
+        )
+        if query:
+            prepared = self.documents.get(query)
+            if prepared is None:  # parse and validate a new document where it cannot hold up other requests
+                prepared = await anyio.to_thread.run_sync(self.documents.prepare, query)
+            found = None
+            if context_value is not None and hasattr(context_value, "estimate"):
+                found = admission.estimate_for(
+                    self.documents.schema, prepared, operation_name, variable_values, context_value
+                )
+                context_value.estimate = found
+            if not admission.runs_inline(found):
+                if self.heavy is None:
+                    self.heavy = anyio.CapacityLimiter(HEAVY_AT_ONCE)
+                return await anyio.to_thread.run_sync(run, limiter=self.heavy)
+        try:
+            return _shaped(
+                await super().execute(
+                    query,
+                    variable_values=variable_values,
+                    context_value=context_value,
+                    root_value=root_value,
+                    operation_name=operation_name,
+                    **kwargs,
+                )
+            )
+        except admission.Aborted as stop:
+            return _stopped(stop)
+
+    def _run_off_loop(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Run an operation in this (worker) thread and encode its answer here too, so the loop only sends bytes."""
+        result = self.execute_sync(*args, **kwargs)
+        if isinstance(result.data, dict):
+            result.data = orjson.Fragment(orjson.dumps(result.data))  # type: ignore[assignment]
+        return result
 
     def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        return _shaped(super().execute_sync(*args, **kwargs))
+        try:
+            return _shaped(super().execute_sync(*args, **kwargs))
+        except admission.Aborted as stop:
+            return _stopped(stop)
 
     async def stream(self, *args: Any, **kwargs: Any) -> Any:
         """Subscriptions (and operations over websockets): every streamed result shaped the same way."""
@@ -58,6 +124,10 @@ async def _shaped_stream(source: Any) -> AsyncGenerator[Any, None]:
     async with aclosing(source):
         async for result in source:
             yield _shaped(result)
+
+
+def _stopped(stop: admission.Aborted) -> ExecutionResult:
+    return ExecutionResult(data=None, errors=[shape_error(GraphQLError(str(stop.error), original_error=stop.error))])
 
 
 def _shaped(result: Any) -> Any:
@@ -72,6 +142,7 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
     ``fast_lists=False`` turns off the compiled completion of long lists (``hub.schema.fast``);
     tests use it to check that both give the same answers.
     """
+    documents = admission.Documents(settings)
     schema = HubSchema(
         query=merge_types(
             "Query", (Query, MapQuery, RosterQuery, IncidentQuery, PatrolQuery, FrontageQuery, PrivacyQuery)
@@ -94,11 +165,14 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             Incident,
             Patrol,
         ],
-        execution_context_class=HubExecutionContext if fast_lists else None,
+        execution_context_class=execution_context_class() if fast_lists else None,
         config=StrawberryConfig(
-            scalar_map={GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR}, name_converter=CachedNameConverter()
+            scalar_map={GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR, date: DATE_SCALAR},
+            name_converter=CachedNameConverter(),
         ),
-        extensions=pipeline(settings),
+        extensions=[lambda: admission.Admission(documents)],
     )
+    documents.bind(schema._schema)
+    schema.documents = documents
     compile_inputs(schema)
     return schema

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from hub.domain.access import Viewer
 from hub.domain.categories import CATEGORIES, Category
@@ -24,6 +25,10 @@ class Context:
     """A pinned moment (tests, replays); otherwise ``now`` is the clock at each call."""
     connection_params: dict[str, object] | None = None
     """Set by graphql-transport-ws from the client's connection_init payload."""
+    estimate: Any = None
+    """What the operation about to run was estimated to cost (``hub.schema.admission``; used once)."""
+    meter: Any = None
+    """What the running operation's answer has cost so far, against its budget (``hub.schema.admission``)."""
 
     @property
     def now(self) -> datetime:

@@ -1,21 +1,34 @@
-"""The fast path for long lists: complete a page of records by a compiled plan, not field by field.
+"""The fast path: complete lists of records by plans compiled from the types' own declarations.
 
 graphql-core resolves and completes every field of every object on its own (about 15 µs per
 object of a few fields here), which dominates a map client's request for hundreds of polygons.
-A connection's ``edges`` and ``nodes`` return a :class:`RecordList` instead of typed objects;
-:class:`HubExecutionContext` sees it and, when every field selected under it is a *plain* field
-(one of the type's ``__plain__`` getters, no arguments, a leaf value), completes the whole list
-with a plan compiled once per selection: for each record, the getters and the scalar's own
-``serialize``. Anything else (a link field, a masked field, an argument, ``@defer``) falls back to
-normal execution of the same objects, so answers are identical either way; tests check both.
+The hub's types are views of records (``hub.schema.views``): a field is the record's attribute,
+or a resolver taking the record as ``root`` (and ``info``). For a selection made of such fields,
+:class:`HubExecutionContext` compiles one function per selection that reads the same attributes
+and calls the same resolvers directly, serialising leaves with their scalar's own ``serialize``;
+nothing is declared twice. Anything else (an async resolver, an abstract type, ``@defer``) falls
+back to graphql-core's execution of the same values, so answers are identical either way (the
+schema tests run every query both ways).
+
+Resolvers compiled here see an ``info`` that carries only ``context``: the hub's resolvers use
+nothing else of it (a test checks).
+
+The plans extend graphql-core's execution at ``complete_value``, whose signature and field
+collection changed in graphql-core 3.3. :func:`execution_context_class` returns the fast path only
+for the versions it was built and tested on (``FAST_PATH_VERSIONS``); on any other version the hub
+runs graphql-core's own execution: slower, with the same answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import inspect
+import weakref
+from collections.abc import Callable
 from functools import partial
-from typing import Any, ClassVar
+from operator import attrgetter
+from typing import Any
 
+import graphql
 from graphql import (
     GraphQLList,
     GraphQLObjectType,
@@ -28,117 +41,242 @@ from graphql import (
     is_non_null_type,
     is_object_type,
 )
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from hub.schema.scalars import encode_cursor
+from hub.schema.views import VIEWS, RecordList, RecordView
 
 BACKREF = "strawberry-definition"
+FAST_PATH_VERSIONS = ("3.3.",)
+"""graphql-core versions whose execution the fast path extends (others run graphql-core's own)."""
 
-Getter = Callable[[Any], Any]
-Masker = Callable[[Any, Any], Any]
-Linker = Callable[[Any, Any], Any]
+_PLANS: weakref.WeakKeyDictionary[Any, dict[Any, tuple[Any, Any]]] = weakref.WeakKeyDictionary()
+"""Plans shared by the requests of each schema."""
 
-
-def plain(**getters: Getter) -> dict[str, Getter]:
-    """The fields of a type that are plain reads of its record: python name → ``getter(record)``.
-
-    ``from_domain`` builds the strawberry object from them, and the compiled plans read the same
-    getters, so a field is defined once.
-    """
-    return getters
+Read = Callable[[Any, Any], Any]
+"""How a compiled plan reads a value: ``read(record, info)``."""
 
 
-def masked(**getters: Masker) -> dict[str, Masker]:
-    """Fields whose value depends on the viewer (masked personal data): python name → ``getter(record, viewer)``.
+class ContextInfo:
+    """The ``info`` compiled plans hand to resolvers: the request's context, nothing else."""
 
-    The type's resolver for the field calls the same getter, so masking is defined once.
-    """
-    return getters
+    __slots__ = ("context",)
 
-
-def links(**getters: Linker) -> dict[str, Linker]:
-    """Fields that lead to other records: python name → ``getter(record, context)`` giving a record,
-    a sequence of records, or None. The linked records are shown by the type registered for their
-    class (``__record__``); the resolver and the compiled plan both follow the same getter.
-    """
-    return getters
+    def __init__(self, context: Any) -> None:
+        self.context = context
 
 
-VIEWS: dict[type, type[FromRecord]] = {}
-"""Record class → the GraphQL type that shows it."""
-
-
-class FromRecord:
-    """Mixin of GraphQL types that view one record (``__record__``) through declared fields.
-
-    ``__plain__`` fields are filled by ``from_domain``; ``__masked__`` and ``__links__`` fields
-    have resolvers that call :meth:`_mask` and :meth:`_follow`.
-    """
-
-    __record__: ClassVar[type]
-    __plain__: ClassVar[dict[str, Getter]] = {}
-    __masked__: ClassVar[dict[str, Masker]] = {}
-    __links__: ClassVar[dict[str, Linker]] = {}
-    __args__: ClassVar[dict[str, Callable[..., Any]]] = {}
-    """Leaf fields that take arguments: python name → ``getter(record, context, **arguments)``."""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "__record__" in cls.__dict__:
-            VIEWS[cls.__record__] = cls
-
-    @classmethod
-    def from_domain(cls, r: Any) -> Any:
-        return cls(_rec=r, **{k: get(r) for k, get in cls.__plain__.items()})  # type: ignore[call-arg]
-
-    def _mask(self, name: str, info: Any) -> Any:
-        return self.__masked__[name](self._rec, info.context.viewer)  # type: ignore[attr-defined]
-
-    def _with_args(self, name: str, info: Any, **kwargs: Any) -> Any:
-        return self.__args__[name](self._rec, info.context, **kwargs)  # type: ignore[attr-defined]
-
-    def _follow(self, name: str, info: Any) -> Any:
-        return view(self.__links__[name](self._rec, info.context))  # type: ignore[attr-defined]
-
-
-def view(value: Any) -> Any:
-    """The typed view of a record, of each record in a sequence, or None."""
-    if value is None:
+def execution_context_class() -> type | None:
+    """:class:`HubExecutionContext` on the graphql-core versions it extends; None (graphql-core's own) otherwise."""
+    if not graphql.__version__.startswith(FAST_PATH_VERSIONS):
         return None
-    if isinstance(value, list | tuple):
-        return [VIEWS[type(x)].from_domain(x) for x in value]
-    return VIEWS[type(value)].from_domain(value)
+    return _fast_class()
 
 
-class RecordList(Sequence[Any]):
-    """A page of records with their positions; typed objects are made only if the fast path declines."""
+def _fast_class() -> type:
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-    __slots__ = ("edges", "positions", "records", "wrap")
+    class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
+        """graphql-core's execution, with pages and lists of records completed by compiled plans.
 
-    def __init__(self, records: list[Any], positions: list[int], wrap: Callable[[Any], Any], edges: Any = None):
-        self.records = records
-        self.positions = positions
-        self.wrap = wrap
-        self.edges = edges
-        """The Edge type when this list stands for ``edges`` (each item a cursor and a node), else None."""
+        A plan depends only on the schema, the selection (AST nodes of the cached document) and the
+        return type; the request's context is bound when it runs. Plans are cached per schema
+        across requests, except for operations with directives and for selections whose arguments
+        are written in the document, whose plans are made per request.
+        """
 
-    def as_edges(self, edge_type: Any) -> RecordList:
-        return RecordList(self.records, self.positions, self.wrap, edge_type)
+        MAX_CACHED_PLANS = 1024
 
-    def as_nodes(self) -> RecordList:
-        return RecordList(self.records, self.positions, self.wrap, None)
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._info = ContextInfo(self.context_value)
+            self._meter = getattr(self.context_value, "meter", None)
+            """Counts what the answer holds against the request's budget (``hub.schema.admission.Meter``)."""
+            self._local: dict[Any, tuple[Any, Any]] = {}
+            self._shared: dict[Any, tuple[Any, Any]] | None = None
+            self._bound_args = False
 
-    def __len__(self) -> int:
-        return len(self.records)
+        def complete_value(
+            self,
+            return_type: GraphQLOutputType,
+            field_details_list: Any,
+            info: GraphQLResolveInfo,
+            path: Any,
+            result: Any,
+            position_context: Any,
+        ) -> Any:
+            kind = type(result)
+            meter = self._meter
+            if meter is not None:
+                if kind is str:
+                    meter.spend(0, len(result))
+                elif kind is list or kind is RecordList:
+                    meter.spend(len(result))
+                else:
+                    meter.spend(1)
+            if kind is RecordList:
+                plan = self._plan("edges" if result.edge is not None else "list", return_type, field_details_list)
+                if plan is not None:
+                    return plan(result.records, result.positions, self._info)
+            elif kind in VIEWS:
+                plan = self._plan("one", return_type, field_details_list)
+                if plan is not None:
+                    return plan(result, self._info)
+            elif kind is list and result and type(result[0]) in VIEWS:
+                first = type(result[0])
+                plan = self._plan("list", return_type, field_details_list)
+                if plan is not None and all(type(x) is first for x in result):
+                    return plan(result, (), self._info)
+            return super().complete_value(return_type, field_details_list, info, path, result, position_context)
 
-    def __getitem__(self, i: Any) -> Any:  # the slow path: typed objects, as graphql-core expects
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        node = self.wrap(self.records[i])
-        return node if self.edges is None else self.edges(cursor=encode_cursor(self.positions[i]), node=node)
+        # -- caching -----------------------------------------------------------------------------------
 
-    def __iter__(self) -> Iterator[Any]:
-        return (self[i] for i in range(len(self)))
+        def _plan(self, mode: str, return_type: GraphQLOutputType, fdl: Any) -> Any:
+            anchors = tuple(fd.node for fd in fdl)
+            key = (mode, str(return_type), tuple(map(id, anchors)))
+            for cache in (self._local, self._cache()):
+                hit = cache.get(key)
+                if hit is not None and hit[0] == anchors:  # same AST nodes, not just reused ids
+                    return hit[1]
+            self._bound_args = False
+            plan = self._compile(mode, return_type, fdl)
+            cache = self._local if self._bound_args else self._cache()  # argument values are this request's
+            if len(cache) >= self.MAX_CACHED_PLANS:
+                cache.clear()
+            cache[key] = (anchors, plan)
+            return plan
+
+        def _cache(self) -> dict[Any, tuple[Any, Any]]:
+            if self._shared is None:
+                if _has_directives(self.operation, self.fragments):
+                    self._shared = self._local
+                else:
+                    self._shared = _PLANS.setdefault(self.schema, {})
+            return self._shared
+
+        # -- compiling ---------------------------------------------------------------------------------
+
+        def _compile(self, mode: str, return_type: GraphQLOutputType, fdl: Any) -> Any:
+            if mode == "one":
+                obj_type = get_nullable_type(return_type)
+                return self._object_builder(obj_type, fdl) if is_object_type(obj_type) else None
+            item_type = _unwrap_list(return_type)
+            if item_type is None:
+                return None
+            if mode == "edges":
+                return self._edges_plan(item_type, fdl)
+            build = self._object_builder(item_type, fdl)
+            if build is None:
+                return None
+            return lambda records, positions, info: [build(r, info) for r in records]
+
+        def _edges_plan(self, edge_type: GraphQLObjectType, fdl: Any) -> Any:
+            collected = self.collect_subfields(edge_type, fdl)
+            if collected.new_defer_usages:
+                return None
+            parts: list[tuple[str, str, Any]] = []
+            for key, group in collected.grouped_field_set.items():
+                name = group[0].node.name.value
+                if name == "cursor":
+                    parts.append((key, "cursor", None))
+                elif name == "__typename":
+                    parts.append((key, "const", edge_type.name))
+                elif name == "node":
+                    node_type = get_nullable_type(edge_type.fields["node"].type)
+                    build = self._object_builder(node_type, group) if is_object_type(node_type) else None
+                    if build is None:
+                        return None
+                    parts.append((key, "node", build))
+                else:
+                    return None
+
+            def run(records: list[Any], positions: list[int], info: Any) -> list[Any]:
+                out = []
+                for pos, r in zip(positions, records, strict=True):
+                    edge: dict[str, Any] = {}
+                    for key, kind, arg in parts:
+                        edge[key] = encode_cursor(pos) if kind == "cursor" else arg if kind == "const" else arg(r, info)
+                    out.append(edge)
+                return out
+
+            return run
+
+        def _object_builder(self, obj_type: GraphQLObjectType, fdl: Any) -> Read | None:
+            """A function (record, info) → the completed object, or None when a field cannot be compiled."""
+            origin = getattr((obj_type.extensions or {}).get(BACKREF), "origin", None)
+            if not (isinstance(origin, type) and issubclass(origin, RecordView)):
+                return None
+            collected = self.collect_subfields(obj_type, fdl)
+            if collected.new_defer_usages:
+                return None
+            fields: list[tuple[str, Read]] = []
+            for key, group in collected.grouped_field_set.items():
+                node = group[0].node
+                name = node.name.value
+                if name == "__typename":
+                    fields.append((key, partial(_const, obj_type.name)))
+                    continue
+                gfield = obj_type.fields.get(name)
+                sfield = (gfield.extensions or {}).get(BACKREF) if gfield else None
+                if gfield is None or sfield is None:
+                    return None
+                value_of = self._value_reader(sfield, gfield, node)
+                read = None if value_of is None else self._completer(value_of, gfield.type, group, name)
+                if read is None:
+                    return None
+                fields.append((key, read))
+
+            def build(r: Any, info: Any) -> dict[str, Any]:
+                return {key: read(r, info) for key, read in fields}
+
+            return build
+
+        def _value_reader(self, sfield: Any, gfield: Any, node: Any) -> Read | None:
+            """How to get a field's raw value from a record: its attribute, or its resolver called directly."""
+            resolver = sfield.base_resolver
+            if resolver is None:
+                return partial(_attribute, attrgetter(sfield.python_name))
+            if resolver.is_async:
+                return None
+            call = _direct_call(resolver.wrapped_func)
+            if call is None:
+                return None
+            root_name, info_name, arg_names, order = call
+            func = resolver.wrapped_func
+            if not arg_names and order == ("root",):
+                return partial(_call_root, func)
+            if not arg_names and order == ("root", "info"):
+                return partial(_call_root_info, func)
+            kwargs: dict[str, Any] = {}
+            if arg_names:
+                values = get_argument_values(gfield, node, self.variable_values)
+                by_graphql = {a.python_name: a for a in sfield.arguments}
+                for python_name in arg_names:
+                    argument = by_graphql.get(python_name)
+                    graphql_name = getattr(argument, "graphql_name", None) or _camel(python_name)
+                    if graphql_name in values:
+                        kwargs[python_name] = values[graphql_name]
+                if node.arguments:
+                    self._bound_args = True
+            return partial(_call, func, root_name, info_name, kwargs)
+
+        def _completer(self, value_of: Read, gtype: GraphQLOutputType, group: Any, name: str) -> Read | None:
+            """How to complete a raw value of ``gtype``: serialise a leaf, or build the object(s) it names."""
+            non_null = is_non_null_type(gtype)
+            inner = get_nullable_type(gtype)
+            if is_leaf_type(inner):
+                return partial(_leaf, value_of, inner.serialize, non_null, name)
+            if isinstance(inner, GraphQLList):
+                item = get_nullable_type(inner.of_type)
+                if is_leaf_type(item):
+                    return partial(_leaves, value_of, item.serialize, non_null, name)
+                sub = self._object_builder(item, group) if is_object_type(item) else None
+                return None if sub is None else partial(_objects, value_of, sub, non_null, name)
+            if is_object_type(inner):
+                sub = self._object_builder(inner, group)
+                return None if sub is None else partial(_object, value_of, sub, non_null, name)
+            return None
+
+    return HubExecutionContext
 
 
 def _unwrap_list(output: GraphQLOutputType) -> GraphQLObjectType | None:
@@ -149,196 +287,50 @@ def _unwrap_list(output: GraphQLOutputType) -> GraphQLObjectType | None:
     return item if is_object_type(item) else None
 
 
-class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's execution, with :class:`RecordList` and record-backed values completed by compiled plans.
+Call = tuple[str | None, str | None, tuple[str, ...], tuple[str, ...]]
+_CALLS: dict[Any, Call | None] = {}
 
-    A plan depends only on the schema, the selection (AST nodes of the cached document) and the
-    return type; the viewer is bound when it runs. Plans are cached per schema across requests,
-    except for operations with directives, whose selections depend on variables (those get a plan
-    per request).
+
+def _direct_call(func: Callable[..., Any]) -> Call | None:
+    """(root parameter, info parameter, argument parameters, the roles in order) of a resolver, or None if it
+    takes anything else (``*args``, ``**kwargs``)."""
+    if func in _CALLS:
+        return _CALLS[func]
+    root = info = None
+    args: list[str] = []
+    order: list[str] = []
+    found: Call | None = None
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        params = None
+    if params is not None:
+        ok = True
+        for p in params:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                ok = False
+            elif p.name in ("root", "self"):
+                root = p.name
+                order.append("root")
+            elif p.name == "info" or "Info" in str(p.annotation):
+                info = p.name
+                order.append("info")
+            else:
+                args.append(p.name)
+                order.append(p.name)
+        found = (root, info, tuple(args), tuple(order)) if ok else None
+    _CALLS[func] = found
+    return found
+
+
+def _camel(name: str) -> str:
+    """``max_zoom`` → ``maxZoom``.
+
+    >>> _camel("crs"), _camel("max_zoom")
+    ('crs', 'maxZoom')
     """
-
-    MAX_CACHED_PLANS = 1024
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._ctx = self.context_value
-        self._local: dict[Any, tuple[Any, Any]] = {}
-        self._shared: dict[Any, tuple[Any, Any]] | None = None
-
-    def complete_value(
-        self,
-        return_type: GraphQLOutputType,
-        field_details_list: Any,
-        info: GraphQLResolveInfo,
-        path: Any,
-        result: Any,
-        position_context: Any,
-    ) -> Any:
-        kind = type(result)
-        if kind is RecordList:
-            plan = self._plan("edges" if result.edges is not None else "list", return_type, field_details_list)
-            if plan is not None:
-                return plan(result.records, result.positions, self._ctx)
-        elif isinstance(result, FromRecord):
-            plan = self._plan("one", return_type, field_details_list)
-            if plan is not None:
-                return plan(result._rec, self._ctx)  # type: ignore[attr-defined]
-        elif kind is list and result and isinstance(result[0], FromRecord):
-            first = type(result[0])
-            plan = self._plan("list", return_type, field_details_list)
-            if plan is not None and all(type(x) is first for x in result):
-                return plan([x._rec for x in result], (), self._ctx)
-        return super().complete_value(return_type, field_details_list, info, path, result, position_context)
-
-    # -- caching -----------------------------------------------------------------------------------
-
-    def _plan(self, mode: str, return_type: GraphQLOutputType, fdl: Any) -> Any:
-        anchors = tuple(fd.node for fd in fdl)
-        key = (mode, str(return_type), tuple(map(id, anchors)))
-        for cache in (self._local, self._cache()):
-            hit = cache.get(key)
-            if hit is not None and hit[0] == anchors:  # same AST nodes, not just reused ids
-                return hit[1]
-        self._bound_args = False
-        plan = self._compile(mode, return_type, fdl)
-        cache = self._local if self._bound_args else self._cache()  # argument values are this request's
-        if len(cache) >= self.MAX_CACHED_PLANS:
-            cache.clear()
-        cache[key] = (anchors, plan)
-        return plan
-
-    def _cache(self) -> dict[Any, tuple[Any, Any]]:
-        if self._shared is None:
-            if _has_directives(self.operation, self.fragments):
-                self._shared = self._local
-            else:
-                shared = getattr(self.schema, "_hub_plans", None)
-                if shared is None:
-                    shared = {}
-                    self.schema._hub_plans = shared  # type: ignore[attr-defined]
-                self._shared = shared
-        return self._shared
-
-    # -- compiling ---------------------------------------------------------------------------------
-
-    def _compile(self, mode: str, return_type: GraphQLOutputType, fdl: Any) -> Any:
-        if mode == "one":
-            obj_type = get_nullable_type(return_type)
-            return self._object_builder(obj_type, fdl) if is_object_type(obj_type) else None
-        item_type = _unwrap_list(return_type)
-        if item_type is None:
-            return None
-        if mode == "edges":
-            return self._edges_plan(item_type, fdl)
-        build = self._object_builder(item_type, fdl)
-        if build is None:
-            return None
-        return lambda records, positions, ctx: [build(r, ctx) for r in records]
-
-    def _edges_plan(self, edge_type: GraphQLObjectType, fdl: Any) -> Any:
-        collected = self.collect_subfields(edge_type, fdl)
-        if collected.new_defer_usages:
-            return None
-        parts: list[tuple[str, str, Any]] = []
-        for key, group in collected.grouped_field_set.items():
-            name = group[0].node.name.value
-            if name == "cursor":
-                parts.append((key, "cursor", None))
-            elif name == "__typename":
-                parts.append((key, "const", edge_type.name))
-            elif name == "node":
-                node_type = get_nullable_type(edge_type.fields["node"].type)
-                build = self._object_builder(node_type, group) if is_object_type(node_type) else None
-                if build is None:
-                    return None
-                parts.append((key, "node", build))
-            else:
-                return None
-
-        def run(records: list[Any], positions: list[int], ctx: Any) -> list[Any]:
-            out = []
-            for pos, r in zip(positions, records, strict=True):
-                edge: dict[str, Any] = {}
-                for key, kind, arg in parts:
-                    edge[key] = encode_cursor(pos) if kind == "cursor" else arg if kind == "const" else arg(r, ctx)
-                out.append(edge)
-            return out
-
-        return run
-
-    def _object_builder(self, obj_type: GraphQLObjectType, fdl: Any) -> Callable[[Any, Any], dict[str, Any]] | None:
-        """A function (record, context) → the completed object, or None when a field is not declared."""
-        origin = getattr((obj_type.extensions or {}).get(BACKREF), "origin", None)
-        if not (isinstance(origin, type) and issubclass(origin, FromRecord)):
-            return None
-        collected = self.collect_subfields(obj_type, fdl)
-        if collected.new_defer_usages:
-            return None
-        fields: list[tuple[str, Callable[[Any, Any], Any]]] = []
-        for key, group in collected.grouped_field_set.items():
-            node = group[0].node
-            name = node.name.value
-            if name == "__typename":
-                fields.append((key, partial(_const, obj_type.name)))
-                continue
-            gfield = obj_type.fields.get(name)
-            sfield = (gfield.extensions or {}).get(BACKREF) if gfield else None
-            if gfield is None or sfield is None:
-                return None
-            if node.arguments or sfield.python_name in origin.__args__:
-                read = self._args_reader(origin, sfield, gfield, node, name)
-            else:
-                read = self._field_reader(origin, sfield, gfield.type, group, name)
-            if read is None:
-                return None
-            fields.append((key, read))
-
-        def build(r: Any, ctx: Any) -> dict[str, Any]:
-            return {key: read(r, ctx) for key, read in fields}
-
-        return build
-
-    def _args_reader(
-        self, origin: type[FromRecord], sfield: Any, gfield: Any, node: Any, name: str
-    ) -> Callable[[Any, Any], Any] | None:
-        """A leaf field with arguments, read by the type's ``__args__`` getter with this request's values."""
-        get = origin.__args__.get(sfield.python_name)
-        inner = get_nullable_type(gfield.type)
-        if get is None or not is_leaf_type(inner):
-            return None
-        values = get_argument_values(gfield, node, self.variable_values)
-        kwargs = {to_snake(k): getattr(v, "value", v) for k, v in values.items()}
-        if node.arguments:
-            self._bound_args = True
-        return _leaf_reader(partial(_args_get, get, kwargs), inner.serialize, is_non_null_type(gfield.type), name)
-
-    def _field_reader(
-        self, origin: type[FromRecord], sfield: Any, gtype: GraphQLOutputType, group: Any, name: str
-    ) -> Callable[[Any, Any], Any] | None:
-        python_name = sfield.python_name
-        non_null = is_non_null_type(gtype)
-        inner = get_nullable_type(gtype)
-        if is_leaf_type(inner):
-            if sfield.base_resolver is None and python_name in origin.__plain__:
-                return _leaf_reader(partial(_plain_get, origin.__plain__[python_name]), inner.serialize, non_null, name)
-            if python_name in origin.__masked__:
-                return _leaf_reader(
-                    partial(_masked_get, origin.__masked__[python_name]), inner.serialize, non_null, name
-                )
-            return None
-        follow = origin.__links__.get(python_name)
-        if follow is None:
-            return None
-        many = is_list_type(inner)
-        target = get_nullable_type(inner.of_type) if isinstance(inner, GraphQLList) else inner
-        sub = self._object_builder(target, group) if is_object_type(target) else None
-        if sub is None:
-            return None
-        return _link_reader(follow, sub, many, non_null, name)
-
-
-_DIRECTIVES: dict[int, tuple[Any, bool]] = {}
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _has_directives(operation: Any, fragments: dict[str, Any]) -> bool:
@@ -353,8 +345,10 @@ def _has_directives(operation: Any, fragments: dict[str, Any]) -> bool:
     return found
 
 
-def _find_directives(operation: Any, fragments: dict[str, Any]) -> bool:
+_DIRECTIVES: dict[int, tuple[Any, bool]] = {}
 
+
+def _find_directives(operation: Any, fragments: dict[str, Any]) -> bool:
     def walk(selection_set: Any) -> bool:
         for sel in selection_set.selections if selection_set else ():
             if sel.directives or walk(getattr(sel, "selection_set", None)):
@@ -366,50 +360,67 @@ def _find_directives(operation: Any, fragments: dict[str, Any]) -> bool:
     )
 
 
-def _const(value: Any, r: Any, ctx: Any) -> Any:
+# -- the pieces plans are made of (module functions bound with partial: no closures per plan) --------------
+
+
+def _const(value: Any, r: Any, info: Any) -> Any:
     return value
 
 
-def _plain_get(get: Getter, r: Any, ctx: Any) -> Any:
+def _attribute(get: Callable[[Any], Any], r: Any, info: Any) -> Any:
     return get(r)
 
 
-def _args_get(get: Callable[..., Any], kwargs: dict[str, Any], r: Any, ctx: Any) -> Any:
-    return get(r, ctx, **kwargs)
+def _call_root(func: Callable[[Any], Any], r: Any, info: Any) -> Any:
+    return func(r)
 
 
-def to_snake(name: str) -> str:
-    """``minLon`` → ``min_lon``.
-
-    >>> to_snake("crs"), to_snake("maxZoom")
-    ('crs', 'max_zoom')
-    """
-    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+def _call_root_info(func: Callable[[Any, Any], Any], r: Any, info: Any) -> Any:
+    return func(r, info)
 
 
-def _masked_get(mask: Masker, r: Any, ctx: Any) -> Any:
-    return mask(r, ctx.viewer)
+def _call(
+    func: Callable[..., Any], root: str | None, info_name: str | None, args: dict[str, Any], r: Any, info: Any
+) -> Any:
+    kwargs = dict(args)
+    if root is not None:
+        kwargs[root] = r
+    if info_name is not None:
+        kwargs[info_name] = info
+    return func(**kwargs)
 
 
-def _link_reader(follow: Linker, sub: Callable[[Any, Any], Any], many: bool, non_null: bool, name: str) -> Masker:
-    def read(r: Any, ctx: Any) -> Any:
-        value = follow(r, ctx)
-        if value is None:
-            if non_null:
-                raise TypeError(f"Cannot return null for non-nullable field {name}.")
-            return None
-        return [sub(x, ctx) for x in value] if many else sub(value, ctx)
-
-    return read
+def _null(non_null: bool, name: str) -> None:
+    if non_null:
+        raise TypeError(f"Cannot return null for non-nullable field {name}.")
 
 
-def _leaf_reader(get: Masker, serialize: Callable[[Any], Any], non_null: bool, name: str) -> Masker:
-    def read(r: Any, ctx: Any) -> Any:
-        value = get(r, ctx)
-        if value is None:
-            if non_null:
-                raise TypeError(f"Cannot return null for non-nullable field {name}.")
-            return None
-        return serialize(value)
+def _leaf(value_of: Read, serialize: Callable[[Any], Any], non_null: bool, name: str, r: Any, info: Any) -> Any:
+    value = value_of(r, info)
+    if value is None:
+        return _null(non_null, name)
+    return serialize(value)
 
-    return read
+
+def _leaves(value_of: Read, serialize: Callable[[Any], Any], non_null: bool, name: str, r: Any, info: Any) -> Any:
+    value = value_of(r, info)
+    if value is None:
+        return _null(non_null, name)
+    return [None if x is None else serialize(x) for x in value]
+
+
+def _objects(value_of: Read, sub: Read, non_null: bool, name: str, r: Any, info: Any) -> Any:
+    value = value_of(r, info)
+    if value is None:
+        return _null(non_null, name)
+    meter = getattr(info.context, "meter", None)
+    if meter is not None:
+        meter.spend(len(value))
+    return [sub(x, info) for x in value]
+
+
+def _object(value_of: Read, sub: Read, non_null: bool, name: str, r: Any, info: Any) -> Any:
+    value = value_of(r, info)
+    if value is None:
+        return _null(non_null, name)
+    return sub(value, info)

@@ -15,58 +15,50 @@ from hub.errors import InputError
 from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized, weighs
 from hub.schema.enums import Crs, FrontageDuty, OccupationKind
-from hub.schema.fast import FromRecord, links, plain
 from hub.schema.inputs import SpatialFilter, connection, spatial
-from hub.schema.scalars import GeoJSON, from_global_id, to_global_id
-from hub.schema.writes import UserError, Written, perform
+from hub.schema.scalars import GeoJSON, from_global_id
+from hub.schema.views import RecordView, shown
+from hub.schema.writes import UserError, Written, perform, user_errors_field
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
 
 
+def _signing_officer(root: rec.FrontageAgreement, info: Ctx) -> t.Officer | None:
+    return shown(info.context.data.officers.get(root.officer_id))
+
+
 @strawberry.type(
     description="A signed 门前三包 agreement: the merchant's duties for the pavement in front of the shop."
 )
-class FrontageAgreement(FromRecord):
-    _rec: strawberry.Private[rec.FrontageAgreement]
-    signed_on: date
-    duties: list[FrontageDuty]
-
+class FrontageAgreement(RecordView):
     __record__ = rec.FrontageAgreement
-    __plain__ = plain(signed_on=lambda a: a.signed_on, duties=lambda a: [FrontageDuty(d) for d in a.duties])
-    __links__ = links(officer=lambda a, ctx: ctx.data.officers.get(a.officer_id))
-
-    @strawberry.field(description="The officer who signed it (masked as officers are).")
-    def officer(self, info: Ctx) -> t.Officer | None:
-        return self._follow("officer", info)
+    signed_on: date
+    duties: list[FrontageDuty] = strawberry.field(metadata=sized(len(FrontageDuty)))
+    officer: t.Officer | None = strawberry.field(
+        resolver=_signing_officer, description="The officer who signed it (masked as officers are)."
+    )
 
 
 @strawberry.type(description="A shop in the old town: its door (the point) and its pavement frontage.")
-class Merchant(FromRecord, t.Node):
-    _rec: strawberry.Private[rec.Merchant]
-    code: str
+class Merchant(RecordView, t.Node):
+    __record__ = rec.Merchant
+    id: strawberry.ID = t.global_id("Merchant")
+    code: str = strawberry.field(resolver=lambda root: root.id)
     name: str
     trade: str
     sector_code: str | None
-    geometry: GeoJSON = t.geometry_field()
-    frontage: GeoJSON | None = strawberry.field(description="The pavement frontage, a GeoJSON LineString.")
-
-    __record__ = rec.Merchant
-    __args__ = t.GEOMETRY
-    __plain__ = plain(
-        id=lambda m: to_global_id("Merchant", m.id),
-        code=lambda m: m.id,
-        name=lambda m: m.name,
-        trade=lambda m: m.trade,
-        sector_code=lambda m: m.sector_code,
-        frontage=lambda m: m.frontage_geojson,
+    geometry: GeoJSON = t.geometry_field("merchants")
+    frontage: GeoJSON | None = strawberry.field(
+        resolver=lambda root: root.frontage_geojson,
+        description="The pavement frontage, a GeoJSON LineString.",
+        metadata=weighs(200),
     )
-    __links__ = links(agreement=lambda m, ctx: m.agreement)
-
-    @strawberry.field(description="The signed 门前三包 agreement, or null when not signed.")
-    def agreement(self, info: Ctx) -> FrontageAgreement | None:
-        return self._follow("agreement", info)
+    agreement: FrontageAgreement | None = strawberry.field(
+        description="The signed 门前三包 agreement, or null when not signed."
+    )
 
 
 @strawberry.type(description="Signed 门前三包 agreements and merchants in one sector.")
@@ -78,7 +70,10 @@ class SignedCount:
 
 @strawberry.type
 class FrontageQuery:
-    @strawberry.field(description="Merchants, optionally in an area, in a sector, and signed or not.")
+    @strawberry.field(
+        description="Merchants, optionally in an area, in a sector, and signed or not.",
+        metadata=sized(lambda d: len(d.merchants)),
+    )
     def merchants(
         self,
         info: Ctx,
@@ -102,9 +97,9 @@ class FrontageQuery:
                 ],
                 dtype=np.intp,
             )
-        return connection(data.merchants, pos, Merchant.from_domain, first, after, info.context)
+        return connection(data.merchants, pos, first, after, info.context)
 
-    @strawberry.field(description="Signed 门前三包 agreements by sector.")
+    @strawberry.field(description="Signed 门前三包 agreements by sector.", metadata=sized(lambda d: len(d.sectors)))
     def frontage_signed_counts(self, info: Ctx) -> list[SignedCount]:
         return [
             SignedCount(sector_code=c.sector_code, signed=c.signed, merchants=c.merchants)
@@ -141,20 +136,20 @@ class SignFrontageAgreementInput:
 class OccupationPayload:
     occupation: t.Occupation | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
 class FrontageAgreementPayload:
     merchant: Merchant | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _occupation_payload(ctx: Context, done: Written) -> OccupationPayload:
     occupation = ctx.data.occupations.get(done.result["occupation"]) if done.result else None
     return OccupationPayload(
-        occupation=t.Occupation.from_domain(occupation) if occupation else None,
+        occupation=shown(occupation),
         replayed=done.replayed,
         user_errors=done.errors,
     )
@@ -263,7 +258,7 @@ class FrontageMutation:
         )
         merchant = ctx.data.merchants.get(done.result["merchant"]) if done.result else None
         return FrontageAgreementPayload(
-            merchant=Merchant.from_domain(merchant) if merchant else None,
+            merchant=shown(merchant),
             replayed=done.replayed,
             user_errors=done.errors,
         )

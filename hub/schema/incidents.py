@@ -16,6 +16,7 @@ import numpy as np
 import strawberry
 from strawberry.types import Info
 
+from hub.domain import access, fanout
 from hub.domain import incidents as rules
 from hub.domain.access import ADMIN, OFFICER
 from hub.domain.events import Event
@@ -24,19 +25,24 @@ from hub.errors import AccessDenied, InputError, NotFound
 from hub.geo.datum import point_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized
 from hub.schema.enums import Crs, IncidentAction, IncidentState
-from hub.schema.fast import FromRecord, links, masked, plain
 from hub.schema.frontage import record_key
 from hub.schema.inputs import SpatialFilter, connection, spatial
-from hub.schema.scalars import GeoJSON, to_global_id
-from hub.schema.writes import UserError, perform
+from hub.schema.scalars import GeoJSON
+from hub.schema.views import RecordView, shown
+from hub.schema.writes import UserError, perform, user_errors_field
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
 
 
-def _staff(value_of):
-    return lambda r, v: value_of(r) if v.sees_staff_names() else None
+def _step_note(root: rec.IncidentStep, info: Ctx) -> str | None:
+    return access.free_text(info.context.viewer, root.note, access.STEP_NOTE, root.incident_id)
+
+
+def _step_actor(root: rec.IncidentStep, info: Ctx) -> str | None:
+    return root.actor if info.context.viewer.sees_staff_names() else None
 
 
 @strawberry.type(description="A kind of case and the time the squad has to handle it.")
@@ -49,33 +55,54 @@ class IncidentCategory:
 
 
 @strawberry.type(description="One move of a case through the workflow.")
-class IncidentStep(FromRecord):
-    _rec: strawberry.Private[rec.IncidentStep]
+class IncidentStep(RecordView):
+    __record__ = rec.IncidentStep
     at: datetime
     action: str
     from_state: str | None
     to_state: str
-    note: str
-
-    __record__ = rec.IncidentStep
-    __plain__ = plain(
-        at=lambda s: s.at,
-        action=lambda s: s.action,
-        from_state=lambda s: s.from_state,
-        to_state=lambda s: s.to_state,
-        note=lambda s: s.note,
+    note: str | None = strawberry.field(
+        resolver=_step_note, description="What the person who took the step wrote; staff only (free text)."
     )
-    __masked__ = masked(actor=_staff(lambda s: s.actor))
+    actor: str | None = strawberry.field(
+        resolver=_step_actor, description="Who took the step (token role and id); staff only."
+    )
 
-    @strawberry.field(description="Who took the step (token role and id); staff only.")
-    def actor(self, info: Ctx) -> str | None:
-        return self._mask("actor", info)
+
+def _description(root: rec.Incident, info: Ctx) -> str | None:
+    return access.free_text(info.context.viewer, root.description, access.INCIDENT_DESCRIPTION, root.id)
+
+
+def _photos(root: rec.Incident, info: Ctx) -> list[str] | None:
+    return list(root.photos) if info.context.viewer.sees_staff_names() else None
+
+
+def _reported_by(root: rec.Incident, info: Ctx) -> str | None:
+    return root.reported_by if info.context.viewer.sees_staff_names() else None
+
+
+def _steps(root: rec.Incident, info: Ctx) -> list[IncidentStep]:
+    ctx = info.context
+    return shown(ctx.data.incident_steps.get(root.id, []) if ctx.viewer.sees_staff_names() else [])
+
+
+def _overdue(root: rec.Incident, info: Ctx) -> bool:
+    return (
+        root.state in rules.OPEN
+        and root.deadline is not None
+        and local_time(root.deadline) < local_time(info.context.now)
+    )
+
+
+def _allowed_actions(root: rec.Incident) -> list[IncidentAction]:
+    return [IncidentAction[a] for a in rules.allowed_actions(root.state)]
 
 
 @strawberry.type(description="A case of digital city management: seen at a point, dispatched to a squad.")
-class Incident(FromRecord, t.Node):
-    _rec: strawberry.Private[rec.Incident]
-    case_number: int
+class Incident(RecordView, t.Node):
+    __record__ = rec.Incident
+    id: strawberry.ID = t.global_id("Incident")
+    case_number: int = strawberry.field(resolver=lambda root: root.id)
     category: str
     state: IncidentState
     seen_at: datetime | None
@@ -84,62 +111,30 @@ class Incident(FromRecord, t.Node):
     closed_at: datetime | None
     sector_code: str | None
     squad_code: str | None
-    geometry: GeoJSON = t.geometry_field()
-
-    __record__ = rec.Incident
-    __args__ = t.GEOMETRY
-    __plain__ = plain(
-        id=lambda r: to_global_id("Incident", r.id),
-        case_number=lambda r: r.id,
-        category=lambda r: r.category,
-        state=lambda r: IncidentState[r.state],
-        seen_at=lambda r: r.seen_at,
-        reported_at=lambda r: r.reported_at,
-        deadline=lambda r: r.deadline,
-        closed_at=lambda r: r.closed_at,
-        sector_code=lambda r: r.sector_code,
-        squad_code=lambda r: r.squad_code,
+    geometry: GeoJSON = t.geometry_field("incidents")
+    description: str | None = strawberry.field(
+        resolver=_description, description="What was seen; staff only (free text may name people)."
     )
-    __masked__ = masked(
-        description=_staff(lambda r: r.description),
-        photos=_staff(lambda r: list(r.photos)),
-        reported_by=_staff(lambda r: r.reported_by),
+    photos: list[str] | None = strawberry.field(
+        resolver=_photos,
+        description="Photo URLs; staff only.",
+        metadata=sized(lambda d: fanout.mean_length(d, "incidents", "photos")),
     )
-    __links__ = links(
-        squad=lambda r, ctx: ctx.data.squads.get(r.squad_code) if r.squad_code else None,
-        steps=lambda r, ctx: ctx.data.incident_steps.get(r.id, []) if ctx.viewer.sees_staff_names() else [],
+    reported_by: str | None = strawberry.field(
+        resolver=_reported_by, description="Who reported it (token role and id); staff only."
     )
-
-    @strawberry.field(description="What was seen; staff only.")
-    def description(self, info: Ctx) -> str | None:
-        return self._mask("description", info)
-
-    @strawberry.field(description="Photo URLs; staff only.")
-    def photos(self, info: Ctx) -> list[str] | None:
-        return self._mask("photos", info)
-
-    @strawberry.field(description="Who reported it (token role and id); staff only.")
-    def reported_by(self, info: Ctx) -> str | None:
-        return self._mask("reported_by", info)
-
-    @strawberry.field
-    def squad(self, info: Ctx) -> t.Squad | None:
-        return self._follow("squad", info)
-
-    @strawberry.field(description="The workflow so far, oldest first; staff only (empty for others).")
-    def steps(self, info: Ctx) -> list[IncidentStep]:
-        return self._follow("steps", info)
-
-    @strawberry.field(description="Open and past its deadline, now.")
-    def overdue(self, info: Ctx) -> bool:
-        r = self._rec
-        return (
-            r.state in rules.OPEN and r.deadline is not None and local_time(r.deadline) < local_time(info.context.now)
-        )
-
-    @strawberry.field(description="The actions the workflow allows from the current state.")
-    def allowed_actions(self) -> list[IncidentAction]:
-        return [IncidentAction[a] for a in rules.allowed_actions(self._rec.state)]
+    squad: t.Squad | None = strawberry.field(resolver=t.squad_of)
+    steps: list[IncidentStep] = strawberry.field(
+        resolver=_steps,
+        description="The workflow so far, oldest first; staff only (empty for others).",
+        metadata=sized(fanout.steps_per_incident),
+    )
+    overdue: bool = strawberry.field(resolver=_overdue, description="Open and past its deadline, now.")
+    allowed_actions: list[IncidentAction] = strawberry.field(
+        resolver=_allowed_actions,
+        description="The actions the workflow allows from the current state.",
+        metadata=sized(len(rules.ACTIONS)),
+    )
 
 
 @strawberry.type(description="A case reported or moved, as it happened.")
@@ -151,7 +146,10 @@ class IncidentEvent:
 
 @strawberry.type
 class IncidentQuery:
-    @strawberry.field(description="Cases by area, category, state, sector and time reported (since inclusive).")
+    @strawberry.field(
+        description="Cases by area, category, state, sector and time reported (since inclusive).",
+        metadata=sized(lambda d: len(d.incidents)),
+    )
     def incidents(
         self,
         info: Ctx,
@@ -173,17 +171,22 @@ class IncidentQuery:
         )
         keep = {layer.position(x.id) for x in found if squad is None or x.squad_code == squad}
         pos = np.asarray([p for p in pos.tolist() if p in keep], dtype=np.intp)
-        return connection(layer, pos, Incident.from_domain, first, after, ctx)
+        return connection(layer, pos, first, after, ctx)
 
-    @strawberry.field(description="A squad's open cases, the earliest deadline first.")
+    @strawberry.field(
+        description="A squad's open cases, the earliest deadline first.", metadata=sized(fanout.open_cases_per_squad)
+    )
     def open_cases(self, info: Ctx, squad: str) -> list[Incident]:
-        return [Incident.from_domain(x) for x in rules.open_cases(info.context.data, squad)]
+        return shown(rules.open_cases(info.context.data, squad))
 
-    @strawberry.field(description="Open cases past their deadline now, optionally of one squad.")
+    @strawberry.field(
+        description="Open cases past their deadline now, optionally of one squad.",
+        metadata=sized(lambda d: len(d.incidents)),
+    )
     def overdue_cases(self, info: Ctx, squad: str | None = None) -> list[Incident]:
-        return [Incident.from_domain(x) for x in rules.overdue(info.context.data, info.context.now, squad)]
+        return shown(rules.overdue(info.context.data, info.context.now, squad))
 
-    @strawberry.field(description="The categories a case can have, with their deadlines.")
+    @strawberry.field(description="The categories a case can have, with their deadlines.", metadata=sized(50))
     def incident_categories(self, info: Ctx) -> list[IncidentCategory]:
         return [
             IncidentCategory(
@@ -221,14 +224,12 @@ class AdvanceIncidentInput:
 class IncidentPayload:
     incident: Incident | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _incident_payload(ctx: Context, done) -> IncidentPayload:
     incident = ctx.data.incidents.get(done.result["incident"]) if done.result else None
-    return IncidentPayload(
-        incident=Incident.from_domain(incident) if incident else None, replayed=done.replayed, user_errors=done.errors
-    )
+    return IncidentPayload(incident=shown(incident), replayed=done.replayed, user_errors=done.errors)
 
 
 def _event(ctx: Context, kind: str, incident_id: int) -> list[Event]:
@@ -347,8 +348,8 @@ class Subscription:
         async for event in subscription:
             if viewer.token_id is not None and not await _token_live(ctx, viewer.token_id):
                 raise AccessDenied("the token of this connection has been revoked; connect again with a live token")
-            step = IncidentStep.from_domain(event.step) if event.step is not None else None
-            yield IncidentEvent(kind=event.kind, incident=Incident.from_domain(event.record), step=step)
+            step = shown(event.step) if event.step is not None else None
+            yield IncidentEvent(kind=event.kind, incident=shown(event.record), step=step)
 
 
 async def _token_live(ctx: Context, token_id: str) -> bool:

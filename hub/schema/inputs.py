@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -13,8 +12,8 @@ from hub.domain.filters import check_first, paginate
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.enums import Crs, ManagementMode
-from hub.schema.fast import RecordList
 from hub.schema.scalars import GeoJSON, decode_cursor, encode_cursor
+from hub.schema.views import RecordList
 from hub.store.catalog import Layer
 
 N = TypeVar("N")
@@ -86,11 +85,11 @@ def spatial(where: SpatialFilter | None, ctx: Context) -> DomainSpatialFilter:
 def connection(
     layer: Layer[Any],
     positions: np.ndarray,
-    wrap: Callable[[Any], N],
     first: int | None,
     after: str | None,
     ctx: Context,
-) -> t.Connection[N]:
+) -> t.Connection[Any]:
+    """A page of a layer's records at sorted ``positions``, after the cursor ``after``."""
     size = check_first(first, max_page=ctx.settings.max_page)
     page = paginate(positions, first=size, after=decode_cursor(after))
     records = layer.records
@@ -104,5 +103,5 @@ def connection(
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         ),
-        _page=RecordList([records[p] for p in kept], kept, wrap),
+        _page=RecordList([records[p] for p in kept], kept),
     )

@@ -10,16 +10,19 @@ the collection says how many matched and gives the cursor for the rest (``next``
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import orjson
 import strawberry
 from strawberry.types import Info
 
+from hub.domain import fanout
 from hub.domain import features as rules
-from hub.errors import LimitExceeded
+from hub.errors import HubError, LimitExceeded
 from hub.geo.collection import collection_bytes
 from hub.schema.context import Context
+from hub.schema.cost import weighs
 from hub.schema.enums import Crs, MapLayer
 from hub.schema.inputs import SpatialFilter, spatial
 from hub.schema.scalars import GeoJSON, decode_cursor, encode_cursor
@@ -28,13 +31,26 @@ DEFAULT_LIMIT = 10_000
 MAX_LIMIT = 50_000
 
 
+def _collection_bytes(data: Any, args: dict[str, Any]) -> float:
+    """What a collection can weigh: as many features as the layer holds (at most ``limit``) at their mean size."""
+    name = getattr(args.get("layer"), "value", args.get("layer"))
+    try:
+        spec = rules.map_layer(str(name))
+    except HubError:
+        return 0.0  # an unknown layer is refused when the field runs
+    layer = spec.layer(data)
+    limit = args.get("limit") or DEFAULT_LIMIT
+    return min(float(limit), float(len(layer))) * (fanout.mean_geojson_bytes(data, spec.catalog_attr) + 64)
+
+
 @strawberry.type
 class MapQuery:
     @strawberry.field(
         description="One RFC 7946 FeatureCollection of a layer in an area: geometry generalised for `zoom` "
         "(tilings keep shared borders; features under a pixel are dropped), in `crs`, with the asked "
         "`properties` your role may see. Past `limit` (default 10,000) the collection carries "
-        "`numberMatched` and `next`: pass it as `after` for the rest."
+        "`numberMatched` and `next`: pass it as `after` for the rest.",
+        metadata=weighs(_collection_bytes),
     )
     def feature_collection(
         self,

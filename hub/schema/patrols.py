@@ -11,53 +11,55 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
+from hub.domain import fanout
 from hub.domain import patrols as rules
 from hub.domain.patrols import shown_track
 from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized, weighs
 from hub.schema.enums import Crs
-from hub.schema.fast import FromRecord, links, masked, plain
-from hub.schema.scalars import GeoJSON, to_global_id
-from hub.schema.writes import UserError, perform
+from hub.schema.scalars import GeoJSON
+from hub.schema.views import RecordView, shown
+from hub.schema.writes import UserError, perform, user_errors_field
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
 
 
+def _track(root: rec.Patrol, info: Ctx) -> GeoJSON | None:
+    track = shown_track(info.context.viewer, root, root.geojson)
+    return None if track is None else GeoJSON(track)
+
+
+def _point_times(root: rec.Patrol, info: Ctx) -> list[str] | None:
+    return shown_track(info.context.viewer, root, list(root.point_times))
+
+
+def _officers(root: rec.Patrol, info: Ctx) -> list[t.Officer]:
+    officers = info.context.data.officers
+    return shown(o for i in root.officer_ids if (o := officers.get(i)))
+
+
 @strawberry.type(description="A logged patrol. The raw track is shown only to the squad itself and admins.")
-class Patrol(FromRecord, t.Node):
-    _rec: strawberry.Private[rec.Patrol]
+class Patrol(RecordView, t.Node):
+    __record__ = rec.Patrol
+    id: strawberry.ID = t.global_id("Patrol")
     squad_code: str
     started_at: datetime | None
     ended_at: datetime | None
     length_m: float = strawberry.field(description="Geodesic length of the track, m.")
-
-    __record__ = rec.Patrol
-    __plain__ = plain(
-        id=lambda p: to_global_id("Patrol", p.id),
-        squad_code=lambda p: p.squad_code,
-        started_at=lambda p: p.started_at,
-        ended_at=lambda p: p.ended_at,
-        length_m=lambda p: p.length_m,
+    track: GeoJSON | None = strawberry.field(
+        resolver=_track,
+        description="The GPS track (LineString): the squad itself and admins only, else null.",
+        metadata=weighs(lambda d: fanout.mean_geojson_bytes(d, "patrols")),
     )
-    __masked__ = masked(
-        track=lambda p, v: shown_track(v, p, p.geojson),
-        point_times=lambda p, v: shown_track(v, p, list(p.point_times)),
+    point_times: list[str] | None = strawberry.field(
+        resolver=_point_times,
+        description="Time of each track point: the squad itself and admins only, else null.",
+        metadata=sized(lambda d: fanout.mean_length(d, "patrols", "point_times")),
     )
-    __links__ = links(officers=lambda p, ctx: [o for i in p.officer_ids if (o := ctx.data.officers.get(i))])
-
-    @strawberry.field(description="The GPS track (LineString): the squad itself and admins only, else null.")
-    def track(self, info: Ctx) -> GeoJSON | None:
-        return self._mask("track", info)
-
-    @strawberry.field(description="Time of each track point: the squad itself and admins only, else null.")
-    def point_times(self, info: Ctx) -> list[str] | None:
-        return self._mask("point_times", info)
-
-    @strawberry.field
-    def officers(self, info: Ctx) -> list[t.Officer]:
-        return self._follow("officers", info)
+    officers: list[t.Officer] = strawberry.field(resolver=_officers, metadata=sized(fanout.officers_per_patrol))
 
 
 @strawberry.type(description="How much of a sector lay within 50 m of a day's patrol tracks, and what they passed.")
@@ -69,8 +71,12 @@ class PatrolCoverage:
     sector_m2: float
     patrols: int
     length_m: float
-    grids_passed: list[str] = strawberry.field(description="Codes of the sector's grids within 50 m of a track.")
-    merchants_passed: list[str] = strawberry.field(description="The sector's merchants within 50 m of a track.")
+    grids_passed: list[str] = strawberry.field(
+        description="Codes of the sector's grids within 50 m of a track.", metadata=sized(fanout.grids_per_sector)
+    )
+    merchants_passed: list[str] = strawberry.field(
+        description="The sector's merchants within 50 m of a track.", metadata=sized(fanout.merchants_per_sector)
+    )
 
 
 @strawberry.type
@@ -90,7 +96,10 @@ class PatrolQuery:
             merchants_passed=list(c.merchants_passed),
         )
 
-    @strawberry.field(description="Patrols that overlap a local date, optionally of one squad (tracks masked).")
+    @strawberry.field(
+        description="Patrols that overlap a local date, optionally of one squad (tracks masked).",
+        metadata=sized(fanout.patrols_per_day),
+    )
     def patrols(self, info: Ctx, date: date, squad: str | None = None) -> list[Patrol]:
         start, end = rules.day_window(date)
         found = [
@@ -102,7 +111,7 @@ class PatrolQuery:
             and p.started_at < end
             and p.ended_at > start
         ]
-        return [Patrol.from_domain(p) for p in found]
+        return shown(found)
 
 
 @strawberry.input
@@ -121,7 +130,7 @@ class LogPatrolInput:
 class PatrolPayload:
     patrol: Patrol | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
@@ -165,6 +174,4 @@ class PatrolMutation:
 
         done = await perform(ctx, operation="logPatrol", client_id=input.client_id, payload=payload, apply=apply)
         patrol = ctx.data.patrols.get(done.result["patrol"]) if done.result else None
-        return PatrolPayload(
-            patrol=Patrol.from_domain(patrol) if patrol else None, replayed=done.replayed, user_errors=done.errors
-        )
+        return PatrolPayload(patrol=shown(patrol), replayed=done.replayed, user_errors=done.errors)

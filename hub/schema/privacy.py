@@ -4,15 +4,15 @@ Every name, phone number and patrol track served unmasked is logged as it goes o
 ``hub.domain.access``); ``disclosures`` answers "who saw this officer's phone, and when" (PIPL: log
 who saw it). ``auditLog`` lists the writes, each with who made it, when and what it changed. Both
 logs live in SQLite only (they grow without end and are read rarely), so these queries read the
-file, in a worker thread; views reach the disclosure log within about a second.
+file (in a worker thread: the cost model marks them blocking); views reach the disclosure log within about a second.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import Any
 
-import anyio
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -21,6 +21,7 @@ from hub.domain.access import KINDS
 from hub.domain.guards import require_admin
 from hub.errors import InputError, LimitExceeded
 from hub.schema.context import Context
+from hub.schema.cost import sized, weighs
 from hub.store import find_audit, find_disclosures
 
 Ctx = Info[Context, None]
@@ -34,7 +35,8 @@ class DisclosureEntry:
     role: str
     kind: str = strawberry.field(description=f"What: one of {', '.join(KINDS)}.")
     subjects: list[str] = strawberry.field(
-        description="Whose: officer ids, grid codes, compound ids (for chairs and secretaries), patrol ids."
+        description="Whose: officer ids, grid codes, compound ids (for chairs and secretaries), patrol ids.",
+        metadata=sized(50),
     )
     views: int = strawberry.field(description="How many values were served (one shown twice counts twice).")
 
@@ -47,7 +49,12 @@ class AuditLogEntry:
     action: str = strawberry.field(description="`report`, `advance`, `clear`, `create`, `revoke`, `import`, …")
     entity: str
     entity_id: str | None
-    detail: JSON = strawberry.field(description="The request's input and what the hub decided.")
+    detail: JSON = strawberry.field(description="The request's input and what the hub decided.", metadata=weighs(2000))
+
+
+def FIRST(data: Any, args: dict[str, Any]) -> float:
+    """A log page's size: its ``first``."""
+    return float(args.get("first") or 0)
 
 
 def _page(first: int, ctx: Context) -> int:
@@ -62,9 +69,10 @@ class PrivacyQuery:
         description=(
             "Admins: who was served whose personal data unmasked, newest first. Filter by kind, actor, "
             "subject (e.g. an officer id) and time (since inclusive, until exclusive); page back with `until`."
-        )
+        ),
+        metadata=sized(FIRST, blocking=True),
     )
-    async def disclosures(
+    def disclosures(
         self,
         info: Ctx,
         kind: str | None = None,
@@ -79,10 +87,9 @@ class PrivacyQuery:
         if kind is not None and kind not in KINDS:
             raise InputError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
         limit = _page(first, ctx)
-        found = await anyio.to_thread.run_sync(
-            lambda: find_disclosures(
-                ctx.store.db, kind=kind, actor=actor, subject=subject, since=since, until=until, limit=limit
-            )
+        # a database read: the cost model marks it blocking, so it runs in a worker thread (hub.schema.admission)
+        found = find_disclosures(
+            ctx.store.db, kind=kind, actor=actor, subject=subject, since=since, until=until, limit=limit
         )
         return [DisclosureEntry(**dataclasses.asdict(d)) for d in found]
 
@@ -90,9 +97,10 @@ class PrivacyQuery:
         description=(
             "Admins: the writes, newest first. Filter by entity (`incident`, `patrol`, `occupation`, `token`, …) "
             "and its id, actor, action and time (since inclusive, until exclusive)."
-        )
+        ),
+        metadata=sized(FIRST, blocking=True),
     )
-    async def audit_log(
+    def audit_log(
         self,
         info: Ctx,
         entity: str | None = None,
@@ -106,16 +114,14 @@ class PrivacyQuery:
         ctx = info.context
         require_admin(ctx.viewer, "read the audit log")
         limit = _page(first, ctx)
-        found = await anyio.to_thread.run_sync(
-            lambda: find_audit(
-                ctx.store.db,
-                entity=entity,
-                entity_id=entity_id,
-                actor=actor,
-                action=action,
-                since=since,
-                until=until,
-                limit=limit,
-            )
+        found = find_audit(
+            ctx.store.db,
+            entity=entity,
+            entity_id=entity_id,
+            actor=actor,
+            action=action,
+            since=since,
+            until=until,
+            limit=limit,
         )
         return [AuditLogEntry(**dataclasses.asdict(a)) for a in found]

@@ -17,10 +17,11 @@ from hub.domain.stats import compute_stats
 from hub.errors import NotFound
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized
 from hub.schema.enums import OccupationStatus
-from hub.schema.fast import view
 from hub.schema.inputs import CompoundFilter, SpatialFilter, connection, spatial
 from hub.schema.scalars import from_global_id
+from hub.schema.views import shown
 from hub.store.catalog import Catalog
 
 N = TypeVar("N")
@@ -52,11 +53,16 @@ class Query:
         s = compute_stats(info.context.data)
         return t.Stats(**dataclasses.asdict(s))
 
-    @strawberry.field(description="The urban subdistricts (街道) that hold the compounds.")
+    @strawberry.field(
+        description="The urban subdistricts (街道) that hold the compounds.",
+        metadata=sized(lambda d: len(d.subdistricts)),
+    )
     def subdistricts(self, info: Info[Context, None]) -> list[t.Subdistrict]:
-        return [t.Subdistrict.from_domain(s) for s in info.context.data.subdistricts]
+        return shown(info.context.data.subdistricts)
 
-    @strawberry.field(description="Communities (社区), optionally filtered in space.")
+    @strawberry.field(
+        description="Communities (社区), optionally filtered in space.", metadata=sized(lambda d: len(d.communities))
+    )
     def communities(
         self,
         info: Info[Context, None],
@@ -66,9 +72,12 @@ class Query:
     ) -> t.Connection[t.Community]:
         layer = info.context.data.communities
         pos = spatial(where, info.context).positions(layer)
-        return connection(layer, pos, t.Community.from_domain, first, after, info.context)
+        return connection(layer, pos, first, after, info.context)
 
-    @strawberry.field(description="Residential compounds (小区) meeting the spatial and attribute filters.")
+    @strawberry.field(
+        description="Residential compounds (小区) meeting the spatial and attribute filters.",
+        metadata=sized(lambda d: len(d.compounds)),
+    )
     def compounds(
         self,
         info: Info[Context, None],
@@ -89,9 +98,11 @@ class Query:
                 name_contains=filter.name_contains,
             )
             pos = f.apply(data, pos)
-        return connection(data.compounds, pos, t.Compound.from_domain, first, after, info.context)
+        return connection(data.compounds, pos, first, after, info.context)
 
-    @strawberry.field(description="Unit grids (网格) meeting the spatial filter.")
+    @strawberry.field(
+        description="Unit grids (网格) meeting the spatial filter.", metadata=sized(lambda d: len(d.grids))
+    )
     def grids(
         self,
         info: Info[Context, None],
@@ -101,9 +112,11 @@ class Query:
     ) -> t.Connection[t.Grid]:
         layer = info.context.data.grids
         pos = spatial(where, info.context).positions(layer)
-        return connection(layer, pos, t.Grid.from_domain, first, after, info.context)
+        return connection(layer, pos, first, after, info.context)
 
-    @strawberry.field(description="Occupations of public space inside compounds.")
+    @strawberry.field(
+        description="Occupations of public space inside compounds.", metadata=sized(lambda d: len(d.occupations))
+    )
     def occupations(
         self,
         info: Info[Context, None],
@@ -117,23 +130,32 @@ class Query:
         if status is not None:
             recs = layer.records
             pos = np.asarray([p for p in pos if recs[p] is not None and recs[p].status == status.value], dtype=np.intp)
-        return connection(layer, pos, t.Occupation.from_domain, first, after, info.context)
+        return connection(layer, pos, first, after, info.context)
 
-    @strawberry.field(description="The four fan-shaped sectors (片区) of the old town.")
+    @strawberry.field(
+        description="The four fan-shaped sectors (片区) of the old town.", metadata=sized(lambda d: len(d.sectors))
+    )
     def sectors(self, info: Info[Context, None]) -> list[t.Sector]:
-        return [t.Sector.from_domain(s) for s in info.context.data.sectors]
+        return shown(info.context.data.sectors)
 
-    @strawberry.field(description="The squads (分队) of the old-town enforcement brigade.")
+    @strawberry.field(
+        description="The squads (分队) of the old-town enforcement brigade.", metadata=sized(lambda d: len(d.squads))
+    )
     def squads(self, info: Info[Context, None]) -> list[t.Squad]:
-        return [t.Squad.from_domain(s) for s in info.context.data.squads.values()]
+        return shown(info.context.data.squads.values())
 
-    @strawberry.field(description="The brigade's shifts, in local time (Asia/Shanghai).")
+    @strawberry.field(
+        description="The brigade's shifts, in local time (Asia/Shanghai).", metadata=sized(lambda d: len(d.shifts))
+    )
     def shifts(self, info: Info[Context, None]) -> list[t.Shift]:
-        return [t.Shift.from_domain(s) for s in info.context.data.shifts.values()]
+        return shown(info.context.data.shifts.values())
 
-    @strawberry.field(description="Property companies with their yearly credit scores and grades.")
+    @strawberry.field(
+        description="Property companies with their yearly credit scores and grades.",
+        metadata=sized(lambda d: len(d.companies)),
+    )
     def property_companies(self, info: Info[Context, None]) -> list[t.PropertyCompany]:
-        return [t.PropertyCompany.from_domain(c) for c in info.context.data.companies.values()]
+        return shown(info.context.data.companies.values())
 
     @strawberry.field(
         description="What lies at a point, and the squads and officers on shift there at `at` "
@@ -141,7 +163,7 @@ class Query:
     )
     def locate(self, info: Info[Context, None], lon: float, lat: float, at: datetime | None = None) -> t.Location:
         ctx = info.context
-        return t.Location.from_domain(domain_locate(ctx.data, lon, lat, at or ctx.now, field="locate"))
+        return shown(domain_locate(ctx.data, lon, lat, at or ctx.now, field="locate"))
 
     @strawberry.field(description="Any object by its global ID.")
     def node(self, info: Info[Context, None], id: strawberry.ID) -> t.Node | None:
@@ -154,7 +176,7 @@ class Query:
             record = table(info.context.data).get(key_type(key))
         except ValueError:
             raise NotFound(f"{id!r} names no object", field="id") from None
-        return view(record)
+        return shown(record)
 
     @strawberry.field(description="Who the hub thinks you are (your token's role and squad).")
     def viewer(self, info: Info[Context, None]) -> t.Viewer:

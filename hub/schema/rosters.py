@@ -7,83 +7,46 @@ The rules live in ``hub.domain.roster`` (assignments, on duty, coverage gaps) an
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from hub.domain import roster
+from hub.domain import access, fanout, roster
 from hub.domain.guards import require_admin
 from hub.domain.roster_edit import check_exception, check_rule
 from hub.errors import InputError, NotFound
 from hub.schema import types as t
 from hub.schema.context import Context
+from hub.schema.cost import sized
 from hub.schema.enums import ExceptionKind
-from hub.schema.fast import FromRecord, links, plain
 from hub.schema.frontage import record_key
-from hub.schema.writes import UserError, perform
+from hub.schema.views import RecordView, shown
+from hub.schema.writes import UserError, perform, user_errors_field
 from hub.store import records as rec
 
 Ctx = Info[Context, None]
 
 
 @strawberry.type(description="An officer's shift on a date, with its start and end in local time.")
-class Assignment(FromRecord):
-    _rec: strawberry.Private[roster.Assignment]
+class Assignment(RecordView):
+    __record__ = roster.Assignment
     date: date
     squad_code: str
     sector_code: str | None
     start: datetime
     end: datetime
-
-    __record__ = roster.Assignment
-    __plain__ = plain(
-        date=lambda a: a.date,
-        squad_code=lambda a: a.squad_code,
-        sector_code=lambda a: a.sector_code,
-        start=lambda a: a.start,
-        end=lambda a: a.end,
-    )
-    __links__ = links(officer=lambda a, ctx: a.officer, shift=lambda a, ctx: a.shift)
-
-    @strawberry.field
-    def officer(self, info: Ctx) -> t.Officer:
-        return self._follow("officer", info)
-
-    @strawberry.field
-    def shift(self, info: Ctx) -> t.Shift:
-        return self._follow("shift", info)
+    officer: t.Officer
+    shift: t.Shift
 
 
 @strawberry.type(description="A stretch of the brigade's working hours in which a sector has nobody on shift.")
-class CoverageGap(FromRecord):
-    _rec: strawberry.Private[roster.Gap]
+class CoverageGap(RecordView):
+    __record__ = roster.Gap
     sector_code: str
     start: datetime
     end: datetime
-    minutes: int
-
-    __record__ = roster.Gap
-    __plain__ = plain(
-        sector_code=lambda g: g.sector_code,
-        start=lambda g: g.start,
-        end=lambda g: g.end,
-        minutes=lambda g: int((g.end - g.start).total_seconds() // 60),
-    )
-
-
-@strawberry.type(description="A squad's rotation: each officer moves through the cycle from an offset.")
-class RosterRule(FromRecord):
-    _rec: strawberry.Private[rec.RosterRule]
-    squad_code: str
-    anchor: date
-    cycle: list[str]
-
-    __record__ = rec.RosterRule
-    __plain__ = plain(squad_code=lambda r: r.squad_code, anchor=lambda r: r.anchor, cycle=lambda r: list(r.cycle))
-
-    @strawberry.field(description="(officer id, offset) pairs.")
-    def teams(self) -> list[TeamMember]:
-        return [TeamMember(officer_id=o, offset=n) for o, n in self._rec.teams]
+    minutes: int = strawberry.field(resolver=lambda root: int((root.end - root.start).total_seconds() // 60))
 
 
 @strawberry.type
@@ -92,62 +55,80 @@ class TeamMember:
     offset: int
 
 
+@strawberry.type(description="A squad's rotation: each officer moves through the cycle from an offset.")
+class RosterRule(RecordView):
+    __record__ = rec.RosterRule
+    squad_code: str
+    anchor: date
+    cycle: list[str] = strawberry.field(metadata=sized(lambda d: _mean_rule(d, "cycle")))
+    teams: list[TeamMember] = strawberry.field(
+        resolver=lambda root: [TeamMember(officer_id=o, offset=n) for o, n in root.teams],
+        description="(officer id, offset) pairs.",
+        metadata=sized(lambda d: _mean_rule(d, "teams")),
+    )
+
+
+def _note(root: rec.RosterException, info: Ctx) -> str | None:
+    return access.free_text(info.context.viewer, root.note, access.ROSTER_NOTE, root.id)
+
+
 @strawberry.type(description="A dated change to the rule: leave, a swap or cover.")
-class RosterException(FromRecord):
-    _rec: strawberry.Private[rec.RosterException]
+class RosterException(RecordView):
+    __record__ = rec.RosterException
     id: int
-    date: date
+    date: date = strawberry.field(resolver=lambda root: root.on_date)
     officer_id: str
     kind: str
     shift_code: str | None
     sector_code: str | None
     swap_with: str | None
-    note: str
-
-    __record__ = rec.RosterException
-    __plain__ = plain(
-        id=lambda e: e.id,
-        date=lambda e: e.on_date,
-        officer_id=lambda e: e.officer_id,
-        kind=lambda e: e.kind,
-        shift_code=lambda e: e.shift_code,
-        sector_code=lambda e: e.sector_code,
-        swap_with=lambda e: e.swap_with,
-        note=lambda e: e.note,
+    note: str | None = strawberry.field(
+        resolver=_note, description="Why (a sick note, who covers): staff only, as free text may name people."
     )
 
 
 @strawberry.type
 class RosterQuery:
     @strawberry.field(
-        description="Shifts worked on a local date, by squad and/or sector (rules and exceptions applied)."
+        description="Shifts worked on a local date, by squad and/or sector (rules and exceptions applied).",
+        metadata=sized(lambda d: len(d.officers)),
     )
     def assignments(
         self, info: Ctx, date: date, squad: str | None = None, sector: str | None = None
     ) -> list[Assignment]:
-        return [
-            Assignment.from_domain(a) for a in roster.assignments(info.context.data, date, squad=squad, sector=sector)
-        ]
+        return shown(roster.assignments(info.context.data, date, squad=squad, sector=sector))
 
-    @strawberry.field(description="The squads and officers on shift in a sector at a moment (now if omitted).")
+    @strawberry.field(
+        description="The squads and officers on shift in a sector at a moment (now if omitted).",
+        metadata=sized(lambda d: len(d.squads)),
+    )
     def on_duty(self, info: Ctx, sector: str, at: datetime | None = None) -> list[t.OnDuty]:
         data = info.context.data
         if sector not in roster.sector_codes(data):
             raise InputError(f"no sector {sector!r}; one of {', '.join(roster.sector_codes(data))}", field="sector")
-        return [t.OnDuty.from_domain(d) for d in roster.on_duty(data, sector, at or info.context.now)]
+        return shown(roster.on_duty(data, sector, at or info.context.now))
 
-    @strawberry.field(description="Stretches of the brigade's working hours (07:00–02:00) with a sector uncovered.")
+    @strawberry.field(
+        description="Stretches of the brigade's working hours (07:00–02:00) with a sector uncovered.",
+        metadata=sized(lambda d: 4 * len(d.sectors)),
+    )
     def coverage_gaps(self, info: Ctx, date: date) -> list[CoverageGap]:
-        return [CoverageGap.from_domain(g) for g in roster.coverage_gaps(info.context.data, date)]
+        return shown(roster.coverage_gaps(info.context.data, date))
 
-    @strawberry.field(description="The squads' rotation rules (squads without one work their standing shifts).")
+    @strawberry.field(
+        description="The squads' rotation rules (squads without one work their standing shifts).",
+        metadata=sized(lambda d: len(d.squads)),
+    )
     def roster_rules(self, info: Ctx) -> list[RosterRule]:
-        return [RosterRule.from_domain(r) for r in info.context.data.roster_rules.values()]
+        return shown(info.context.data.roster_rules.values())
 
-    @strawberry.field(description="Leave, swaps and cover on a date (all dates when omitted).")
+    @strawberry.field(
+        description="Leave, swaps and cover on a date (all dates when omitted).",
+        metadata=sized(fanout.roster_exceptions),
+    )
     def roster_exceptions(self, info: Ctx, date: date | None = None) -> list[RosterException]:
         found = info.context.data.roster_exceptions.values()
-        return [RosterException.from_domain(e) for e in found if date is None or e.on_date == date]
+        return shown(e for e in found if date is None or e.on_date == date)
 
 
 @strawberry.input
@@ -187,14 +168,14 @@ class RemoveRosterExceptionInput:
 class RosterRulePayload:
     rule: RosterRule | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
 class RosterExceptionPayload:
     exception: RosterException | None
     replayed: bool
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
@@ -220,9 +201,7 @@ class RosterMutation:
 
         done = await perform(ctx, operation="setRosterRule", client_id=input.client_id, payload=payload, apply=apply)
         rule = ctx.data.roster_rules.get(done.result["squad"]) if done.result else None
-        return RosterRulePayload(
-            rule=RosterRule.from_domain(rule) if rule else None, replayed=done.replayed, user_errors=done.errors
-        )
+        return RosterRulePayload(rule=shown(rule), replayed=done.replayed, user_errors=done.errors)
 
     @strawberry.mutation(description="Add leave, a swap or cover on a date (admins); conflicting edits are refused.")
     async def add_roster_exception(self, info: Ctx, input: AddRosterExceptionInput) -> RosterExceptionPayload:
@@ -259,9 +238,7 @@ class RosterMutation:
             ctx, operation="addRosterException", client_id=input.client_id, payload=payload, apply=apply
         )
         exc = ctx.data.roster_exceptions.get(done.result["exception"]) if done.result else None
-        return RosterExceptionPayload(
-            exception=RosterException.from_domain(exc) if exc else None, replayed=done.replayed, user_errors=done.errors
-        )
+        return RosterExceptionPayload(exception=shown(exc), replayed=done.replayed, user_errors=done.errors)
 
     @strawberry.mutation(description="Withdraw a roster exception (admins).")
     async def remove_roster_exception(self, info: Ctx, input: RemoveRosterExceptionInput) -> RosterExceptionPayload:
@@ -281,6 +258,11 @@ class RosterMutation:
             ctx, operation="removeRosterException", client_id=input.client_id, payload=payload, apply=apply
         )
         return RosterExceptionPayload(exception=None, replayed=done.replayed, user_errors=done.errors)
+
+
+def _mean_rule(data: Any, attr: str) -> float:
+    rules = data.roster_rules.values()
+    return fanout.ratio(sum(len(getattr(r, attr)) for r in rules), len(rules))
 
 
 def roster_describe(exc: rec.RosterException) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
 from typing import Any, NewType
 
 import orjson
 import strawberry
+from graphql import GraphQLError
 
 from hub.errors import InputError
 
@@ -24,9 +26,32 @@ def _parse_geojson(value: Any) -> Any:
         try:
             return orjson.loads(value)
         except orjson.JSONDecodeError as exc:
-            raise ValueError(f"GeoJSON string is not valid JSON: {exc}") from exc
+            raise GraphQLError(
+                f"GeoJSON string is not valid JSON: {exc}", extensions={"code": "BAD_GEOMETRY"}
+            ) from None
     return value
 
+
+def _parse_date(value: Any) -> date:
+    """A Date from its ISO 8601 text (2024-06-05); anything else is said as a GraphQL error."""
+    if not isinstance(value, str):
+        raise GraphQLError(
+            f"a Date is an ISO 8601 string, got {type(value).__name__}", extensions={"code": "BAD_INPUT"}
+        )
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise GraphQLError(
+            f"{value!r} is not an ISO 8601 date (e.g. 2024-06-05)", extensions={"code": "BAD_INPUT"}
+        ) from None
+
+
+DATE_SCALAR = strawberry.scalar(
+    name="Date",
+    description="An ISO 8601 calendar date (2024-06-05), in the district's local time where it matters.",
+    serialize=lambda v: v.isoformat(),
+    parse_value=_parse_date,
+)
 
 GeoJSON = NewType("GeoJSON", object)
 """A GeoJSON geometry: pre-serialised text on output, a decoded object on input."""

@@ -1,9 +1,10 @@
-"""GraphQL object types: thin views of records, declared once as plain, masked and link fields.
+"""GraphQL object types: views of the hub's records, each field declared once.
 
-Each type names the record it shows (``__record__``) and declares its fields as getters:
-``__plain__`` (read from the record), ``__masked__`` (personal data, through ``hub.domain.access``)
-and ``__links__`` (other records, through ``hub.domain`` rules). Resolvers call those same getters,
-and ``hub.schema.fast`` compiles them for long lists, so each field is defined in one place. No
+A type shows one record class (``__record__``, see ``hub.schema.views``). A field with no resolver
+is the record's attribute of the same name; any other field is a resolver taking the record as
+``root``: a renamed or derived value, personal data through ``hub.domain.access`` (masked by
+role, logged when shown), or the records it links to through ``hub.domain`` rules. The same
+declarations drive graphql-core's execution and the compiled plans of ``hub.schema.fast``. No
 business rule lives here.
 """
 
@@ -12,42 +13,46 @@ from __future__ import annotations
 import dataclasses
 import typing
 from datetime import date, datetime
-from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-from hub.domain import access, features, grading
+from hub.domain import access, fanout, features, grading
 from hub.domain import compounds as compound_rules
 from hub.domain.locate import Location as DomainLocation
 from hub.domain.roster import Duty
 from hub.domain.stats import Stats as DomainStats
 from hub.schema.context import Context
+from hub.schema.cost import PAGE, sized, weighs
 from hub.schema.enums import CommitteeKind, Crs, ManagementMode, OccupationStatus
-from hub.schema.fast import FromRecord, RecordList, links, masked, plain
 from hub.schema.scalars import GeoJSON, to_global_id
+from hub.schema.views import RecordList, RecordView, shown
 from hub.store import records as rec
 
 N = TypeVar("N")
-_get = attrgetter
 Ctx = Info[Context, None]
+AREA = "Geodesic area on the WGS84 ellipsoid, m²."
 
 
-def geometry_in(r: Any, ctx: Any, crs: Any = None) -> Any:
-    """A record's geometry in the asked coordinate system: the stored text for WGS84, converted otherwise."""
-    return features.in_crs(r.geometry, r.geojson, getattr(crs, "value", crs) or "WGS84")
+def geometry_field(layer: str, description: str = "The shape, as GeoJSON (WGS84 unless `crs` says otherwise).") -> Any:
+    """The ``geometry`` field of a type whose records live in the catalog layer ``layer`` (whose mean GeoJSON
+    size the cost model counts for it)."""
+
+    def geometry(root: Any, crs: Crs = Crs.WGS84) -> GeoJSON:
+        code = crs.value if isinstance(crs, Crs) else str(crs or "WGS84")  # the fast path passes the raw value
+        return GeoJSON(features.in_crs(root.geometry, root.geojson, code))
+
+    return strawberry.field(
+        resolver=geometry,
+        description=description,
+        metadata=weighs(lambda data: fanout.mean_geojson_bytes(data, layer)),
+    )
 
 
-GEOMETRY = {"geometry": geometry_in}
-
-
-def _geometry(self: Any, info: Ctx, crs: Crs = Crs.WGS84) -> GeoJSON:
-    return self._with_args("geometry", info, crs=crs)
-
-
-def geometry_field(description: str = "The shape, as GeoJSON (WGS84 unless `crs` says otherwise).") -> Any:
-    return strawberry.field(resolver=_geometry, description=description)
+def global_id(type_name: str, key: str = "id") -> Any:
+    """The Relay ``id`` field: ``type_name`` and the record's ``key``."""
+    return strawberry.field(resolver=lambda root: to_global_id(type_name, getattr(root, key)))
 
 
 @strawberry.type
@@ -70,11 +75,11 @@ class Connection(Generic[N]):
     page_info: PageInfo
     _page: strawberry.Private[RecordList]
 
-    @strawberry.field(description="The page's records, each with its cursor.")
+    @strawberry.field(description="The page's records, each with its cursor.", metadata=sized(PAGE))
     def edges(self) -> list[Edge[N]]:
         return self._page.as_edges(Edge)  # type: ignore[return-value]
 
-    @strawberry.field(description="The page's records, without cursors.")
+    @strawberry.field(description="The page's records, without cursors.", metadata=sized(PAGE))
     def nodes(self) -> list[N]:
         return self._page.as_nodes()  # type: ignore[return-value]
 
@@ -84,146 +89,119 @@ class Node:
     id: strawberry.ID
 
 
-@strawberry.type(description="A township-level unit (街道); the six urban subdistricts hold the compounds.")
-class Subdistrict(FromRecord, Node):
-    _rec: strawberry.Private[rec.Subdistrict]
+@strawberry.interface(description="A named area of the map with a stable code: a subdistrict, community or sector.")
+class Area(Node):
     code: str
     name: str
-    kind: str
-    area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
+    area_m2: float = strawberry.field(description=AREA)
 
+
+def _subdistrict_of(root: Any, info: Ctx) -> Subdistrict | None:
+    return shown(info.context.data.subdistricts.get(root.subdistrict_code))
+
+
+def _communities(root: rec.Subdistrict, info: Ctx) -> list[Community]:
+    return shown(c for c in info.context.data.communities if c.subdistrict_code == root.code)
+
+
+@strawberry.type(description="A township-level unit (街道); the six urban subdistricts hold the compounds.")
+class Subdistrict(RecordView, Area):
     __record__ = rec.Subdistrict
-    __args__ = GEOMETRY
-    __plain__ = plain(
-        id=lambda r: to_global_id("Subdistrict", r.code),
-        code=_get("code"),
-        name=_get("name"),
-        kind=_get("kind"),
-        area_m2=_get("area_m2"),
+    id: strawberry.ID = global_id("Subdistrict", "code")
+    kind: str
+    geometry: GeoJSON = geometry_field("subdistricts")
+    communities: list[Community] = strawberry.field(
+        resolver=_communities,
+        description="Communities (社区) of this subdistrict.",
+        metadata=sized(fanout.communities_per_subdistrict),
     )
-    __links__ = links(
-        communities=lambda r, ctx: [c for c in ctx.data.communities if c.subdistrict_code == r.code],
-    )
-
-    @strawberry.field(description="Communities (社区) of this subdistrict.")
-    def communities(self, info: Ctx) -> list[Community]:
-        return self._follow("communities", info)
 
 
 @strawberry.type(description="A neighbourhood committee area (社区) with a 12-digit code.")
-class Community(FromRecord, Node):
-    _rec: strawberry.Private[rec.Community]
-    code: str
-    name: str
-    area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
-
+class Community(RecordView, Area):
     __record__ = rec.Community
-    __args__ = GEOMETRY
-    __plain__ = plain(
-        id=lambda r: to_global_id("Community", r.code),
-        code=_get("code"),
-        name=_get("name"),
-        area_m2=_get("area_m2"),
-    )
-    __links__ = links(subdistrict=lambda r, ctx: ctx.data.subdistricts.get(r.subdistrict_code))
+    id: strawberry.ID = global_id("Community", "code")
+    geometry: GeoJSON = geometry_field("communities")
+    subdistrict: Subdistrict | None = strawberry.field(resolver=_subdistrict_of)
 
-    @strawberry.field
-    def subdistrict(self, info: Ctx) -> Subdistrict | None:
-        return self._follow("subdistrict", info)
+
+def person_name(attr: str, kind: str, key: str) -> Any:
+    """The resolver of a person's name kept on a record (``attr``): masked by role, logged when shown in full
+    as ``kind`` of the record's ``key`` (``hub.domain.access``)."""
+
+    def name(root: Any, info: Ctx) -> str:
+        return access.worker_name(info.context.viewer, getattr(root, attr), kind, getattr(root, key))
+
+    return name
+
+
+def _worker_phone(root: rec.Grid, info: Ctx) -> str | None:
+    return access.worker_phone(info.context.viewer, root.worker_phone, root.code)
+
+
+def _community_of(root: Any, info: Ctx) -> Community | None:
+    return shown(info.context.data.communities.get(root.community_code))
 
 
 @strawberry.type(description="A unit grid (网格, 14-digit code) and its grid worker.")
-class Grid(FromRecord, Node):
-    _rec: strawberry.Private[rec.Grid]
-    code: str
-    area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
-
+class Grid(RecordView, Node):
     __record__ = rec.Grid
-    __args__ = GEOMETRY
-    __plain__ = plain(id=lambda r: to_global_id("Grid", r.code), code=_get("code"), area_m2=_get("area_m2"))
-    __masked__ = masked(
-        worker_name=lambda r, v: access.worker_name(v, r.worker_name, access.WORKER_NAME, r.code),
-        worker_phone=lambda r, v: access.worker_phone(v, r.worker_phone, r.code),
+    id: strawberry.ID = global_id("Grid", "code")
+    code: str
+    area_m2: float = strawberry.field(description=AREA)
+    geometry: GeoJSON = geometry_field("grids")
+    worker_name: str = strawberry.field(
+        resolver=person_name("worker_name", access.WORKER_NAME, "code"),
+        description="The grid worker's name; masked (张*) for the public.",
     )
-    __links__ = links(community=lambda r, ctx: ctx.data.communities.get(r.community_code))
-
-    @strawberry.field(description="The grid worker's name; masked (张*) for the public.")
-    def worker_name(self, info: Ctx) -> str:
-        return self._mask("worker_name", info)
-
-    @strawberry.field(description="The grid worker's phone: admins see it, other staff masked, the public not.")
-    def worker_phone(self, info: Ctx) -> str | None:
-        return self._mask("worker_phone", info)
-
-    @strawberry.field
-    def community(self, info: Ctx) -> Community | None:
-        return self._follow("community", info)
+    worker_phone: str | None = strawberry.field(
+        resolver=_worker_phone,
+        description="The grid worker's phone: admins see it, other staff masked, the public not.",
+    )
+    community: Community | None = strawberry.field(resolver=_community_of)
 
 
 @strawberry.type(description="A yearly credit score, and the grade and list it earns under that year's scheme.")
-class CreditScore(FromRecord):
-    _rec: strawberry.Private[rec.CreditScore]
+class CreditScore(RecordView):
+    __record__ = rec.CreditScore
     year: int
     score: float
-    grade: str | None = strawberry.field(description="AAA, AA, A, B, C, or null below the lowest grade.")
-    listing: str | None = strawberry.field(description="RED (诚实守信红榜), BLACK (失信黑榜) or null.")
-
-    __record__ = rec.CreditScore
-    __plain__ = plain(
-        year=_get("year"),
-        score=_get("score"),
-        grade=lambda s: grading.grade(s.score, grading.scheme_for(s.year)),
-        listing=lambda s: grading.listing(s.score, grading.scheme_for(s.year)),
+    grade: str | None = strawberry.field(
+        resolver=lambda root: grading.grade(root.score, grading.scheme_for(root.year)),
+        description="AAA, AA, A, B, C, or null below the lowest grade.",
+    )
+    listing: str | None = strawberry.field(
+        resolver=lambda root: grading.listing(root.score, grading.scheme_for(root.year)),
+        description="RED (诚实守信红榜), BLACK (失信黑榜) or null.",
     )
 
 
 @strawberry.type(description="A property services company (物业服务企业).")
-class PropertyCompany(FromRecord, Node):
-    _rec: strawberry.Private[rec.PropertyCompany]
-    code: str
+class PropertyCompany(RecordView, Node):
+    __record__ = rec.PropertyCompany
+    id: strawberry.ID = global_id("PropertyCompany")
+    code: str = strawberry.field(resolver=lambda root: root.id)
     name: str
     credit_code: str
     hotline: str
-
-    __record__ = rec.PropertyCompany
-    __plain__ = plain(
-        id=lambda r: to_global_id("PropertyCompany", r.id),
-        code=_get("id"),
-        name=_get("name"),
-        credit_code=_get("credit_code"),
-        hotline=_get("hotline"),
-    )
-    __links__ = links(scores=lambda r, ctx: r.scores)
-
-    @strawberry.field
-    def scores(self, info: Ctx) -> list[CreditScore]:
-        return self._follow("scores", info)
+    scores: list[CreditScore] = strawberry.field(metadata=sized(fanout.scores_per_company))
 
 
 @strawberry.type(description="The owners committee or property management committee of a compound.")
-class Committee(FromRecord):
-    _rec: strawberry.Private[rec.Committee]
+class Committee(RecordView):
+    __record__ = rec.Committee
     kind: CommitteeKind
     established_on: date
     members: int
-
-    __record__ = rec.Committee
-    __plain__ = plain(
-        kind=lambda r: CommitteeKind(r.kind), established_on=_get("established_on"), members=_get("members")
+    chair_name: str = strawberry.field(
+        resolver=person_name("chair_name", access.CHAIR_NAME, "compound_id"),
+        description="The chair's name; masked for the public.",
     )
-    __masked__ = masked(chair_name=lambda r, v: access.worker_name(v, r.chair_name, access.CHAIR_NAME, r.compound_id))
-
-    @strawberry.field(description="The chair's name; masked for the public.")
-    def chair_name(self, info: Ctx) -> str:
-        return self._mask("chair_name", info)
 
 
 @strawberry.type(description="The compound's party branch (小区党支部).")
-class PartyBranch(FromRecord):
-    _rec: strawberry.Private[rec.PartyBranch]
+class PartyBranch(RecordView):
+    __record__ = rec.PartyBranch
     established_on: date
     provisional: bool
     secretary_role: str
@@ -231,102 +209,89 @@ class PartyBranch(FromRecord):
     retired_party_members: int
     deputies: int
     property_company_party_members: int
-    members: int
-
-    __record__ = rec.PartyBranch
-    __plain__ = plain(
-        established_on=_get("established_on"),
-        provisional=_get("provisional"),
-        secretary_role=_get("secretary_role"),
-        owner_party_members=_get("owner_party_members"),
-        retired_party_members=_get("retired_party_members"),
-        deputies=_get("deputies"),
-        property_company_party_members=_get("property_company_party_members"),
-        members=lambda r: (
-            r.owner_party_members + r.retired_party_members + r.deputies + r.property_company_party_members
-        ),
+    members: int = strawberry.field(
+        resolver=lambda root: (
+            root.owner_party_members + root.retired_party_members + root.deputies + root.property_company_party_members
+        )
     )
-    __masked__ = masked(
-        secretary_name=lambda r, v: access.worker_name(v, r.secretary_name, access.SECRETARY_NAME, r.compound_id)
+    secretary_name: str = strawberry.field(
+        resolver=person_name("secretary_name", access.SECRETARY_NAME, "compound_id"),
+        description="The secretary's name; masked for the public.",
     )
 
-    @strawberry.field(description="The secretary's name; masked for the public.")
-    def secretary_name(self, info: Ctx) -> str:
-        return self._mask("secretary_name", info)
+
+def _problem_description(root: rec.Problem, info: Ctx) -> str | None:
+    return access.free_text(info.context.viewer, root.description, access.PROBLEM_DESCRIPTION, root.id)
 
 
 @strawberry.type(description="A problem raised at a joint meeting, at a point inside its compound.")
-class Problem(FromRecord, Node):
-    _rec: strawberry.Private[rec.Problem]
+class Problem(RecordView, Node):
+    __record__ = rec.Problem
+    id: strawberry.ID = global_id("Problem")
     category: str
-    description: str
     solved: bool
     solved_on: date | None
-    geometry: GeoJSON = geometry_field()
-
-    __record__ = rec.Problem
-    __args__ = GEOMETRY
-    __plain__ = plain(
-        id=lambda r: to_global_id("Problem", r.id),
-        category=_get("category"),
-        description=_get("description"),
-        solved=_get("solved"),
-        solved_on=_get("solved_on"),
+    geometry: GeoJSON = geometry_field("problems")
+    description: str | None = strawberry.field(
+        resolver=_problem_description,
+        description="The problem as the meeting recorded it: staff only (free text may name people).",
     )
+
+
+def _problems(root: rec.Meeting, info: Ctx) -> list[Problem]:
+    return shown(compound_rules.problems_of(info.context.data, root))
 
 
 @strawberry.type(description="A three-party joint meeting (三方联席会议) on a compound's problems.")
-class Meeting(FromRecord, Node):
-    _rec: strawberry.Private[rec.Meeting]
+class Meeting(RecordView, Node):
+    __record__ = rec.Meeting
+    id: strawberry.ID = global_id("Meeting")
     held_on: date
     kind: str
-    parties: list[str]
+    parties: list[str] = strawberry.field(metadata=sized(fanout.parties_per_meeting))
+    problems: list[Problem] = strawberry.field(resolver=_problems, metadata=sized(fanout.problems_per_meeting))
 
-    __record__ = rec.Meeting
-    __plain__ = plain(
-        id=lambda r: to_global_id("Meeting", r.id),
-        held_on=_get("held_on"),
-        kind=_get("kind"),
-        parties=lambda r: list(r.parties),
-    )
-    __links__ = links(problems=lambda r, ctx: compound_rules.problems_of(ctx.data, r))
 
-    @strawberry.field
-    def problems(self, info: Ctx) -> list[Problem]:
-        return self._follow("problems", info)
+def _compound_of(root: Any, info: Ctx) -> Compound | None:
+    return shown(info.context.data.compounds.get(root.compound_id))
 
 
 @strawberry.type(description="Illegally occupied public space inside a compound (非法侵占公共空间).")
-class Occupation(FromRecord, Node):
-    _rec: strawberry.Private[rec.Occupation]
+class Occupation(RecordView, Node):
+    __record__ = rec.Occupation
+    id: strawberry.ID = global_id("Occupation")
     kind: str
     status: OccupationStatus
     reported_on: date | None
     cleared_on: date | None
-    area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
+    area_m2: float = strawberry.field(description=AREA)
+    geometry: GeoJSON = geometry_field("occupations")
+    compound: Compound | None = strawberry.field(resolver=_compound_of)
 
-    __record__ = rec.Occupation
-    __args__ = GEOMETRY
-    __plain__ = plain(
-        id=lambda r: to_global_id("Occupation", r.id),
-        kind=_get("kind"),
-        status=lambda r: OccupationStatus(r.status),
-        reported_on=_get("reported_on"),
-        cleared_on=_get("cleared_on"),
-        area_m2=_get("area_m2"),
-    )
-    __links__ = links(compound=lambda r, ctx: ctx.data.compounds.get(r.compound_id))
 
-    @strawberry.field
-    def compound(self, info: Ctx) -> Compound | None:
-        return self._follow("compound", info)
+def _grids(root: rec.Compound, info: Ctx) -> list[Grid]:
+    return shown(compound_rules.grids_of(info.context.data, root))
+
+
+def _property_company(root: rec.Compound, info: Ctx) -> PropertyCompany | None:
+    return shown(info.context.data.companies.get(root.property_company_id) if root.property_company_id else None)
+
+
+def _occupations(root: rec.Compound, info: Ctx) -> list[Occupation]:
+    return shown(compound_rules.occupations_of(info.context.data, root))
+
+
+def _meetings(root: rec.Compound, info: Ctx) -> list[Meeting]:
+    return shown(compound_rules.meetings_of(info.context.data, root))
 
 
 @strawberry.type(description="A residential compound (小区).")
-class Compound(FromRecord, Node):
-    _rec: strawberry.Private[rec.Compound]
-    compound_id: int = strawberry.field(description="The compound's number in the district register.")
+class Compound(RecordView, Node):
+    __record__ = rec.Compound
+    id: strawberry.ID = global_id("Compound")
+    compound_id: int = strawberry.field(
+        resolver=lambda root: root.id, description="The compound's number in the district register."
+    )
     name: str
     households: int
     year_built: int | None
@@ -335,227 +300,124 @@ class Compound(FromRecord, Node):
     collects_fees: bool
     fee_yuan_per_m2_month: float | None
     building_heads: int
-    area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
-
-    __record__ = rec.Compound
-    __args__ = GEOMETRY
-    __plain__ = plain(
-        id=lambda r: to_global_id("Compound", r.id),
-        compound_id=_get("id"),
-        name=_get("name"),
-        households=_get("households"),
-        year_built=_get("year_built"),
-        management_mode=lambda r: ManagementMode(r.management_mode),
-        formerly_unmanaged=_get("formerly_unmanaged"),
-        collects_fees=_get("collects_fees"),
-        fee_yuan_per_m2_month=_get("fee_yuan_per_m2_month"),
-        building_heads=_get("building_heads"),
-        area_m2=_get("area_m2"),
+    area_m2: float = strawberry.field(description=AREA)
+    geometry: GeoJSON = geometry_field("compounds")
+    subdistrict: Subdistrict | None = strawberry.field(resolver=_subdistrict_of)
+    community: Community | None = strawberry.field(resolver=_community_of)
+    grids: list[Grid] = strawberry.field(
+        resolver=_grids, description="The grids the compound lies in.", metadata=sized(fanout.grids_per_compound)
     )
-    __links__ = links(
-        subdistrict=lambda r, ctx: ctx.data.subdistricts.get(r.subdistrict_code),
-        community=lambda r, ctx: ctx.data.communities.get(r.community_code),
-        grids=lambda r, ctx: compound_rules.grids_of(ctx.data, r),
-        committee=lambda r, ctx: r.committee,
-        party_branch=lambda r, ctx: r.party_branch,
-        property_company=lambda r, ctx: (
-            ctx.data.companies.get(r.property_company_id) if r.property_company_id else None
-        ),
-        occupations=lambda r, ctx: compound_rules.occupations_of(ctx.data, r),
-        meetings=lambda r, ctx: compound_rules.meetings_of(ctx.data, r),
+    committee: Committee | None
+    party_branch: PartyBranch | None
+    property_company: PropertyCompany | None = strawberry.field(resolver=_property_company)
+    occupations: list[Occupation] = strawberry.field(
+        resolver=_occupations,
+        description="Occupations of public space inside the compound.",
+        metadata=sized(fanout.occupations_per_compound),
+    )
+    meetings: list[Meeting] = strawberry.field(
+        resolver=_meetings,
+        description="The three-party joint meetings held on the compound's problems.",
+        metadata=sized(fanout.meetings_per_compound),
     )
 
-    @strawberry.field
-    def subdistrict(self, info: Ctx) -> Subdistrict | None:
-        return self._follow("subdistrict", info)
 
-    @strawberry.field
-    def community(self, info: Ctx) -> Community | None:
-        return self._follow("community", info)
+def _officer_name(root: rec.Officer, info: Ctx) -> str:
+    return access.officer_name(info.context.viewer, root)
 
-    @strawberry.field(description="The grids the compound lies in.")
-    def grids(self, info: Ctx) -> list[Grid]:
-        return self._follow("grids", info)
 
-    @strawberry.field
-    def committee(self, info: Ctx) -> Committee | None:
-        return self._follow("committee", info)
-
-    @strawberry.field
-    def party_branch(self, info: Ctx) -> PartyBranch | None:
-        return self._follow("party_branch", info)
-
-    @strawberry.field
-    def property_company(self, info: Ctx) -> PropertyCompany | None:
-        return self._follow("property_company", info)
-
-    @strawberry.field(description="Occupations of public space inside the compound.")
-    def occupations(self, info: Ctx) -> list[Occupation]:
-        return self._follow("occupations", info)
-
-    @strawberry.field(description="The three-party joint meetings held on the compound's problems.")
-    def meetings(self, info: Ctx) -> list[Meeting]:
-        return self._follow("meetings", info)
+def _officer_phone(root: rec.Officer, info: Ctx) -> str | None:
+    return access.officer_phone(info.context.viewer, root)
 
 
 @strawberry.type(description="A member of the old-town enforcement brigade.")
-class Officer(FromRecord, Node):
-    _rec: strawberry.Private[rec.Officer]
-    code: str = strawberry.field(description="The officer's staff code (OF01…), not personal data.")
+class Officer(RecordView, Node):
+    __record__ = rec.Officer
+    id: strawberry.ID = global_id("Officer")
+    code: str = strawberry.field(
+        resolver=lambda root: root.id, description="The officer's staff code (OF01…), not personal data."
+    )
     squad_code: str
     service: str
     role: str
     shift_code: str
-
-    __record__ = rec.Officer
-    __plain__ = plain(
-        id=lambda r: to_global_id("Officer", r.id),
-        code=_get("id"),
-        squad_code=_get("squad_code"),
-        service=_get("service"),
-        role=_get("role"),
-        shift_code=_get("shift_code"),
+    name: str = strawberry.field(
+        resolver=_officer_name,
+        description="Masked (张*) unless you are of this officer's squad, an analyst or an admin.",
     )
-    __masked__ = masked(
-        name=lambda r, v: access.officer_name(v, r),
-        phone=lambda r, v: access.officer_phone(v, r),
+    phone: str | None = strawberry.field(
+        resolver=_officer_phone, description="The personal phone: only the officer's own squad and admins see it."
     )
 
-    @strawberry.field(description="Masked (张*) unless you are of this officer's squad, an analyst or an admin.")
-    def name(self, info: Ctx) -> str:
-        return self._mask("name", info)
 
-    @strawberry.field(description="The personal phone: only the officer's own squad and admins see it.")
-    def phone(self, info: Ctx) -> str | None:
-        return self._mask("phone", info)
+def _squad_officers(root: rec.Squad, info: Ctx) -> list[Officer]:
+    return shown(o for o in info.context.data.officers.values() if o.squad_code == root.code)
 
 
 @strawberry.type(description="A squad (分队) of the brigade, responsible for one sector.")
-class Squad(FromRecord, Node):
-    _rec: strawberry.Private[rec.Squad]
+class Squad(RecordView, Node):
+    __record__ = rec.Squad
+    id: strawberry.ID = global_id("Squad", "code")
     code: str
     name: str
     sector_code: str
     hotline: str = strawberry.field(
         description="The squad's public duty hotline (published instead of personal phones)."
     )
+    officers: list[Officer] = strawberry.field(resolver=_squad_officers, metadata=sized(fanout.officers_per_squad))
 
-    __record__ = rec.Squad
-    __plain__ = plain(
-        id=lambda r: to_global_id("Squad", r.code),
-        code=_get("code"),
-        name=_get("name"),
-        sector_code=_get("sector_code"),
-        hotline=_get("hotline"),
-    )
-    __links__ = links(officers=lambda r, ctx: [o for o in ctx.data.officers.values() if o.squad_code == r.code])
 
-    @strawberry.field
-    def officers(self, info: Ctx) -> list[Officer]:
-        return self._follow("officers", info)
+def squad_of(root: Any, info: Ctx) -> Squad | None:
+    return shown(info.context.data.squads.get(root.squad_code) if root.squad_code else None)
 
 
 @strawberry.type(description="A fan-shaped management sector (片区) of the old town.")
-class Sector(FromRecord, Node):
-    _rec: strawberry.Private[rec.Sector]
-    code: str
-    name: str
-    area_m2: float = strawberry.field(description="Geodesic area on the WGS84 ellipsoid, m².")
-    geometry: GeoJSON = geometry_field()
-
+class Sector(RecordView, Area):
     __record__ = rec.Sector
-    __args__ = GEOMETRY
-    __plain__ = plain(
-        id=lambda r: to_global_id("Sector", r.code),
-        code=_get("code"),
-        name=_get("name"),
-        area_m2=_get("area_m2"),
-    )
-    __links__ = links(squad=lambda r, ctx: ctx.data.squads.get(r.squad_code))
-
-    @strawberry.field
-    def squad(self, info: Ctx) -> Squad | None:
-        return self._follow("squad", info)
+    id: strawberry.ID = global_id("Sector", "code")
+    geometry: GeoJSON = geometry_field("sectors")
+    squad: Squad | None = strawberry.field(resolver=squad_of)
 
 
 @strawberry.type(description="A shift in local time; an end before the start means it runs past midnight.")
-class Shift(FromRecord):
-    _rec: strawberry.Private[rec.Shift]
+class Shift(RecordView):
+    __record__ = rec.Shift
     code: str
     name: str
     start: str
     end: str
 
-    __record__ = rec.Shift
-    __plain__ = plain(code=_get("code"), name=_get("name"), start=_get("start"), end=_get("end"))
-
 
 @strawberry.type(description="A squad on duty in a sector at a moment, and its officers on shift.")
-class OnDuty(FromRecord):
-    _rec: strawberry.Private[Duty]
-    sector_code: str
-
+class OnDuty(RecordView):
     __record__ = Duty
-    __plain__ = plain(sector_code=_get("sector_code"))
-    __links__ = links(
-        squad=lambda d, ctx: d.squad, officers=lambda d, ctx: list(d.officers), shifts=lambda d, ctx: list(d.shifts)
+    sector_code: str
+    squad: Squad
+    officers: list[Officer] = strawberry.field(
+        description="The squad's officers whose shift is running.", metadata=sized(fanout.officers_per_squad)
     )
-
-    @strawberry.field
-    def squad(self, info: Ctx) -> Squad:
-        return self._follow("squad", info)
-
-    @strawberry.field(description="The squad's officers whose shift is running.")
-    def officers(self, info: Ctx) -> list[Officer]:
-        return self._follow("officers", info)
-
-    @strawberry.field(description="The shifts those officers are on.")
-    def shifts(self, info: Ctx) -> list[Shift]:
-        return self._follow("shifts", info)
+    shifts: list[Shift] = strawberry.field(
+        description="The shifts those officers are on.", metadata=sized(lambda d: len(d.shifts))
+    )
 
 
 @strawberry.type(description="What lies at a point, and who is on duty there.")
-class Location(FromRecord):
-    _rec: strawberry.Private[DomainLocation]
+class Location(RecordView):
+    __record__ = DomainLocation
     lon: float
     lat: float
     at: datetime
-
-    __record__ = DomainLocation
-    __plain__ = plain(lon=_get("lon"), lat=_get("lat"), at=_get("at"))
-    __links__ = links(
-        subdistrict=lambda loc, ctx: loc.subdistrict,
-        community=lambda loc, ctx: loc.community,
-        grid=lambda loc, ctx: loc.grid,
-        compound=lambda loc, ctx: loc.compound,
-        sector=lambda loc, ctx: loc.sector,
-        on_duty=lambda loc, ctx: list(loc.on_duty),
+    subdistrict: Subdistrict | None
+    community: Community | None
+    grid: Grid | None
+    compound: Compound | None
+    sector: Sector | None = strawberry.field(
+        description="The old-town sector the point lies in; null outside the 城郭路 ring."
     )
-
-    @strawberry.field
-    def subdistrict(self, info: Ctx) -> Subdistrict | None:
-        return self._follow("subdistrict", info)
-
-    @strawberry.field
-    def community(self, info: Ctx) -> Community | None:
-        return self._follow("community", info)
-
-    @strawberry.field
-    def grid(self, info: Ctx) -> Grid | None:
-        return self._follow("grid", info)
-
-    @strawberry.field
-    def compound(self, info: Ctx) -> Compound | None:
-        return self._follow("compound", info)
-
-    @strawberry.field(description="The old-town sector the point lies in; null outside the 城郭路 ring.")
-    def sector(self, info: Ctx) -> Sector | None:
-        return self._follow("sector", info)
-
-    @strawberry.field(description="The squads and officers on shift in that sector at that moment.")
-    def on_duty(self, info: Ctx) -> list[OnDuty]:
-        return self._follow("on_duty", info)
+    on_duty: list[OnDuty] = strawberry.field(
+        description="The squads and officers on shift in that sector at that moment.",
+        metadata=sized(lambda d: len(d.squads)),
+    )
 
 
 Stats = strawberry.type(

@@ -18,6 +18,7 @@ import strawberry
 from hub.domain.events import Event
 from hub.errors import HubError
 from hub.schema.context import Context
+from hub.schema.cost import sized
 from hub.store import UnitOfWork
 from hub.store.unit_of_work import canonical_uuid
 
@@ -31,6 +32,11 @@ class UserError:
     @classmethod
     def from_error(cls, exc: HubError) -> UserError:
         return cls(field=exc.field, message=exc.message, code=exc.code)
+
+
+def user_errors_field() -> Any:
+    """The ``userErrors`` field every payload has."""
+    return strawberry.field(description="What was wrong with the input, if anything.", metadata=sized(2))
 
 
 @dataclass

@@ -205,6 +205,8 @@ class Catalog:
     """Bumped by every change to roster rules or exceptions, so answers derived from them can be remembered."""
     memo: dict[Any, Any] = field(default_factory=dict)
     """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
+    generation: int = 0
+    """Bumped by every record applied: anything derived from the whole catalog can key on it."""
 
     def layers(self) -> dict[str, Layer[Any]]:
         """Every spatial layer, by name."""
@@ -212,6 +214,7 @@ class Catalog:
 
     def apply(self, record: Any, *, deleted: bool = False) -> None:
         """Bring the in-memory side up to date with a record just committed (or deleted)."""
+        self.generation += 1
         if isinstance(record, r.Occupation):
             self.occupations.upsert(record)
         elif isinstance(record, r.Incident):

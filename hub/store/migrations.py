@@ -145,4 +145,18 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    # 5: idempotency keys belong to the caller who sent them: the same UUID from another token is another
+    # key (a replay never hands one caller another's result, and a conflict never names another's request)
+    """
+    CREATE TABLE idempotency_keys_new (
+        actor TEXT NOT NULL, client_id TEXT NOT NULL, operation TEXT NOT NULL, payload_hash TEXT NOT NULL,
+        result TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (actor, client_id));
+    INSERT INTO idempotency_keys_new (actor, client_id, operation, payload_hash, result, created_at)
+        SELECT actor, client_id, operation, payload_hash, result, created_at FROM idempotency_keys;
+    DROP TABLE idempotency_keys;
+    ALTER TABLE idempotency_keys_new RENAME TO idempotency_keys;
+    """
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,6 +5,10 @@ UUID is seen its write runs and the result is kept under the key, so a retry get
 result back and writes nothing. The same UUID with a different payload (or for another operation)
 is refused with :class:`~hub.errors.Conflict`. Keys are kept for 30 days (at least 7 is promised).
 
+A key belongs to the caller who sent it (the actor: role and token id): another caller sending the
+same UUID neither gets the first caller's result nor learns what it was. Callers check who may
+write before they submit, so a caller who may not write is refused before any replay.
+
 The domain hands :meth:`UnitOfWork.add` records, never SQL; after the commit the store brings its
 in-memory catalog up to date with exactly the records written.
 """
@@ -115,7 +119,9 @@ def run(
     now = now or datetime.now(UTC)
     digest = payload_hash(operation, payload)
     if client_id is not None:
-        row = conn.execute("SELECT * FROM idempotency_keys WHERE client_id = ?", (client_id,)).fetchone()
+        row = conn.execute(
+            "SELECT * FROM idempotency_keys WHERE actor = ? AND client_id = ?", (actor, client_id)
+        ).fetchone()
         if row is not None:
             if row["operation"] != operation or row["payload_hash"] != digest:
                 raise Conflict(
@@ -125,13 +131,18 @@ def run(
                 )
             return Outcome(orjson.loads(row["result"]), replayed=True)
     uow = UnitOfWork(conn, actor, now)
-    result = apply(uow)
+    try:
+        result = apply(uow)
+    except sqlite3.IntegrityError as exc:  # e.g. a case whose clientId another caller already used
+        raise Conflict(
+            f"the write conflicts with a stored record ({exc}); use a new clientId", field="clientId"
+        ) from exc
     at = stamp(now)
     if client_id is not None:
         conn.execute(
-            "INSERT INTO idempotency_keys (client_id, operation, actor, payload_hash, result, created_at) "
+            "INSERT INTO idempotency_keys (actor, client_id, operation, payload_hash, result, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (client_id, operation, actor, digest, orjson.dumps(result).decode(), at),
+            (actor, client_id, operation, digest, orjson.dumps(result).decode(), at),
         )
     for action, entity, entity_id, detail in uow.audit_rows or [(operation, operation, None, {"input": payload})]:
         conn.execute(

@@ -84,3 +84,22 @@ def test_linked_records_compile_to_the_same_answer(demo_store, settings, doc, ro
     b = asyncio.run(slow.execute(doc, context_value=ctx))
     assert not a.errors, a.errors
     assert orjson.dumps(a.data) == orjson.dumps(b.data)
+
+
+def test_resolvers_use_nothing_of_info_but_the_context():
+    """Compiled plans hand resolvers an ``info`` that carries only ``context`` (hub.schema.fast)."""
+    import inspect
+    import re
+
+    from hub.settings import Settings
+
+    schema = build_schema(Settings())
+    uses = re.compile(r"\binfo\.(?!context\b)\w+")
+    for gtype in schema._schema.type_map.values():
+        for gfield in getattr(gtype, "fields", {}).values() if hasattr(gtype, "interfaces") else ():
+            sfield = (gfield.extensions or {}).get("strawberry-definition")
+            resolver = getattr(sfield, "base_resolver", None)
+            if resolver is None:
+                continue
+            source = inspect.getsource(resolver.wrapped_func)
+            assert not uses.search(source), f"{gtype.name}.{gfield.name} reads more of info than its context"
