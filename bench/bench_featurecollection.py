@@ -115,6 +115,7 @@ def in_process(db: Path, rounds: int = 60) -> dict[str, float]:
 
     from hub.domain.access import Viewer
     from hub.schema import Context, build_schema
+    from hub.services import Hub
     from hub.settings import Settings
     from hub.store import Store
 
@@ -122,7 +123,7 @@ def in_process(db: Path, rounds: int = 60) -> dict[str, float]:
     store = Store(db).open(load_demo=False)
     schema = build_schema(settings)
     per_field = build_schema(settings, fast_lists=False)  # graphql-core completing field by field
-    ctx = Context(store=store, settings=settings, viewer=Viewer())
+    ctx = Context(hub=Hub(store, settings), viewer=Viewer())
     gc.collect()
     gc.freeze()  # as a long-running server's loaded data would be: out of the young generations
     fresh_limit = iter(range(10_000, 0, -1))

@@ -254,13 +254,7 @@ def main() -> int:
     calls = warmup + rounds + (rounds // block) * (block + 1)  # of each function: alternated, then in blocks
     with tempfile.TemporaryDirectory(prefix="hub-bench-postgis-") as tmp, cluster() as dsn:
         hub_db = Path(tmp) / "hub.db"
-        store = synth.demo_store(hub_db)
-        try:
-            compound_ids, _ = synth.compound_geometries(store)
-            occ = make_data(rng, compound_ids, args.vertices)
-            synth.write(store, occ, replace=True)
-        finally:
-            store.close()
+        occ = synth.store_with(hub_db, lambda ids: make_data(rng, ids, args.vertices))
 
         with (
             psycopg.connect(dsn) as pg,

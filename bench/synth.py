@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,3 +212,44 @@ def write(db: SQLiteDatabase, occ: Occupations, *, replace: bool, chunk: int = 1
 
     db.write(load)
     return time.perf_counter() - t0
+
+
+def copy_compounds(db: SQLiteDatabase, copies: int, *, shift_deg: float = 0.2) -> int:
+    """Add ``copies`` copies of the demo compounds (new ids from 100,001, each copy shifted ``shift_deg`` further
+    north, names suffixed), with their committees and branches left out; returns how many compounds there are."""
+    cols = [r["name"] for r in db.read("PRAGMA table_info(compounds)")]
+    found = db.read(f"SELECT {', '.join(cols)} FROM compounds ORDER BY id")
+    geoms = shapely.from_wkb([r["geom"] for r in found])
+    rows = []
+    for k in range(1, copies + 1):
+        moved = shapely.transform(geoms, lambda xy, k=k: xy + np.array([0.0, k * shift_deg]))
+        texts = to_geojson(moved)
+        bounds = shapely.bounds(moved)
+        for i, r in enumerate(found):
+            row = dict(r)
+            row.update(
+                id=100_000 * k + r["id"],
+                name=f"{r['name']}·{k}",
+                geom=shapely.to_wkb(moved[i]),
+                geojson=texts[i],
+                minx=bounds[i, 0],
+                miny=bounds[i, 1],
+                maxx=bounds[i, 2],
+                maxy=bounds[i, 3],
+            )
+            rows.append(tuple(row[c] for c in cols))
+    sql = f"INSERT INTO compounds ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+    db.write(lambda conn: conn.executemany(sql, rows))
+    return int(db.read_one("SELECT count(*) FROM compounds")[0])
+
+
+def store_with(path: Path, make: Callable[[np.ndarray], Occupations]) -> Occupations:
+    """A demo store at ``path`` (closed when done) whose occupations are replaced by ``make(compound ids)``."""
+    db = demo_store(path)
+    try:
+        compound_ids, _ = compound_geometries(db)
+        occ = make(compound_ids)
+        write(db, occ, replace=True)
+        return occ
+    finally:
+        db.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -32,18 +33,19 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from hub.domain.access import ANONYMOUS, PUBLIC, Viewer
-from hub.domain.categories import CATEGORIES, load_categories
-from hub.domain.events import Broker
 from hub.domain.features import log_views
 from hub.domain.tiles import TileCache, tilejson
 from hub.errors import AccessDenied, HubError
+from hub.http import export, ogc
 from hub.schema import Context, build_schema
+from hub.services import Hub
 from hub.settings import Settings
 from hub.store import Store
 
 log = logging.getLogger("hub")
 
 STATIC = Path(__file__).parent / "static"
+SWITCH_INTERVAL_S = 0.0005
 
 
 def _error_body(message: str, code: str) -> bytes:
@@ -160,7 +162,8 @@ class HubGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with the hub's context, orjson encoding (pre-serialised geometry passes
     through), and bearer tokens for websockets taken from the connection_init payload."""
 
-    def __init__(self, store: Store, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, hub: Hub, **kwargs: Any) -> None:
+        settings = hub.settings
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -168,16 +171,12 @@ class HubGraphQL(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions,
             **kwargs,
         )
-        self.store = store
-        self.settings = settings
-        self.events = Broker()
-        self.categories = load_categories(settings.categories) if settings.categories else CATEGORIES
+        self.hub = hub
+        self.store = hub.store
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
         viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
-        return Context(
-            store=self.store, settings=self.settings, viewer=viewer, events=self.events, categories=self.categories
-        )
+        return Context(hub=self.hub, viewer=viewer)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Accept ``{"authorization": "Bearer <token>"}`` (or ``{"token": …}``) in connection_init."""
@@ -245,7 +244,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The hub's ASGI application. The store opens (and loads the demo data if empty) at startup."""
     settings = settings or Settings.from_env()
     store = store or store_for(settings)
-    graphql = HubGraphQL(store, settings)
+    hub = Hub.from_settings(settings, store)
+    graphql = HubGraphQL(hub)
 
     tiles = TileCache()
 
@@ -298,6 +298,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # heavy operations run in worker threads (hub.schema.admission): hand the GIL back to the event loop
+        # every SWITCH_INTERVAL_S instead of Python's default 5 ms, so small requests wait less behind them
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         if store.catalog is None:
             await anyio.to_thread.run_sync(lambda: store.open(fixtures=settings.fixtures, load_demo=settings.load_demo))
         log.info("hub ready: %s (%d compounds)", settings.db, len(store.data.compounds))
@@ -316,10 +319,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             Route("/tiles/{layer}.json", tile_json),
             Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", tile),
             Route("/map", map_page),
+            *ogc.routes(),
+            *export.routes(),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
     )
+    app.state.hub = hub
     app.state.store = store
     app.state.settings = settings
     return BodyLimit(BearerAuth(app, store), settings.max_body_bytes)

@@ -169,11 +169,13 @@ def token() -> None:
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
 def token_create(role: str, squad: str | None, label: str, db: Path | None) -> None:
     """Create a token and print it (send it as `Authorization: Bearer <token>`)."""
-    from hub.store.tokens import create_token
+    from hub.services import Hub
+    from hub.services.tokens import create_token
 
-    store = _open_store(_settings(db))
+    settings = _settings(db)
+    store = _open_store(settings)
     try:
-        record, text = create_token(store.db, role, squad_code=squad, label=label)
+        record, text = create_token(Hub.from_settings(settings, store), role, squad_code=squad, label=label)
     except HubError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -191,11 +193,13 @@ def token_create(role: str, squad: str | None, label: str, db: Path | None) -> N
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
 def token_list(db: Path | None) -> None:
     """List tokens (ids and roles, never the secrets)."""
-    from hub.store.tokens import list_tokens
+    from hub.services import Hub
+    from hub.services.tokens import list_tokens
 
-    store = _open_store(_settings(db))
+    settings = _settings(db)
+    store = _open_store(settings)
     try:
-        for t in list_tokens(store.db):
+        for t in list_tokens(Hub.from_settings(settings, store)):
             state = "revoked" if t.revoked else "live"
             click.echo(f"{t.id}  {t.role:8} {t.squad_code or '-':5} {state:8} {t.created_at}  {t.label}")
     finally:
@@ -207,11 +211,13 @@ def token_list(db: Path | None) -> None:
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
 def token_revoke(token_id: str, db: Path | None) -> None:
     """Revoke a token by its id (the 8 hex digits after `hub_`)."""
-    from hub.store.tokens import revoke_token
+    from hub.services import Hub
+    from hub.services.tokens import revoke_token
 
-    store = _open_store(_settings(db))
+    settings = _settings(db)
+    store = _open_store(settings)
     try:
-        revoke_token(store.db, token_id)
+        revoke_token(Hub.from_settings(settings, store), token_id)
     except HubError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -234,6 +240,7 @@ def query(document: str, variables: str | None, role: str, squad: str | None, db
     """Run one GraphQL query against the store and print the JSON result, e.g. hub query '{ stats { compounds } }'."""
     from hub.domain.access import Viewer
     from hub.schema import Context, build_schema
+    from hub.services import Hub
 
     try:
         values = orjson.loads(variables) if variables else None
@@ -244,7 +251,7 @@ def query(document: str, variables: str | None, role: str, squad: str | None, db
     try:
         schema = build_schema(settings)
         viewer = Viewer(role=role, squad_code=squad, token_id="cli", log=store.disclosures)  # "admin:cli" in logs
-        ctx = Context(store=store, settings=settings, viewer=viewer)
+        ctx = Context(hub=Hub.from_settings(settings, store), viewer=viewer)
         result = asyncio.run(schema.execute(document, variable_values=values, context_value=ctx))
     finally:
         store.close()

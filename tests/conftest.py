@@ -18,6 +18,7 @@ import pytest
 
 from hub.domain.access import Viewer
 from hub.schema import Context, build_schema
+from hub.services import Hub
 from hub.settings import Settings
 from hub.store import Store
 
@@ -57,7 +58,7 @@ def run(demo_store: Store, settings: Settings) -> Run:
     ) -> dict[str, Any]:
         answers = []
         for schema in schemas:
-            ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role=role, squad_code=squad))
+            ctx = Context(hub=Hub(demo_store, settings), viewer=Viewer(role=role, squad_code=squad))
             result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
             out: dict[str, Any] = {"data": as_json(result.data)}
             if result.errors:
@@ -160,11 +161,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Any]:
     """A demo store of this module's own, for writes, and a runner that executes as any role on it
     (``token`` names the caller in the audit and disclosure logs: ``role:token``)."""
-    from hub.domain.events import Broker
-
     store = Store(tmp_path_factory.mktemp("w") / "hub.db").open()
     schema = build_schema(settings)
-    broker = Broker()
+    hub = Hub(store, settings)
 
     def execute(
         document: str,
@@ -176,7 +175,7 @@ def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> It
         token: str = "t",
     ) -> dict[str, Any]:
         viewer = Viewer(role=role, squad_code=squad, token_id=token, log=store.disclosures)
-        ctx = Context(store=store, settings=settings, viewer=viewer, events=broker)
+        ctx = Context(hub=hub, viewer=viewer)
         if now is not None:
             ctx.now = now
         result = asyncio.run(schema.execute(document, variable_values=variables, context_value=ctx))
@@ -186,6 +185,7 @@ def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> It
         return out
 
     execute.store = store  # type: ignore[attr-defined]
-    execute.events = broker  # type: ignore[attr-defined]
+    execute.events = hub.events  # type: ignore[attr-defined]
+    execute.hub = hub  # type: ignore[attr-defined]
     yield execute
     store.close()

@@ -47,7 +47,7 @@ class CompoundFilter:
 
 def grids_of(catalog: Catalog, compound: r.Compound) -> list[r.Grid]:
     """The grids the compound lies in (sharing more than a sliver of ground)."""
-    hits = catalog.grids.index.intersects(compound.geometry)
+    hits = catalog.grids.query(intersects=compound.geometry)
     grids = catalog.grids.at(hits)
     if len(grids) <= 1:
         return grids

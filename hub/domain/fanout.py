@@ -153,3 +153,9 @@ def roster_exceptions(catalog: Catalog, args: dict[str, Any]) -> float:
     if args.get("date") is None:
         return float(len(found))
     return ratio(len(found), len({e.on_date for e in found}))
+
+
+def rule_length(catalog: Catalog, attr: str) -> float:
+    """Mean length of the squads' rotation rules' ``cycle`` or ``teams``."""
+    rules = catalog.roster_rules.values()
+    return ratio(sum(len(getattr(r, attr)) for r in rules), len(rules))

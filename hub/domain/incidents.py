@@ -46,8 +46,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from hub.domain import guards
 from hub.domain.access import ADMIN, OFFICER, Viewer
 from hub.domain.categories import CATEGORIES, WORKING_HOURS, Category, WorkingHours, deadline
+from hub.domain.locate import at_point
 from hub.domain.roster import Duty, local_time, on_duty
 from hub.errors import AccessDenied, Conflict, InputError, LimitExceeded
 from hub.geo.geojson import point
@@ -104,7 +106,6 @@ MAX_DESCRIPTION = 2000
 MAX_NOTE = 2000
 MAX_PHOTOS = 10
 MAX_URL = 2048
-MAX_CLIENT_ID = 128
 FUTURE_TOLERANCE = timedelta(minutes=5)
 OLDEST_SIGHTING = timedelta(days=30)
 
@@ -137,7 +138,7 @@ def report(
     if viewer.role not in (OFFICER, ADMIN):
         raise AccessDenied(f"only officers and admins can report cases; this request is {viewer.role}")
     now, seen_at = local_time(now, field="now"), local_time(seen_at, field="seenAt")
-    client_id = _client_id(client_id)
+    client_id = guards.client_id(client_id)
     category = _category(category_code, categories)
     where = point(lon, lat, field="location")
     text = _text(description, "description", MAX_DESCRIPTION)
@@ -177,9 +178,8 @@ def report(
 
 
 def _sector_at(catalog: Catalog, lon: float, lat: float) -> Sector | None:
-    """The sector containing the point; on a border, the one with the lowest code (stable)."""
-    hits = [s for p in catalog.sectors.index.contains_point(lon, lat) if (s := catalog.sectors.records[p]) is not None]
-    return min(hits, key=lambda s: s.code, default=None)
+    """The sector containing the point, by ``locate``'s rule (on a border, the lowest code)."""
+    return at_point(catalog.sectors, lon, lat)
 
 
 def _dispatch(catalog: Catalog, sector: Sector, seen_at: datetime) -> tuple[Squad | None, str]:
@@ -214,16 +214,6 @@ def _shifts(duty: Duty) -> str:
 
 
 # --- input checks ----------------------------------------------------------------------------
-
-
-def _client_id(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError("a client id (idempotency key) is required", field="clientId")
-    if len(value) > MAX_CLIENT_ID:
-        raise LimitExceeded(
-            f"the client id has {len(value)} characters; the limit is {MAX_CLIENT_ID}", field="clientId"
-        )
-    return value
 
 
 def _category(code: Any, categories: Mapping[str, Category]) -> Category:

@@ -27,25 +27,26 @@ class Location:
     on_duty: tuple[Duty, ...]
 
 
-def _first(layer: Layer[Any], lon: float, lat: float) -> Any:
-    """The record containing the point; on a shared border, the one with the lowest key (stable)."""
-    hits = layer.index.contains_point(lon, lat)
-    return layer.records[int(hits[0])] if len(hits) else None
+def at_point(layer: Layer[Any], lon: float, lat: float) -> Any:
+    """The record containing the point; on a border shared by several, the one with the lowest key (stable:
+    the same point always answers the same, whatever order the records were written in). None when none does."""
+    hits = layer.at(layer.containing(lon, lat))
+    return min(hits, key=lambda r: layer.key_of(r), default=None)  # type: ignore[arg-type,return-value]
 
 
 def locate(catalog: Catalog, lon: float, lat: float, at: datetime, *, field: str = "locate") -> Location:
     """Everything the hub knows at (lon, lat) at a moment; parts are None where nothing is there."""
     point(lon, lat, field=field)
-    sector = _first(catalog.sectors, lon, lat)
+    sector = at_point(catalog.sectors, lon, lat)
     duties = tuple(on_duty(catalog, sector.code, at)) if sector is not None else ()
     return Location(
         lon=lon,
         lat=lat,
         at=at,
-        subdistrict=_first(catalog.subdistricts, lon, lat),
-        community=_first(catalog.communities, lon, lat),
-        grid=_first(catalog.grids, lon, lat),
-        compound=_first(catalog.compounds, lon, lat),
+        subdistrict=at_point(catalog.subdistricts, lon, lat),
+        community=at_point(catalog.communities, lon, lat),
+        grid=at_point(catalog.grids, lon, lat),
+        compound=at_point(catalog.compounds, lon, lat),
         sector=sector,
         on_duty=duties,
     )

@@ -26,7 +26,7 @@ OCCUPIED, CLEARED = "OCCUPIED", "CLEARED"
 
 def compound_holding(catalog: Catalog, geom: shapely.Geometry, *, field: str) -> Any:
     """The one compound the geometry lies inside; a clear error when it lies in none or crosses a boundary."""
-    candidates = catalog.compounds.at(catalog.compounds.index.intersects(geom))
+    candidates = catalog.compounds.at(catalog.compounds.query(intersects=geom))
     for c in candidates:
         if shapely.contains(c.geometry, geom):
             return c

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import numpy as np
 import shapely
 
+from hub.domain import guards
 from hub.domain.access import OFFICER, PATROL_TRACK, Viewer
 from hub.domain.roster import LOCAL, check_day, local_time
 from hub.errors import AccessDenied, GeometryError, InputError, NotFound, StoreError
@@ -105,7 +106,7 @@ this request comes as public
         return f"{field}.{name}" if field else name
 
     _check_viewer(catalog, viewer, squad_code, at("squadCode"))
-    client = _client_id(client_id, at("clientId"))
+    client = guards.client_id(client_id, field=at("clientId"))
     officers = _officers(catalog, squad_code, officer_ids, at("officerIds"))
     start = _moment(started_at, at("startedAt"), "startedAt")
     end = _moment(ended_at, at("endedAt"), "endedAt")
@@ -143,16 +144,6 @@ def _check_viewer(catalog: Catalog, viewer: Viewer, squad_code: str, field: str)
             f"an officer of {viewer.squad_code} may not log patrols for {squad_code}; only its own officers and admins"
         )
         raise AccessDenied(msg, field=field)
-
-
-def _client_id(client_id: str | None, field: str) -> str:
-    if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 128:
-        raise InputError(
-            "clientId must be a non-empty id of at most 128 characters, made by the phone once per patrol "
-            "so that a retry does not log the patrol twice",
-            field=field,
-        )
-    return client_id
 
 
 def _officers(catalog: Catalog, squad_code: str, officer_ids: Sequence[str], field: str) -> tuple[str, ...]:

@@ -64,7 +64,7 @@ def layer_bytes(
     the records in it."""
     spec = layers.map_layer(name)
     layer = spec.layer(catalog)
-    positions = layer.index.bbox(*_area(z, x, y, crs))
+    positions = layer.query(bbox=_area(z, x, y, crs))
     band = layers.band(layer, z)
     positions = layers.drop_invisible(layer, positions, z, band)
     if len(positions) == 0:

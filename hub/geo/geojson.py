@@ -172,12 +172,21 @@ def geometry_json(geom: shapely.Geometry | None, precision: int = 6) -> str:
 def bbox_polygon(bbox: Any, *, field: str = "where.bbox") -> Polygon:
     """Check a bounding box ``[minLon, minLat, maxLon, maxLat]`` and return it as a polygon.
 
+    >>> bbox_polygon([115.6, 34.37, 115.61, 34.38]).area > 0
+    True
+    """
+    return shapely.box(*bbox_bounds(bbox, field=field))
+
+
+def bbox_bounds(bbox: Any, *, field: str = "where.bbox") -> tuple[float, float, float, float]:
+    """Check a bounding box ``[minLon, minLat, maxLon, maxLat]`` and return its four numbers.
+
     A box with min == max on an axis is accepted (a degenerate box still works as a filter); a
     box crossing the antimeridian (minLon > maxLon in RFC 7946) is not supported.
 
-    >>> bbox_polygon([115.6, 34.37, 115.61, 34.38]).bounds
+    >>> bbox_bounds([115.6, 34.37, 115.61, 34.38])
     (115.6, 34.37, 115.61, 34.38)
-    >>> bbox_polygon([115.61, 34.37, 115.6, 34.38])
+    >>> bbox_bounds([115.61, 34.37, 115.6, 34.38])
     Traceback (most recent call last):
     ...
     hub.errors.GeometryError: where.bbox: minLon 115.61 is greater than maxLon 115.6 at where.bbox; \
@@ -206,7 +215,7 @@ boxes that cross the antimeridian are not supported
             "boxes that cross the antimeridian are not supported",
             field=field,
         )
-    return shapely.box(min_lon, min_lat, max_lon, max_lat)
+    return (min_lon, min_lat, max_lon, max_lat)
 
 
 def point(lon: Any, lat: Any, *, field: str) -> Point:

@@ -36,7 +36,7 @@ from hub.settings import Settings
 __all__ = ["Context", "build_schema"]
 
 
-HEAVY_AT_ONCE = 2
+HEAVY_AT_ONCE = 1
 """Operations that run off the event loop at the same time (more wait their turn)."""
 
 
@@ -119,6 +119,11 @@ class HubSchema(strawberry.Schema):
         """Subscriptions (and operations over websockets): every streamed result shaped the same way."""
         return _shaped_stream(await super().stream(*args, **kwargs))
 
+    async def subscribe(self, *args: Any, **kwargs: Any) -> Any:
+        """Subscriptions on strawberry releases before ``stream`` (one result, or a stream of them), shaped alike."""
+        result = await super().subscribe(*args, **kwargs)
+        return _shaped_stream(result) if hasattr(result, "__aiter__") else _shaped(result)
+
 
 async def _shaped_stream(source: Any) -> AsyncGenerator[Any, None]:
     async with aclosing(source):
@@ -165,12 +170,12 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             Incident,
             Patrol,
         ],
-        execution_context_class=execution_context_class() if fast_lists else None,
+        execution_context_class=execution_context_class(fast=fast_lists),
         config=StrawberryConfig(
             scalar_map={GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR, date: DATE_SCALAR},
             name_converter=CachedNameConverter(),
         ),
-        extensions=[lambda: admission.Admission(documents)],
+        extensions=[partial(admission.Admission, documents)],
     )
     documents.bind(schema._schema)
     schema.documents = documents

@@ -230,7 +230,8 @@ def estimate_for(
 class Admission(SchemaExtension):
     """The kept document and its errors for strawberry's parse and validate steps; the budget before execution."""
 
-    def __init__(self, documents: Documents) -> None:
+    def __init__(self, documents: Documents, *, execution_context: Any = None) -> None:
+        # older strawberry releases hand extension factories ``execution_context=None``
         self.documents = documents
 
     def _prepared(self) -> Prepared:

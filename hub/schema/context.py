@@ -1,26 +1,24 @@
-"""The typed context of one request: who is asking, the store, the settings, the moment."""
+"""The typed context of one request: who is asking, the hub they ask (``hub.services.Hub``), the moment."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from hub.domain.access import Viewer
-from hub.domain.categories import CATEGORIES, Category
+from hub.domain.categories import Category
 from hub.domain.events import Broker
+from hub.domain.model import Catalog
+from hub.services import Hub
 from hub.settings import Settings
-from hub.store import Catalog, Store
 
 
 @dataclass
 class Context:
-    store: Store
-    settings: Settings
+    hub: Hub
     viewer: Viewer
-    events: Broker = field(default_factory=Broker)
-    categories: Mapping[str, Category] = field(default_factory=lambda: CATEGORIES)
     fixed_now: datetime | None = None
     """A pinned moment (tests, replays); otherwise ``now`` is the clock at each call."""
     connection_params: dict[str, object] | None = None
@@ -40,4 +38,16 @@ class Context:
 
     @property
     def data(self) -> Catalog:
-        return self.store.data
+        return self.hub.data
+
+    @property
+    def settings(self) -> Settings:
+        return self.hub.settings
+
+    @property
+    def events(self) -> Broker:
+        return self.hub.events
+
+    @property
+    def categories(self) -> Mapping[str, Category]:
+        return self.hub.categories

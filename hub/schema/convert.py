@@ -35,6 +35,11 @@ from strawberry.types.unset import UNSET
 
 Convert = Callable[[Any], Any]
 
+SUPPORTED = "from_input" in {f.name for f in dataclasses.fields(StrawberryObjectDefinition)} or hasattr(
+    StrawberryObjectDefinition, "from_input"
+)
+"""Whether this strawberry hands input conversion to ``StrawberryObjectDefinition.from_input`` (newer releases)."""
+
 
 class _Compiled:
     """The ``from_input`` hook this module installs (so a second compile knows its own)."""
@@ -55,7 +60,9 @@ def compile_inputs(schema: Any) -> list[str]:
 
     Returns the GraphQL names of the classes compiled. Safe to call again (the plans are the same).
     """
-    compiled = []
+    compiled: list[str] = []
+    if not SUPPORTED:  # a strawberry without the from_input hook: its own conversion, as it always did
+        return compiled
     for name, gql_type in schema._schema.type_map.items():
         if not isinstance(gql_type, GraphQLInputObjectType):
             continue

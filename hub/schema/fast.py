@@ -65,11 +65,41 @@ class ContextInfo:
         self.context = context
 
 
-def execution_context_class() -> type | None:
-    """:class:`HubExecutionContext` on the graphql-core versions it extends; None (graphql-core's own) otherwise."""
-    if not graphql.__version__.startswith(FAST_PATH_VERSIONS):
-        return None
-    return _fast_class()
+FAST_PATH = graphql.__version__.startswith(FAST_PATH_VERSIONS)
+"""Whether this graphql-core is one the fast path extends."""
+
+
+def execution_context_class(fast: bool = True) -> type:
+    """The execution context the schema runs with: the fast path on the graphql-core versions it extends (and
+    when ``fast``), otherwise graphql-core's own execution with the answer metered against its budget."""
+    if fast and FAST_PATH:
+        return _fast_class()
+    return _metered_class()
+
+
+def _metered_class() -> type:
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    class MeteredExecutionContext(StrawberryGraphQLCoreExecutionContext):
+        """graphql-core's own execution, counting each completed value on the request's meter.
+
+        ``complete_value``'s arguments differ between graphql-core 3.2 and 3.3, but both pass the return
+        type first and the resolved value fourth after it.
+        """
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._meter = getattr(self.context_value, "meter", None)
+
+        def complete_value(self, return_type: Any, *args: Any) -> Any:
+            meter = self._meter
+            if meter is not None:
+                result = args[3]
+                kind = type(result)
+                meter.spend(0, len(result)) if kind is str else meter.spend(len(result) if kind is list else 1)
+            return super().complete_value(return_type, *args)
+
+    return MeteredExecutionContext
 
 
 def _fast_class() -> type:

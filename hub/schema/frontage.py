@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import strawberry
 from strawberry.types import Info
 
 from hub.domain import frontage as frontage_rules
-from hub.domain import occupations as occupation_rules
-from hub.domain.roster import local_time
+from hub.domain.model import records as rec
 from hub.errors import InputError
-from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized, weighs
@@ -21,7 +18,8 @@ from hub.schema.inputs import SpatialFilter, connection, spatial
 from hub.schema.scalars import GeoJSON, from_global_id
 from hub.schema.views import RecordView, shown
 from hub.schema.writes import UserError, Written, perform, user_errors_field
-from hub.store import records as rec
+from hub.services import field_reports as services
+from hub.services import reads
 
 Ctx = Info[Context, None]
 
@@ -62,7 +60,8 @@ class Merchant(RecordView, t.Node):
 
 
 @strawberry.type(description="Signed 门前三包 agreements and merchants in one sector.")
-class SignedCount:
+class SignedCount(RecordView):
+    __record__ = frontage_rules.SignedCount
     sector_code: str
     signed: int
     merchants: int
@@ -83,28 +82,13 @@ class FrontageQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> t.Connection[Merchant]:
-        data = info.context.data
-        pos = spatial(where, info.context).positions(data.merchants)
-        recs = data.merchants.records
-        if sector is not None or signed is not None:
-            pos = np.asarray(
-                [
-                    p
-                    for p in pos.tolist()
-                    if (m := recs[p]) is not None
-                    and (sector is None or m.sector_code == sector)
-                    and (signed is None or (m.agreement is not None) == signed)
-                ],
-                dtype=np.intp,
-            )
-        return connection(data.merchants, pos, first, after, info.context)
+        ctx = info.context
+        positions = reads.merchants(ctx.hub, spatial(where, ctx), sector=sector, signed=signed)
+        return connection(ctx.data.merchants, positions, first, after, ctx)
 
     @strawberry.field(description="Signed 门前三包 agreements by sector.", metadata=sized(lambda d: len(d.sectors)))
     def frontage_signed_counts(self, info: Ctx) -> list[SignedCount]:
-        return [
-            SignedCount(sector_code=c.sector_code, signed=c.signed, merchants=c.merchants)
-            for c in frontage_rules.signed_counts(info.context.data)
-        ]
+        return shown(reads.signed_counts(info.context.hub))
 
 
 @strawberry.input
@@ -166,99 +150,49 @@ def record_key(value: str, type_name: str, *, field: str) -> str:
     return key
 
 
-def _today(ctx: Context) -> date:
-    return local_time(ctx.now).date()
-
-
 @strawberry.type
 class FrontageMutation:
     @strawberry.mutation(description="Record occupied public space found inside a compound.")
     async def report_occupation(self, info: Ctx, input: ReportOccupationInput) -> OccupationPayload:
         ctx = info.context
-        today = _today(ctx)
-        reported_on = input.reported_on or today
-        crs = input.crs.value if input.crs else "WGS84"
-        payload = {
-            "geometry": input.geometry,
-            "kind": input.kind.value,
-            "reportedOn": reported_on.isoformat(),
-            "crs": crs,
-        }
-        geometry = geojson_to_wgs84(input.geometry, crs)
 
-        def apply(uow):
-            occupation = occupation_rules.report(
-                ctx.data,
-                ctx.viewer,
-                geometry=geometry,
+        def command() -> services.ReportOccupation:
+            return services.ReportOccupation(
+                client_id=input.client_id,
+                geometry=input.geometry,
                 kind=input.kind.value,
-                reported_on=reported_on,
-                today=today,
-                max_vertices=ctx.settings.max_vertices,
+                reported_on=input.reported_on,
+                crs=input.crs.value if input.crs else "WGS84",
             )
-            stored = uow.add(occupation)
-            uow.audit("report", "occupation", stored.id, {"input": payload, "areaM2": stored.area_m2})
-            return {"occupation": stored.id}
 
-        done = await perform(ctx, operation="reportOccupation", client_id=input.client_id, payload=payload, apply=apply)
-        return _occupation_payload(ctx, done)
+        return _occupation_payload(ctx, await perform(ctx, command, services.report_occupation, now=ctx.now))
 
     @strawberry.mutation(description="Mark occupied public space cleared; its area joins the cleared total.")
     async def clear_occupation(self, info: Ctx, input: ClearOccupationInput) -> OccupationPayload:
         ctx = info.context
-        today = _today(ctx)
-        cleared_on = input.cleared_on or today
-        payload = {"occupationId": str(input.occupation_id), "clearedOn": cleared_on.isoformat()}
 
-        def apply(uow):
-            key = record_key(input.occupation_id, "Occupation", field="occupationId")
-            if not key.isdigit():
-                raise InputError(f"{input.occupation_id!r} is not an occupation ID", field="occupationId")
-            cleared = occupation_rules.clear(
-                ctx.data, ctx.viewer, occupation_id=int(key), cleared_on=cleared_on, today=today
+        def command() -> services.ClearOccupation:
+            return services.ClearOccupation(
+                client_id=input.client_id,
+                occupation_id=record_key(input.occupation_id, "Occupation", field="occupationId"),
+                cleared_on=input.cleared_on,
             )
-            stored = uow.put(cleared)
-            uow.audit("clear", "occupation", stored.id, {"input": payload, "areaM2": stored.area_m2})
-            return {"occupation": stored.id}
 
-        done = await perform(ctx, operation="clearOccupation", client_id=input.client_id, payload=payload, apply=apply)
-        return _occupation_payload(ctx, done)
+        return _occupation_payload(ctx, await perform(ctx, command, services.clear_occupation, now=ctx.now))
 
     @strawberry.mutation(description="Record a merchant's signed 门前三包 agreement.")
     async def sign_frontage_agreement(self, info: Ctx, input: SignFrontageAgreementInput) -> FrontageAgreementPayload:
         ctx = info.context
-        today = _today(ctx)
-        signed_on = input.signed_on or today
-        duties = [d.value for d in input.duties]
-        payload = {
-            "merchantId": str(input.merchant_id),
-            "officerId": str(input.officer_id),
-            "duties": duties,
-            "signedOn": signed_on.isoformat(),
-        }
 
-        def apply(uow):
-            merchant_id = record_key(input.merchant_id, "Merchant", field="merchantId")
-            officer_id = record_key(input.officer_id, "Officer", field="officerId")
-            agreement = frontage_rules.sign(
-                ctx.data,
-                ctx.viewer,
-                merchant_id=merchant_id,
-                officer_id=officer_id,
-                signed_on=signed_on,
-                duties=duties,
-                today=today,
+        def command() -> services.SignFrontageAgreement:
+            return services.SignFrontageAgreement(
+                client_id=input.client_id,
+                merchant_id=record_key(input.merchant_id, "Merchant", field="merchantId"),
+                officer_id=record_key(input.officer_id, "Officer", field="officerId"),
+                duties=tuple(d.value for d in input.duties),
+                signed_on=input.signed_on,
             )
-            uow.put(agreement)
-            uow.audit("sign", "frontage_agreement", merchant_id, {"input": payload})
-            return {"merchant": merchant_id}
 
-        done = await perform(
-            ctx, operation="signFrontageAgreement", client_id=input.client_id, payload=payload, apply=apply
-        )
+        done = await perform(ctx, command, services.sign_frontage_agreement, now=ctx.now)
         merchant = ctx.data.merchants.get(done.result["merchant"]) if done.result else None
-        return FrontageAgreementPayload(
-            merchant=shown(merchant),
-            replayed=done.replayed,
-            user_errors=done.errors,
-        )
+        return FrontageAgreementPayload(merchant=shown(merchant), replayed=done.replayed, user_errors=done.errors)

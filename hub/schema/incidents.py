@@ -12,17 +12,14 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import anyio
-import numpy as np
 import strawberry
 from strawberry.types import Info
 
 from hub.domain import access, fanout
 from hub.domain import incidents as rules
-from hub.domain.access import ADMIN, OFFICER
-from hub.domain.events import Event
+from hub.domain.model import records as rec
 from hub.domain.roster import local_time
-from hub.errors import AccessDenied, InputError, NotFound
-from hub.geo.datum import point_to_wgs84
+from hub.errors import AccessDenied
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized
@@ -31,8 +28,9 @@ from hub.schema.frontage import record_key
 from hub.schema.inputs import SpatialFilter, connection, spatial
 from hub.schema.scalars import GeoJSON
 from hub.schema.views import RecordView, shown
-from hub.schema.writes import UserError, perform, user_errors_field
-from hub.store import records as rec
+from hub.schema.writes import UserError, Written, perform, user_errors_field
+from hub.services import incidents as services
+from hub.services import reads, tokens
 
 Ctx = Info[Context, None]
 
@@ -164,27 +162,30 @@ class IncidentQuery:
         after: str | None = None,
     ) -> t.Connection[Incident]:
         ctx = info.context
-        layer = ctx.data.incidents
-        pos = spatial(where, ctx).positions(layer)
-        found = rules.find(
-            ctx.data, category=category, state=state.value if state else None, sector=sector, since=since, until=until
+        positions = reads.incidents(
+            ctx.hub,
+            spatial(where, ctx),
+            category=category,
+            state=state.value if state else None,
+            sector=sector,
+            squad=squad,
+            since=since,
+            until=until,
         )
-        keep = {layer.position(x.id) for x in found if squad is None or x.squad_code == squad}
-        pos = np.asarray([p for p in pos.tolist() if p in keep], dtype=np.intp)
-        return connection(layer, pos, first, after, ctx)
+        return connection(ctx.data.incidents, positions, first, after, ctx)
 
     @strawberry.field(
         description="A squad's open cases, the earliest deadline first.", metadata=sized(fanout.open_cases_per_squad)
     )
     def open_cases(self, info: Ctx, squad: str) -> list[Incident]:
-        return shown(rules.open_cases(info.context.data, squad))
+        return shown(reads.open_cases(info.context.hub, squad))
 
     @strawberry.field(
         description="Open cases past their deadline now, optionally of one squad.",
         metadata=sized(lambda d: len(d.incidents)),
     )
     def overdue_cases(self, info: Ctx, squad: str | None = None) -> list[Incident]:
-        return shown(rules.overdue(info.context.data, info.context.now, squad))
+        return shown(reads.overdue_cases(info.context.hub, info.context.now, squad))
 
     @strawberry.field(description="The categories a case can have, with their deadlines.", metadata=sized(50))
     def incident_categories(self, info: Ctx) -> list[IncidentCategory]:
@@ -227,17 +228,9 @@ class IncidentPayload:
     user_errors: list[UserError] = user_errors_field()
 
 
-def _incident_payload(ctx: Context, done) -> IncidentPayload:
+def _incident_payload(ctx: Context, done: Written) -> IncidentPayload:
     incident = ctx.data.incidents.get(done.result["incident"]) if done.result else None
     return IncidentPayload(incident=shown(incident), replayed=done.replayed, user_errors=done.errors)
-
-
-def _event(ctx: Context, kind: str, incident_id: int) -> list[Event]:
-    incident = ctx.data.incidents.get(incident_id)
-    steps = ctx.data.incident_steps.get(incident_id, [])
-    if incident is None:
-        return []
-    return [Event("incident", kind, incident.sector_code, incident, steps[-1] if steps else None)]
 
 
 @strawberry.type
@@ -245,80 +238,34 @@ class IncidentMutation:
     @strawberry.mutation(description="Report a case seen at a point; it is dispatched to the squad on shift there.")
     async def report_incident(self, info: Ctx, input: ReportIncidentInput) -> IncidentPayload:
         ctx = info.context
-        crs = input.crs.value if input.crs else "WGS84"
-        payload = {
-            "category": input.category,
-            "lon": input.lon,
-            "lat": input.lat,
-            "description": input.description,
-            "seenAt": input.seen_at.isoformat(),
-            "photos": list(input.photos),
-            "crs": crs,
-        }
-        lon, lat = point_to_wgs84(input.lon, input.lat, crs)
 
-        def apply(uow):
-            incident, steps = rules.report(
-                ctx.data,
-                ctx.viewer,
+        def command() -> services.ReportIncident:
+            return services.ReportIncident(
                 client_id=input.client_id,
-                category_code=input.category,
-                lon=lon,
-                lat=lat,
+                category=input.category,
+                lon=input.lon,
+                lat=input.lat,
                 description=input.description,
-                photos=input.photos,
                 seen_at=input.seen_at,
-                now=ctx.now,
-                categories=ctx.categories,
+                photos=tuple(input.photos),
+                crs=input.crs.value if input.crs else "WGS84",
             )
-            stored = uow.add(incident)
-            for step in steps:
-                uow.add(
-                    rec.IncidentStep(
-                        stored.id, step.at, step.actor, step.action, step.from_state, step.to_state, step.note
-                    )
-                )
-            uow.audit("report", "incident", stored.id, {"input": payload, "squad": stored.squad_code})
-            return {"incident": stored.id}
 
-        done = await perform(
-            ctx,
-            operation="reportIncident",
-            client_id=input.client_id,
-            payload=payload,
-            apply=apply,
-            events=lambda result: _event(ctx, "REPORTED", result["incident"]),
-        )
-        return _incident_payload(ctx, done)
+        return _incident_payload(ctx, await perform(ctx, command, services.report_incident, now=ctx.now))
 
     @strawberry.mutation(description="Move a case one step along the workflow.")
     async def advance_incident(self, info: Ctx, input: AdvanceIncidentInput) -> IncidentPayload:
         ctx = info.context
-        action = input.action.value
-        payload = {"incidentId": str(input.incident_id), "action": action, "note": input.note}
 
-        def apply(uow):
-            key = record_key(input.incident_id, "Incident", field="incidentId")
-            incident = ctx.data.incidents.get(int(key)) if key.isdigit() else None
-            if incident is None:
-                raise NotFound(f"no case {input.incident_id!r}", field="incidentId")
-            changed, step = rules.advance(ctx.data, ctx.viewer, incident, action, note=input.note, now=ctx.now)
-            stored = uow.put(changed)
-            uow.add(step)
-            uow.audit(
-                action.lower(), "incident", stored.id, {"input": payload, "from": incident.state, "to": stored.state}
+        def command() -> services.AdvanceIncident:
+            return services.AdvanceIncident(
+                client_id=input.client_id,
+                incident_id=record_key(input.incident_id, "Incident", field="incidentId"),
+                action=input.action.value,
+                note=input.note,
             )
-            return {"incident": stored.id}
 
-        done = await perform(
-            ctx,
-            operation="advanceIncident",
-            client_id=input.client_id,
-            payload=payload,
-            apply=apply,
-            events=lambda result: _event(ctx, action, result["incident"]),
-        )
-        return _incident_payload(ctx, done)
+        return _incident_payload(ctx, await perform(ctx, command, services.advance_incident, now=ctx.now))
 
 
 @strawberry.type
@@ -330,20 +277,9 @@ class Subscription:
     async def incident_events(self, info: Ctx, sector: str | None = None) -> AsyncGenerator[IncidentEvent, None]:
         ctx = info.context
         viewer = ctx.viewer
-        if viewer.role not in (OFFICER, ADMIN):
-            raise AccessDenied("incident events are for officers and admins; send a token in the connection params")
-        if sector is not None and ctx.data.sectors.get(sector) is None:
-            raise InputError(
-                f"no sector {sector!r}; one of {', '.join(s.code for s in ctx.data.sectors)}", field="sector"
-            )
-        if viewer.role == OFFICER:
-            own = ctx.data.squads.get(viewer.squad_code or "")
-            mine = own.sector_code if own else None
-            if sector not in (None, mine):
-                raise AccessDenied(f"squad {viewer.squad_code} follows sector {mine}, not {sector}")
-            sector = mine
+        followed = services.followed_sector(ctx.hub, viewer, sector)
         subscription = ctx.events.subscribe(
-            lambda e: e.topic == "incident" and (sector is None or e.sector_code == sector)
+            lambda e: e.topic == "incident" and (followed is None or e.sector_code == followed)
         )
         async for event in subscription:
             if viewer.token_id is not None and not await _token_live(ctx, viewer.token_id):
@@ -354,7 +290,7 @@ class Subscription:
 
 async def _token_live(ctx: Context, token_id: str) -> bool:
     """Whether a subscriber's token is still unrevoked (asked of the database at most every HUB_TOKEN_CACHE_S)."""
-    known, live = ctx.store.cached_token_live(token_id)
+    known, live = tokens.cached_token_live(ctx.hub, token_id)
     if known:
         return bool(live)
-    return await anyio.to_thread.run_sync(ctx.store.token_live, token_id)
+    return await anyio.to_thread.run_sync(tokens.token_live, ctx.hub, token_id)

@@ -9,12 +9,12 @@ import strawberry
 
 from hub.domain.filters import SpatialFilter as DomainSpatialFilter
 from hub.domain.filters import check_first, paginate
+from hub.domain.model import Layer
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.enums import Crs, ManagementMode
 from hub.schema.scalars import GeoJSON, decode_cursor, encode_cursor
 from hub.schema.views import RecordList
-from hub.store.catalog import Layer
 
 N = TypeVar("N")
 

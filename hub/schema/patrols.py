@@ -13,8 +13,8 @@ from strawberry.types import Info
 
 from hub.domain import fanout
 from hub.domain import patrols as rules
+from hub.domain.model import records as rec
 from hub.domain.patrols import shown_track
-from hub.geo.datum import geojson_to_wgs84
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized, weighs
@@ -22,7 +22,7 @@ from hub.schema.enums import Crs
 from hub.schema.scalars import GeoJSON
 from hub.schema.views import RecordView, shown
 from hub.schema.writes import UserError, perform, user_errors_field
-from hub.store import records as rec
+from hub.services import patrols as services
 
 Ctx = Info[Context, None]
 
@@ -63,9 +63,10 @@ class Patrol(RecordView, t.Node):
 
 
 @strawberry.type(description="How much of a sector lay within 50 m of a day's patrol tracks, and what they passed.")
-class PatrolCoverage:
+class PatrolCoverage(RecordView):
+    __record__ = rules.Coverage
     sector_code: str
-    date: date
+    date: date = strawberry.field(resolver=lambda root: root.day)
     share: float = strawberry.field(description="Share of the sector's area within 50 m of the tracks, 0–1.")
     covered_m2: float
     sector_m2: float
@@ -83,35 +84,14 @@ class PatrolCoverage:
 class PatrolQuery:
     @strawberry.field(description="The share of a sector within 50 m of a local day's tracks, and what was passed.")
     def patrol_coverage(self, info: Ctx, sector: str, date: date) -> PatrolCoverage:
-        c = rules.patrol_coverage(info.context.data, sector, date, field="sector")
-        return PatrolCoverage(
-            sector_code=c.sector_code,
-            date=c.day,
-            share=c.share,
-            covered_m2=c.covered_m2,
-            sector_m2=c.sector_m2,
-            patrols=c.patrols,
-            length_m=c.length_m,
-            grids_passed=list(c.grids_passed),
-            merchants_passed=list(c.merchants_passed),
-        )
+        return shown(services.coverage(info.context.hub, sector, date))
 
     @strawberry.field(
         description="Patrols that overlap a local date, optionally of one squad (tracks masked).",
         metadata=sized(fanout.patrols_per_day),
     )
     def patrols(self, info: Ctx, date: date, squad: str | None = None) -> list[Patrol]:
-        start, end = rules.day_window(date)
-        found = [
-            p
-            for p in info.context.data.patrols
-            if (squad is None or p.squad_code == squad)
-            and p.started_at is not None
-            and p.ended_at is not None
-            and p.started_at < end
-            and p.ended_at > start
-        ]
-        return shown(found)
+        return shown(services.patrols_on(info.context.hub, date, squad))
 
 
 @strawberry.input
@@ -138,40 +118,19 @@ class PatrolMutation:
     @strawberry.mutation(description="Log a patrol: its officers, times and GPS track (checked for plausibility).")
     async def log_patrol(self, info: Ctx, input: LogPatrolInput) -> PatrolPayload:
         ctx = info.context
-        crs = input.crs.value if input.crs else "WGS84"
-        payload = {
-            "squadCode": input.squad_code,
-            "officerIds": list(input.officer_ids),
-            "startedAt": input.started_at.isoformat(),
-            "endedAt": input.ended_at.isoformat(),
-            "track": input.track,
-            "pointTimes": input.point_times,
-            "crs": crs,
-        }
-        track = geojson_to_wgs84(input.track, crs)
 
-        def apply(uow):
-            patrol = rules.check_patrol(
-                ctx.data,
-                ctx.viewer,
+        def command() -> services.LogPatrol:
+            return services.LogPatrol(
                 client_id=input.client_id,
                 squad_code=input.squad_code,
-                officer_ids=list(input.officer_ids),
+                officer_ids=tuple(input.officer_ids),
                 started_at=input.started_at,
                 ended_at=input.ended_at,
-                track=track,
-                point_times=input.point_times,
-                now=ctx.now,
+                track=input.track,
+                point_times=None if input.point_times is None else tuple(input.point_times),
+                crs=input.crs.value if input.crs else "WGS84",
             )
-            stored = uow.add(patrol)
-            uow.audit(
-                "log",
-                "patrol",
-                stored.id,
-                {"squad": stored.squad_code, "lengthM": stored.length_m, "points": len(stored.point_times)},
-            )
-            return {"patrol": stored.id}
 
-        done = await perform(ctx, operation="logPatrol", client_id=input.client_id, payload=payload, apply=apply)
+        done = await perform(ctx, command, services.log_patrol, now=ctx.now)
         patrol = ctx.data.patrols.get(done.result["patrol"]) if done.result else None
         return PatrolPayload(patrol=shown(patrol), replayed=done.replayed, user_errors=done.errors)

@@ -18,11 +18,9 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from hub.domain.access import KINDS
-from hub.domain.guards import require_admin
-from hub.errors import InputError, LimitExceeded
 from hub.schema.context import Context
 from hub.schema.cost import sized, weighs
-from hub.store import find_audit, find_disclosures
+from hub.services import logs
 
 Ctx = Info[Context, None]
 
@@ -57,12 +55,6 @@ def FIRST(data: Any, args: dict[str, Any]) -> float:
     return float(args.get("first") or 0)
 
 
-def _page(first: int, ctx: Context) -> int:
-    if not 0 < first <= ctx.settings.max_page:
-        raise LimitExceeded(f"first must be between 1 and {ctx.settings.max_page:,}, got {first:,}", field="first")
-    return first
-
-
 @strawberry.type
 class PrivacyQuery:
     @strawberry.field(
@@ -83,14 +75,9 @@ class PrivacyQuery:
         first: int = 100,
     ) -> list[DisclosureEntry]:
         ctx = info.context
-        require_admin(ctx.viewer, "read the disclosure log")
-        if kind is not None and kind not in KINDS:
-            raise InputError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
-        limit = _page(first, ctx)
+        where = logs.LogFilter(since=since, until=until, actor=actor, first=first)
         # a database read: the cost model marks it blocking, so it runs in a worker thread (hub.schema.admission)
-        found = find_disclosures(
-            ctx.store.db, kind=kind, actor=actor, subject=subject, since=since, until=until, limit=limit
-        )
+        found = logs.disclosures(ctx.hub, ctx.viewer, where, kind=kind, subject=subject)
         return [DisclosureEntry(**dataclasses.asdict(d)) for d in found]
 
     @strawberry.field(
@@ -112,16 +99,6 @@ class PrivacyQuery:
         first: int = 100,
     ) -> list[AuditLogEntry]:
         ctx = info.context
-        require_admin(ctx.viewer, "read the audit log")
-        limit = _page(first, ctx)
-        found = find_audit(
-            ctx.store.db,
-            entity=entity,
-            entity_id=entity_id,
-            actor=actor,
-            action=action,
-            since=since,
-            until=until,
-            limit=limit,
-        )
+        where = logs.LogFilter(since=since, until=until, actor=actor, first=first)
+        found = logs.audit_log(ctx.hub, ctx.viewer, where, entity=entity, entity_id=entity_id, action=action)
         return [AuditLogEntry(**dataclasses.asdict(a)) for a in found]

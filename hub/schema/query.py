@@ -1,20 +1,14 @@
-"""The Query root: thin resolvers that validate input, ask the domain, and wrap records in types."""
+"""The Query root: thin resolvers that map arguments to the read use-cases (``hub.services.reads``)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
 
-import numpy as np
 import strawberry
 from strawberry.types import Info
 
 from hub.domain.compounds import CompoundFilter as DomainCompoundFilter
-from hub.domain.locate import locate as domain_locate
-from hub.domain.stats import compute_stats
-from hub.errors import NotFound
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized
@@ -22,36 +16,14 @@ from hub.schema.enums import OccupationStatus
 from hub.schema.inputs import CompoundFilter, SpatialFilter, connection, spatial
 from hub.schema.scalars import from_global_id
 from hub.schema.views import shown
-from hub.store.catalog import Catalog
-
-N = TypeVar("N")
-
-
-NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
-    "Compound": (lambda d: d.compounds, int),
-    "Subdistrict": (lambda d: d.subdistricts, str),
-    "Community": (lambda d: d.communities, str),
-    "Grid": (lambda d: d.grids, str),
-    "Occupation": (lambda d: d.occupations, int),
-    "Sector": (lambda d: d.sectors, str),
-    "Squad": (lambda d: d.squads, str),
-    "Officer": (lambda d: d.officers, str),
-    "PropertyCompany": (lambda d: d.companies, str),
-    "Meeting": (lambda d: d.meetings, int),
-    "Problem": (lambda d: d.problems, int),
-    "Merchant": (lambda d: d.merchants, str),
-    "Incident": (lambda d: d.incidents, int),
-    "Patrol": (lambda d: d.patrols, int),
-}
-"""Where ``node(id:)`` finds each type's records, and the type of their keys."""
+from hub.services import reads
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="The district's headline figures, computed from the records.")
     def stats(self, info: Info[Context, None]) -> t.Stats:  # type: ignore[valid-type] # made from DomainStats
-        s = compute_stats(info.context.data)
-        return t.Stats(**dataclasses.asdict(s))
+        return t.Stats(**dataclasses.asdict(reads.stats(info.context.hub)))
 
     @strawberry.field(
         description="The urban subdistricts (街道) that hold the compounds.",
@@ -86,10 +58,10 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> t.Connection[t.Compound]:
-        data = info.context.data
-        pos = spatial(where, info.context).positions(data.compounds)
+        ctx = info.context
+        attributes = None
         if filter is not None:
-            f = DomainCompoundFilter(
+            attributes = DomainCompoundFilter(
                 subdistrict_code=filter.subdistrict_code,
                 community_code=filter.community_code,
                 management_mode=filter.management_mode.value if filter.management_mode else None,
@@ -97,8 +69,8 @@ class Query:
                 property_company_id=filter.property_company_code,
                 name_contains=filter.name_contains,
             )
-            pos = f.apply(data, pos)
-        return connection(data.compounds, pos, first, after, info.context)
+        positions = reads.compounds(ctx.hub, spatial(where, ctx), attributes)
+        return connection(ctx.data.compounds, positions, first, after, ctx)
 
     @strawberry.field(
         description="Unit grids (网格) meeting the spatial filter.", metadata=sized(lambda d: len(d.grids))
@@ -125,12 +97,9 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> t.Connection[t.Occupation]:
-        layer = info.context.data.occupations
-        pos = spatial(where, info.context).positions(layer)
-        if status is not None:
-            recs = layer.records
-            pos = np.asarray([p for p in pos if recs[p] is not None and recs[p].status == status.value], dtype=np.intp)
-        return connection(layer, pos, first, after, info.context)
+        ctx = info.context
+        positions = reads.occupations(ctx.hub, spatial(where, ctx), status.value if status else None)
+        return connection(ctx.data.occupations, positions, first, after, ctx)
 
     @strawberry.field(
         description="The four fan-shaped sectors (片区) of the old town.", metadata=sized(lambda d: len(d.sectors))
@@ -163,20 +132,12 @@ class Query:
     )
     def locate(self, info: Info[Context, None], lon: float, lat: float, at: datetime | None = None) -> t.Location:
         ctx = info.context
-        return shown(domain_locate(ctx.data, lon, lat, at or ctx.now, field="locate"))
+        return shown(reads.locate(ctx.hub, lon, lat, at or ctx.now))
 
     @strawberry.field(description="Any object by its global ID.")
     def node(self, info: Info[Context, None], id: strawberry.ID) -> t.Node | None:
         type_name, key = from_global_id(id)
-        source = NODE_SOURCES.get(type_name)
-        if source is None:
-            raise NotFound(f"no object type {type_name!r}", field="id")
-        table, key_type = source
-        try:
-            record = table(info.context.data).get(key_type(key))
-        except ValueError:
-            raise NotFound(f"{id!r} names no object", field="id") from None
-        return shown(record)
+        return shown(reads.record(info.context.hub, type_name, key))
 
     @strawberry.field(description="Who the hub thinks you are (your token's role and squad).")
     def viewer(self, info: Info[Context, None]) -> t.Viewer:

@@ -7,15 +7,12 @@ The rules live in ``hub.domain.roster`` (assignments, on duty, coverage gaps) an
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from hub.domain import access, fanout, roster
-from hub.domain.guards import require_admin
-from hub.domain.roster_edit import check_exception, check_rule
-from hub.errors import InputError, NotFound
+from hub.domain.model import records as rec
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized
@@ -23,7 +20,8 @@ from hub.schema.enums import ExceptionKind
 from hub.schema.frontage import record_key
 from hub.schema.views import RecordView, shown
 from hub.schema.writes import UserError, perform, user_errors_field
-from hub.store import records as rec
+from hub.services import reads
+from hub.services import rosters as services
 
 Ctx = Info[Context, None]
 
@@ -60,11 +58,11 @@ class RosterRule(RecordView):
     __record__ = rec.RosterRule
     squad_code: str
     anchor: date
-    cycle: list[str] = strawberry.field(metadata=sized(lambda d: _mean_rule(d, "cycle")))
+    cycle: list[str] = strawberry.field(metadata=sized(lambda d: fanout.rule_length(d, "cycle")))
     teams: list[TeamMember] = strawberry.field(
         resolver=lambda root: [TeamMember(officer_id=o, offset=n) for o, n in root.teams],
         description="(officer id, offset) pairs.",
-        metadata=sized(lambda d: _mean_rule(d, "teams")),
+        metadata=sized(lambda d: fanout.rule_length(d, "teams")),
     )
 
 
@@ -103,10 +101,7 @@ class RosterQuery:
         metadata=sized(lambda d: len(d.squads)),
     )
     def on_duty(self, info: Ctx, sector: str, at: datetime | None = None) -> list[t.OnDuty]:
-        data = info.context.data
-        if sector not in roster.sector_codes(data):
-            raise InputError(f"no sector {sector!r}; one of {', '.join(roster.sector_codes(data))}", field="sector")
-        return shown(roster.on_duty(data, sector, at or info.context.now))
+        return shown(reads.on_duty(info.context.hub, sector, at or info.context.now))
 
     @strawberry.field(
         description="Stretches of the brigade's working hours (07:00–02:00) with a sector uncovered.",
@@ -127,8 +122,7 @@ class RosterQuery:
         metadata=sized(fanout.roster_exceptions),
     )
     def roster_exceptions(self, info: Ctx, date: date | None = None) -> list[RosterException]:
-        found = info.context.data.roster_exceptions.values()
-        return shown(e for e in found if date is None or e.on_date == date)
+        return shown(reads.roster_exceptions(info.context.hub, date))
 
 
 @strawberry.input
@@ -183,89 +177,46 @@ class RosterMutation:
     @strawberry.mutation(description="Set a squad's rotation rule (admins); refused with the reason if it conflicts.")
     async def set_roster_rule(self, info: Ctx, input: SetRosterRuleInput) -> RosterRulePayload:
         ctx = info.context
-        teams = [(m.officer_id, m.offset) for m in input.teams]
-        payload = {
-            "squadCode": input.squad_code,
-            "anchor": input.anchor.isoformat(),
-            "cycle": list(input.cycle),
-            "teams": teams,
-        }
 
-        def apply(uow):
-            require_admin(ctx.viewer, "edit rosters")
-            rule = rec.RosterRule(input.squad_code, input.anchor, tuple(input.cycle), tuple(teams), ctx.viewer.actor)
-            check_rule(ctx.data, rule)
-            uow.put(rule)
-            uow.audit("set", "roster_rule", rule.squad_code, {"input": payload})
-            return {"squad": rule.squad_code}
+        def command() -> services.SetRosterRule:
+            return services.SetRosterRule(
+                client_id=input.client_id,
+                squad_code=input.squad_code,
+                anchor=input.anchor,
+                cycle=tuple(input.cycle),
+                teams=tuple((m.officer_id, m.offset) for m in input.teams),
+            )
 
-        done = await perform(ctx, operation="setRosterRule", client_id=input.client_id, payload=payload, apply=apply)
+        done = await perform(ctx, command, services.set_roster_rule)
         rule = ctx.data.roster_rules.get(done.result["squad"]) if done.result else None
         return RosterRulePayload(rule=shown(rule), replayed=done.replayed, user_errors=done.errors)
 
     @strawberry.mutation(description="Add leave, a swap or cover on a date (admins); conflicting edits are refused.")
     async def add_roster_exception(self, info: Ctx, input: AddRosterExceptionInput) -> RosterExceptionPayload:
         ctx = info.context
-        payload = {
-            "date": input.date.isoformat(),
-            "officerId": input.officer_id,
-            "kind": input.kind.value,
-            "shiftCode": input.shift_code,
-            "sectorCode": input.sector_code,
-            "swapWith": input.swap_with,
-            "note": input.note,
-        }
 
-        def apply(uow):
-            require_admin(ctx.viewer, "edit rosters")
-            exc = rec.RosterException(
-                0,
-                input.date,
-                record_key(input.officer_id, "Officer", field="officerId"),
-                input.kind.value,
-                input.shift_code,
-                input.sector_code,
-                input.swap_with,
-                input.note,
-                ctx.viewer.actor,
+        def command() -> services.AddRosterException:
+            return services.AddRosterException(
+                client_id=input.client_id,
+                on_date=input.date,
+                officer_id=record_key(input.officer_id, "Officer", field="officerId"),
+                kind=input.kind.value,
+                shift_code=input.shift_code,
+                sector_code=input.sector_code,
+                swap_with=input.swap_with,
+                note=input.note,
             )
-            check_exception(ctx.data, exc)
-            stored = uow.add(exc)
-            uow.audit("add", "roster_exception", stored.id, {"input": payload})
-            return {"exception": stored.id}
 
-        done = await perform(
-            ctx, operation="addRosterException", client_id=input.client_id, payload=payload, apply=apply
-        )
+        done = await perform(ctx, command, services.add_roster_exception)
         exc = ctx.data.roster_exceptions.get(done.result["exception"]) if done.result else None
         return RosterExceptionPayload(exception=shown(exc), replayed=done.replayed, user_errors=done.errors)
 
     @strawberry.mutation(description="Withdraw a roster exception (admins).")
     async def remove_roster_exception(self, info: Ctx, input: RemoveRosterExceptionInput) -> RosterExceptionPayload:
         ctx = info.context
-        payload = {"id": input.id}
 
-        def apply(uow):
-            require_admin(ctx.viewer, "edit rosters")
-            exc = ctx.data.roster_exceptions.get(input.id)
-            if exc is None:
-                raise NotFound(f"no roster exception {input.id}", field="id")
-            uow.remove(exc)
-            uow.audit("remove", "roster_exception", exc.id, {"input": payload, "was": roster_describe(exc)})
-            return {"exception": exc.id}
+        def command() -> services.RemoveRosterException:
+            return services.RemoveRosterException(client_id=input.client_id, exception_id=input.id)
 
-        done = await perform(
-            ctx, operation="removeRosterException", client_id=input.client_id, payload=payload, apply=apply
-        )
+        done = await perform(ctx, command, services.remove_roster_exception)
         return RosterExceptionPayload(exception=None, replayed=done.replayed, user_errors=done.errors)
-
-
-def _mean_rule(data: Any, attr: str) -> float:
-    rules = data.roster_rules.values()
-    return fanout.ratio(sum(len(getattr(r, attr)) for r in rules), len(rules))
-
-
-def roster_describe(exc: rec.RosterException) -> str:
-    from hub.domain.roster_edit import describe
-
-    return describe(exc)

@@ -1,4 +1,5 @@
-"""Scalars and identifiers: GeoJSON (pre-serialised on output), Relay global IDs, opaque cursors."""
+"""Scalars and identifiers: GeoJSON (pre-serialised on output), Relay global IDs; opaque cursors come from the
+domain's paging (``hub.domain.filters``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import orjson
 import strawberry
 from graphql import GraphQLError
 
+from hub.domain.filters import decode_cursor, encode_cursor
 from hub.errors import InputError
 
 
@@ -88,18 +90,12 @@ def from_global_id(gid: str, *, field: str = "id") -> tuple[str, str]:
     return type_name, key
 
 
-def encode_cursor(position: int) -> str:
-    return base64.b64encode(f"p:{position}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None, *, field: str = "after") -> int | None:
-    """The position inside an opaque cursor, or a clear error when it is not one of ours."""
-    if cursor is None:
-        return None
-    try:
-        text = base64.b64decode(cursor.encode(), validate=True).decode()
-        if not text.startswith("p:"):
-            raise ValueError
-        return int(text[2:])
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InputError(f"{cursor!r} is not a cursor from this connection", field=field) from None
+__all__ = [
+    "DATE_SCALAR",
+    "GEOJSON_SCALAR",
+    "GeoJSON",
+    "decode_cursor",
+    "encode_cursor",
+    "from_global_id",
+    "to_global_id",
+]

@@ -21,6 +21,7 @@ from strawberry.types import Info
 from hub.domain import access, fanout, features, grading
 from hub.domain import compounds as compound_rules
 from hub.domain.locate import Location as DomainLocation
+from hub.domain.model import records as rec
 from hub.domain.roster import Duty
 from hub.domain.stats import Stats as DomainStats
 from hub.schema.context import Context
@@ -28,7 +29,6 @@ from hub.schema.cost import PAGE, sized, weighs
 from hub.schema.enums import CommitteeKind, Crs, ManagementMode, OccupationStatus
 from hub.schema.scalars import GeoJSON, to_global_id
 from hub.schema.views import RecordList, RecordView, shown
-from hub.store import records as rec
 
 N = TypeVar("N")
 Ctx = Info[Context, None]

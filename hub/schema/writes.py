@@ -1,9 +1,9 @@
-"""How mutations run: validate in the domain, write once through the store, answer with a payload.
+"""How mutations run: input → command → use-case (``hub.services``) in the store's writer thread → payload.
 
-Every mutation takes a client-generated UUID (``clientId``). The write runs in a worker thread on
-the store's single writer; the hub's own errors become ``userErrors`` (never a server error), a
-retry with the same UUID returns the original result with ``replayed: true``, and a reused UUID with
-a different payload answers ``CONFLICT``. Events are published only for writes that happened.
+Every mutation takes a client-generated UUID (``clientId``). The use-case blocks on the store's single
+writer and the disk, so it runs in the writer's thread; the hub's own errors become ``userErrors``
+(never a server error), a retry with the same UUID returns the original result with
+``replayed: true``, and a reused UUID with a different payload answers ``CONFLICT``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,9 @@ from typing import Any
 
 import strawberry
 
-from hub.domain.events import Event
 from hub.errors import HubError
 from hub.schema.context import Context
 from hub.schema.cost import sized
-from hub.store import UnitOfWork
-from hub.store.unit_of_work import canonical_uuid
 
 
 @strawberry.type(description="A problem with a mutation's input: where (`field`), what (`message`), a stable `code`.")
@@ -41,34 +38,21 @@ def user_errors_field() -> Any:
 
 @dataclass
 class Written:
-    """What a mutation's write produced: the stored result, whether it was a replay, or the errors."""
+    """What a mutation's use-case produced: the stored result, whether it was a replay, or the errors."""
 
     result: Any = None
     replayed: bool = False
     errors: list[UserError] = field(default_factory=list)
 
 
-async def perform(
-    ctx: Context,
-    *,
-    operation: str,
-    client_id: str,
-    payload: dict[str, Any],
-    apply: Callable[[UnitOfWork], Any],
-    events: Callable[[Any], list[Event]] | None = None,
-) -> Written:
-    """Run one idempotent write; ``apply`` (inside the transaction) returns a JSON-able result to keep."""
+async def perform(ctx: Context, command: Callable[[], Any], use_case: Callable[..., Any], **options: Any) -> Written:
+    """Build the command (``command()``: input → command, which may refuse bad input) and run the use-case
+    ``use_case(hub, viewer, command, **options)`` in the store's writer thread; errors become ``userErrors``."""
     try:
-        cid = canonical_uuid(client_id)
-        outcome = await asyncio.get_running_loop().run_in_executor(
-            ctx.store.writer,
-            lambda: ctx.store.submit(
-                operation=operation, client_id=cid, actor=ctx.viewer.actor, payload=payload, apply=apply
-            ),
+        made = command()
+        done = await asyncio.get_running_loop().run_in_executor(
+            ctx.hub.writer, lambda: use_case(ctx.hub, ctx.viewer, made, **options)
         )
     except HubError as exc:
         return Written(errors=[UserError.from_error(exc)])
-    if events is not None and not outcome.replayed:
-        for event in events(outcome.result):
-            ctx.events.publish(event)
-    return Written(outcome.result, outcome.replayed)
+    return Written(done.result, done.replayed)

@@ -35,7 +35,7 @@ class Layer(Generic[R]):
         self.name = name
         self._key = key
         self.records: list[R | None] = list(records)
-        self.index = SpatialIndex([x.geometry for x in records])
+        self._index = SpatialIndex([x.geometry for x in records])
         self._by_key: dict[Hashable, int] = {key(x): i for i, x in enumerate(records)}
         self.tiling = tiling
         """The layer tiles the ground (neighbours share borders): it is generalised as a coverage."""
@@ -55,23 +55,20 @@ class Layer(Generic[R]):
             self._generalized = Generalized([x.geometry if x is not None else None for x in self.records])
         return self._generalized
 
-    def variant(self, key: Hashable, pos: int, build: Callable[[int], Any]) -> Any:
+    def variant(self, key: Hashable, pos: int, build: Callable[[int], Any], *, keep: bool = True) -> Any:
         """A value derived from the record at ``pos`` (serialised geometry in another CRS, a feature's
-        bytes…), computed once per (key, position) and forgotten when that record is written."""
-        cache = self._variants.get(key)
-        if cache is None:
-            cache = self._variants[key] = [None] * len(self.records)
-        if pos >= len(cache):
-            cache.extend([None] * (len(self.records) - len(cache)))
-        value = cache[pos]
-        if value is None:
-            value = cache[pos] = build(pos)
-        return value
+        bytes…), computed once per (key, position) and forgotten when that record is written.
+        ``keep=False`` uses a kept value but does not keep a new one (whole-layer exports)."""
+        return self.variants(key, [pos], build, keep=keep)[0]
 
-    def variants(self, key: Hashable, positions: list[int], build: Callable[[int], Any]) -> list[Any]:
+    def variants(
+        self, key: Hashable, positions: list[int], build: Callable[[int], Any], *, keep: bool = True
+    ) -> list[Any]:
         """``variant`` for many positions at once (one lookup of the cache, misses built in place)."""
         cache = self._variants.get(key)
         if cache is None:
+            if not keep:
+                return [build(p) for p in positions]
             cache = self._variants[key] = [None] * len(self.records)
         if len(cache) < len(self.records):
             cache.extend([None] * (len(self.records) - len(cache)))
@@ -82,7 +79,9 @@ class Layer(Generic[R]):
             for i, value in enumerate(out):
                 if value is None:
                     p = positions[i]
-                    out[i] = cache[p] = build(p)
+                    out[i] = build(p)
+                    if keep:
+                        cache[p] = out[i]
         return out
 
     def _forget(self, pos: int) -> None:
@@ -122,23 +121,33 @@ class Layer(Generic[R]):
         return hit[1]
 
     def query(self, **filters: Any) -> np.ndarray:
-        """Sorted positions of the records meeting every given filter (see ``SpatialIndex.query``)."""
+        """Sorted positions of the records meeting every given filter (see ``SpatialIndex.query``: ``bbox``,
+        ``intersects``, ``within``, ``dwithin``)."""
         if not any(v is not None for v in filters.values()):
             return self.all_positions()
-        return self.index.query(**filters)
+        return self._index.query(**filters)
+
+    def containing(self, lon: float, lat: float) -> np.ndarray:
+        """Sorted positions of the records the point is in or on (on a shared border: both neighbours)."""
+        return self._index.contains_point(lon, lat)
+
+    @property
+    def geoms(self) -> np.ndarray:
+        """Every position's geometry (None where a record was deleted), as the index holds them."""
+        return self._index.geoms
 
     def upsert(self, record: R) -> int:
         """Add a record or replace the one with the same key; returns its position."""
         k = self._key(record)
         pos = self._by_key.get(k)
         if pos is None:
-            pos = self.index.append(record.geometry)
+            pos = self._index.append(record.geometry)
             self.records.append(record)
             self._by_key[k] = pos
             if self._generalized is not None:
                 self._generalized.append(record.geometry)
         else:
-            self.index.replace(pos, record.geometry)
+            self._index.replace(pos, record.geometry)
             self.records[pos] = record
             if self._generalized is not None:
                 self._generalized.replace(pos, record.geometry)
@@ -148,7 +157,7 @@ class Layer(Generic[R]):
     def delete(self, key: Hashable) -> None:
         pos = self._by_key.pop(key, None)
         if pos is not None:
-            self.index.delete(pos)
+            self._index.delete(pos)
             self.records[pos] = None
             if self._generalized is not None:
                 self._generalized.replace(pos, None)

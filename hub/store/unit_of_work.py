@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,24 +24,12 @@ from typing import Any, TypeVar
 
 import orjson
 
-from hub.errors import Conflict, InputError
+from hub.errors import Conflict
 from hub.store import tables
 
 T = TypeVar("T")
 
 KEEP_KEYS = timedelta(days=30)
-
-
-def canonical_uuid(value: str, *, field: str = "clientId") -> str:
-    """The UUID in canonical form, or an InputError naming the field.
-
-    >>> canonical_uuid("0F8FAD5B-D9CB-469F-A165-70867728950E")
-    '0f8fad5b-d9cb-469f-a165-70867728950e'
-    """
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise InputError(f"{value!r} is not a UUID (e.g. 0f8fad5b-d9cb-469f-a165-70867728950e)", field=field) from None
 
 
 def stamp(t: datetime | None = None) -> str:

@@ -9,6 +9,7 @@ from graphql import get_introspection_query, get_named_type, is_list_type, is_ob
 
 from hub.domain.access import Viewer
 from hub.schema import Context, admission, build_schema, cost
+from hub.services import Hub
 from hub.settings import Settings
 
 NESTED = (
@@ -136,7 +137,7 @@ def test_shape_counts_aliases_inside_fragments_as_often_as_they_are_spread():
 def test_an_answer_that_runs_past_the_time_budget_is_stopped_with_a_clear_error(demo_store):
     settings = Settings(request_timeout_s=0.0)
     schema = build_schema(settings)
-    ctx = Context(store=demo_store, settings=settings, viewer=Viewer(role="admin"))
+    ctx = Context(hub=Hub(demo_store, settings), viewer=Viewer(role="admin"))
     doc = (
         "{ grids(first: 1000) { edges { node { code community { code } } } } a: grids(first: 1000) { nodes { code } } }"
     )

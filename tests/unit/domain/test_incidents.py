@@ -37,7 +37,7 @@ def catalog(tmp_path_factory):
 
 def submit(catalog, viewer=SQ2_OFFICER, *, at=WEDNESDAY_2130, where=SE_POINT, **changes):
     args = {
-        "client_id": "c-1",
+        "client_id": "7ff42856-87d4-5e64-920b-dae8fbfecd6b",
         "category_code": "OPEN_AIR_BARBECUE",
         "lon": where[0],
         "lat": where[1],
@@ -55,7 +55,7 @@ def case(state, squad="SQ2", **changes):
         "geometry": Point(SE_POINT),
         "geojson": "",
         "id": 12,
-        "client_id": "c-12",
+        "client_id": "a328b9a0-5428-54de-92cc-ae701d7be623",
         "category": "OPEN_AIR_BARBECUE",
         "description": "烧烤",
         "seen_at": at,
@@ -166,7 +166,7 @@ def test_a_point_outside_every_sector_is_registered_for_an_admin_with_no_sector_
         ({"description": "   "}, "description", "description is empty"),
         ({"description": "烧" * 2001}, "description", "2,001 characters; the limit is 2,000"),
         ({"lon": 34.3767, "lat": 115.6097}, "location", "look swapped"),
-        ({"client_id": ""}, "clientId", "client id"),
+        ({"client_id": ""}, "clientId", "clientId"),
     ],
 )
 def test_a_bad_report_is_refused_with_the_field_and_the_reason(catalog, changes, field, message):

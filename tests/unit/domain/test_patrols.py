@@ -58,7 +58,7 @@ def patrol(catalog, *, viewer=SQ1, squad="SQ1", officers=None, start=START, minu
     return check_patrol(
         catalog,
         viewer,
-        client_id=kw.pop("client_id", "phone-1"),
+        client_id=kw.pop("client_id", "0f8fad5b-d9cb-469f-a165-70867728950e"),
         squad_code=squad,
         officer_ids=officers if officers is not None else squad_officers(catalog, squad)[:2],
         started_at=start,
@@ -82,7 +82,7 @@ def add(catalog, record, id):
 
 def test_a_valid_patrol_comes_back_as_a_record_for_the_store_to_fill(catalog):
     p = patrol(catalog, point_times=times_every(11, 60))
-    assert (p.id, p.geojson, p.squad_code, p.client_id) == (0, "", "SQ1", "phone-1")
+    assert (p.id, p.geojson, p.squad_code, p.client_id) == (0, "", "SQ1", "0f8fad5b-d9cb-469f-a165-70867728950e")
     assert p.officer_ids == tuple(squad_officers(catalog, "SQ1")[:2])
     assert p.logged_by == "officer:t-sq1"
     assert p.length_m == pytest.approx(500, abs=0.01)
@@ -170,7 +170,7 @@ def test_a_track_that_is_not_a_line_is_refused(catalog):
         check_patrol(
             catalog,
             SQ1,
-            client_id="x",
+            client_id="85ad3013-6367-50e0-830f-8ce64c264db5",
             squad_code="SQ1",
             officer_ids=["OF01"],
             started_at=START,
@@ -251,7 +251,7 @@ def test_a_track_too_long_for_its_duration_is_refused_without_point_times(catalo
         check_patrol(
             catalog,
             SQ1,
-            client_id="x",
+            client_id="85ad3013-6367-50e0-830f-8ce64c264db5",
             squad_code="SQ1",
             officer_ids=["OF01"],
             started_at=START,
@@ -378,7 +378,7 @@ def test_grids_passed_include_the_grid_under_the_track_and_all_touch_the_sector(
     track = straight_km_in_ne()
     add(fresh, patrol(fresh, track=track), 1)
     cov = patrol_coverage(fresh, "NE", DAY)
-    under = fresh.grids.at(fresh.grids.index.contains_point(*destination(*CENTRE, 45, 800)))
+    under = fresh.grids.at(fresh.grids.containing(*destination(*CENTRE, 45, 800)))
     assert under and under[0].code in cov.grids_passed
     sector = fresh.sectors.get("NE").geometry
     assert all(fresh.grids.get(code).geometry.intersects(sector) for code in cov.grids_passed)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.errors import InputError, NotFound
+from hub.errors import NotFound
 from hub.store.sqlite import SQLiteDatabase
 from hub.store.tokens import create_token, find_token, revoke_token
 
@@ -27,12 +27,14 @@ def test_a_revoked_token_no_longer_works(db):
     assert find_token(db, text) is None
 
 
-def test_an_officer_token_needs_a_known_squad(db):
-    with pytest.raises(InputError, match="--squad"):
-        create_token(db, "officer")
-    with pytest.raises(NotFound, match="SQ1"):
-        create_token(db, "officer", squad_code="SQ9")
-    assert create_token(db, "officer", squad_code="SQ1")[0].squad_code == "SQ1"
+def test_an_officer_token_keeps_its_squad(db):
+    record, text = create_token(db, "officer", squad_code="SQ1")
+    assert record.squad_code == "SQ1" and find_token(db, text).squad_code == "SQ1"
+
+
+def test_revoking_an_unknown_token_names_it(db):
+    with pytest.raises(NotFound, match="nope"):
+        revoke_token(db, "nope")
 
 
 def test_garbage_is_not_a_token(db):

@@ -1,0 +1,48 @@
+"""Bearer tokens: made and revoked by an operator at the command line, listed without their secrets.
+
+Who may hold which kind of token is decided here (roles, an officer's squad); ``hub.store.tokens``
+keeps them hashed.
+"""
+
+from __future__ import annotations
+
+from hub.errors import InputError, NotFound
+from hub.services.hub import Hub
+from hub.store import tokens as kept
+from hub.store.records import Token
+
+ROLES = ("analyst", "officer", "admin")
+
+
+def create_token(hub: Hub, role: str, *, squad_code: str | None = None, label: str = "") -> tuple[Token, str]:
+    """A new token for ``role`` (officers: bound to a squad); returns the record and the text, shown once."""
+    if role not in ROLES:
+        raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
+    if role == "officer" and not squad_code:
+        raise InputError("an officer token needs --squad CODE (the squad the officer belongs to)", field="squad")
+    if role != "officer" and squad_code:
+        raise InputError("only officer tokens are bound to a squad; drop --squad", field="squad")
+    if squad_code and squad_code not in hub.data.squads:
+        known = ", ".join(sorted(hub.data.squads)) or "none"
+        raise NotFound(f"no squad {squad_code!r}; known squads: {known}", field="squad")
+    return kept.create_token(hub.store.db, role, squad_code=squad_code, label=label)
+
+
+def revoke_token(hub: Hub, token_id: str) -> None:
+    """Revoke a token: it stops working for requests and live subscriptions (within the token cache's time)."""
+    kept.revoke_token(hub.store.db, token_id)
+
+
+def list_tokens(hub: Hub) -> list[Token]:
+    """Every token ever made, oldest first (never their secrets)."""
+    return kept.list_tokens(hub.store.db)
+
+
+def cached_token_live(hub: Hub, token_id: str) -> tuple[bool, bool]:
+    """(known, live) for a token id from the store's memory alone (no database read)."""
+    return hub.store.cached_token_live(token_id)
+
+
+def token_live(hub: Hub, token_id: str) -> bool:
+    """Whether the token with this id is still unrevoked (may read the database: blocking)."""
+    return hub.store.token_live(token_id)

@@ -1,0 +1,42 @@
+"""Who may hold which token: roles, and officers bound to a known squad."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.errors import InputError, NotFound
+from hub.services import Hub
+from hub.services.tokens import create_token, list_tokens, revoke_token
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    from hub.store import Store
+
+    store = Store(tmp_path_factory.mktemp("tokens") / "hub.db").open()
+    yield Hub(store)
+    store.close()
+
+
+def test_an_officer_token_needs_a_squad_and_the_squad_must_exist(hub):
+    with pytest.raises(InputError, match="--squad"):
+        create_token(hub, "officer")
+    with pytest.raises(NotFound, match="SQ1, SQ2, SQ3, SQ4"):
+        create_token(hub, "officer", squad_code="SQ9")
+    assert create_token(hub, "officer", squad_code="SQ1")[0].squad_code == "SQ1"
+
+
+def test_only_officer_tokens_are_bound_to_a_squad(hub):
+    with pytest.raises(InputError, match="drop --squad"):
+        create_token(hub, "analyst", squad_code="SQ1")
+
+
+def test_an_unknown_role_is_refused_with_the_roles(hub):
+    with pytest.raises(InputError, match="analyst, officer, admin"):
+        create_token(hub, "mayor")
+
+
+def test_a_revoked_token_is_listed_as_revoked(hub):
+    record, _ = create_token(hub, "admin", label="command centre")
+    revoke_token(hub, record.id)
+    assert next(t for t in list_tokens(hub) if t.id == record.id).revoked
