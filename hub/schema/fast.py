@@ -29,6 +29,7 @@ from operator import attrgetter
 from typing import Any
 
 import graphql
+import orjson
 from graphql import (
     GraphQLList,
     GraphQLObjectType,
@@ -146,7 +147,7 @@ def _fast_class() -> type:
             if kind is RecordList:
                 plan = self._plan("edges" if result.edge is not None else "list", return_type, field_details_list)
                 if plan is not None:
-                    return plan(result.records, result.positions, self._info)
+                    return plan(result.records, result.positions, self._info, result.layer)
             elif kind in VIEWS:
                 plan = self._plan("one", return_type, field_details_list)
                 if plan is not None:
@@ -155,7 +156,7 @@ def _fast_class() -> type:
                 first = type(result[0])
                 plan = self._plan("list", return_type, field_details_list)
                 if plan is not None and all(type(x) is first for x in result):
-                    return plan(result, (), self._info)
+                    return plan(result, (), self._info, None)
             return super().complete_value(return_type, field_details_list, info, path, result, position_context)
 
         # -- caching -----------------------------------------------------------------------------------
@@ -197,7 +198,14 @@ def _fast_class() -> type:
             build = self._object_builder(item_type, fdl)
             if build is None:
                 return None
-            return lambda records, positions, info: [build(r, info) for r in records]
+            signature = getattr(build, "signature", None)
+
+            def run(records: list[Any], positions: list[int], info: Any, layer: Any) -> Any:
+                if layer is not None and signature is not None:
+                    return _joined(_kept_nodes(layer, signature, positions, build, info), info)
+                return [build(r, info) for r in records]
+
+            return run
 
         def _edges_plan(self, edge_type: GraphQLObjectType, fdl: Any) -> Any:
             collected = self.collect_subfields(edge_type, fdl)
@@ -219,7 +227,22 @@ def _fast_class() -> type:
                 else:
                     return None
 
-            def run(records: list[Any], positions: list[int], info: Any) -> list[Any]:
+            node_build = next((arg for _, kind, arg in parts if kind == "node"), None)
+            pieces = [
+                (orjson.dumps(key) + b":", kind, orjson.dumps(arg) if kind == "const" else None)
+                for key, kind, arg in parts
+            ]
+            signature = getattr(node_build, "signature", None) if node_build is not None else ()
+
+            def run(records: list[Any], positions: list[int], info: Any, layer: Any) -> Any:
+                if layer is not None and signature is not None:  # edges joined from the kept nodes' JSON
+                    nodes = (
+                        _kept_nodes(layer, signature, positions, node_build, info)
+                        if node_build is not None
+                        else [b""] * len(positions)
+                    )
+                    edges = [_edge_bytes(pieces, pos, node) for pos, node in zip(positions, nodes, strict=True)]
+                    return _joined(edges, info)
                 out = []
                 for pos, r in zip(positions, records, strict=True):
                     edge: dict[str, Any] = {}
@@ -239,32 +262,45 @@ def _fast_class() -> type:
             if collected.new_defer_usages:
                 return None
             fields: list[tuple[str, Read]] = []
+            parts: list[Any] | None = [obj_type.name]
             for key, group in collected.grouped_field_set.items():
                 node = group[0].node
                 name = node.name.value
                 if name == "__typename":
                     fields.append((key, partial(_const, obj_type.name)))
+                    if parts is not None:
+                        parts.append((key, "__typename"))
                     continue
                 gfield = obj_type.fields.get(name)
                 sfield = (gfield.extensions or {}).get(BACKREF) if gfield else None
                 if gfield is None or sfield is None:
                     return None
-                value_of = self._value_reader(sfield, gfield, node)
-                read = None if value_of is None else self._completer(value_of, gfield.type, group, name)
+                found = self._value_reader(sfield, gfield, node)
+                if found is None:
+                    return None
+                value_of, part = found
+                read = self._completer(value_of, gfield.type, group, name)
                 if read is None:
                     return None
                 fields.append((key, read))
+                sub = getattr(read, "sub_signature", ())
+                if parts is not None:
+                    parts = None if part is None or sub is None else [*parts, (key, part, sub)]
 
             def build(r: Any, info: Any) -> dict[str, Any]:
                 return {key: read(r, info) for key, read in fields}
 
+            build.signature = None if parts is None else tuple(parts)  # type: ignore[attr-defined]
+            """What the built object depends on when it depends on the record alone (its attributes and resolvers that
+            take no ``info``): the key of its serialised form in the layer's per-record cache; else None."""
             return build
 
-        def _value_reader(self, sfield: Any, gfield: Any, node: Any) -> Read | None:
-            """How to get a field's raw value from a record: its attribute, or its resolver called directly."""
+        def _value_reader(self, sfield: Any, gfield: Any, node: Any) -> tuple[Read, Any] | None:
+            """How to get a field's raw value from a record (its attribute, or its resolver called directly), and
+            what the value depends on when that is the record alone (else None)."""
             resolver = sfield.base_resolver
             if resolver is None:
-                return partial(_attribute, attrgetter(sfield.python_name))
+                return partial(_attribute, attrgetter(sfield.python_name)), ("a", sfield.python_name)
             if resolver.is_async:
                 return None
             call = _direct_call(resolver.wrapped_func)
@@ -272,10 +308,11 @@ def _fast_class() -> type:
                 return None
             root_name, info_name, arg_names, order = call
             func = resolver.wrapped_func
+            part: Any = None if info_name is not None else ("r", func.__module__, func.__qualname__, id(func))
             if not arg_names and order == ("root",):
-                return partial(_call_root, func)
+                return partial(_call_root, func), part
             if not arg_names and order == ("root", "info"):
-                return partial(_call_root_info, func)
+                return partial(_call_root_info, func), part
             kwargs: dict[str, Any] = {}
             if arg_names:
                 values = get_argument_values(gfield, node, self.variable_values)
@@ -285,9 +322,15 @@ def _fast_class() -> type:
                     graphql_name = getattr(argument, "graphql_name", None) or _camel(python_name)
                     if graphql_name in values:
                         kwargs[python_name] = values[graphql_name]
-                if node.arguments:
+                if _uses_variables(node):
                     self._bound_args = True
-            return partial(_call, func, root_name, info_name, kwargs)
+            if part is not None:
+                try:
+                    part = (*part, tuple(sorted(kwargs.items())))
+                    hash(part)
+                except TypeError:  # an argument value that cannot key a cache
+                    part = None
+            return partial(_call, func, root_name, info_name, kwargs), part
 
         def _completer(self, value_of: Read, gtype: GraphQLOutputType, group: Any, name: str) -> Read | None:
             """How to complete a raw value of ``gtype``: serialise a leaf, or build the object(s) it names."""
@@ -300,10 +343,10 @@ def _fast_class() -> type:
                 if is_leaf_type(item):
                     return partial(_leaves, value_of, item.serialize, non_null, name)
                 sub = self._object_builder(item, group) if is_object_type(item) else None
-                return None if sub is None else partial(_objects, value_of, sub, non_null, name)
+                return None if sub is None else _with_sub(partial(_objects, value_of, sub, non_null, name), sub)
             if is_object_type(inner):
                 sub = self._object_builder(inner, group)
-                return None if sub is None else partial(_object, value_of, sub, non_null, name)
+                return None if sub is None else _with_sub(partial(_object, value_of, sub, non_null, name), sub)
             return None
 
     return HubExecutionContext
@@ -388,6 +431,55 @@ def _find_directives(operation: Any, fragments: dict[str, Any]) -> bool:
     return walk(operation.selection_set) or any(
         f.definition.directives or walk(f.definition.selection_set) for f in fragments.values()
     )
+
+
+def _uses_variables(node: Any) -> bool:
+    """Whether a field's arguments refer to the request's variables (literal values are the document's own)."""
+    found = False
+
+    class Finder(graphql.Visitor):
+        def enter_variable(self, *_: Any) -> None:
+            nonlocal found
+            found = True
+
+    for argument in node.arguments or ():
+        graphql.visit(argument, Finder())
+    return found
+
+
+def _with_sub(read: Any, sub: Any) -> Any:
+    """A reader of nested objects, marked with what they depend on (for the per-record cache of its parent)."""
+    read.sub_signature = getattr(sub, "signature", None)
+    return read
+
+
+def _kept_nodes(layer: Any, signature: Any, positions: list[int], build: Any, info: Any) -> list[bytes]:
+    """The JSON of each record's object, made once per record and selection and kept with the layer until the
+    record is written (``Layer.variants``), as featureCollection keeps its features."""
+    records = layer.records
+    return layer.variants(("graphql", signature), positions, lambda p: orjson.dumps(build(records[p], info)))
+
+
+def _edge_bytes(parts: list[tuple[bytes, str, Any]], pos: int, node: bytes) -> bytes:
+    """One edge's JSON from its parts (``b'"key":'`` prefixes made once per plan)."""
+    members = []
+    for prefix, kind, arg in parts:
+        if kind == "cursor":
+            members.append(prefix + b'"' + encode_cursor(pos).encode() + b'"')
+        elif kind == "const":
+            members.append(prefix + arg)
+        else:
+            members.append(prefix + node)
+    return b"{" + b",".join(members) + b"}"
+
+
+def _joined(items: list[bytes], info: Any) -> orjson.Fragment:
+    """A JSON array joined from pre-made pieces, counted on the request's meter."""
+    body = b"[" + b",".join(items) + b"]"
+    meter = getattr(info.context, "meter", None)
+    if meter is not None:
+        meter.spend(len(items), len(body))
+    return orjson.Fragment(body)
 
 
 # -- the pieces plans are made of (module functions bound with partial: no closures per plan) --------------

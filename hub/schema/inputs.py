@@ -103,5 +103,5 @@ def connection(
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         ),
-        _page=RecordList([records[p] for p in kept], kept),
+        _page=RecordList([records[p] for p in kept], kept, layer=layer),
     )

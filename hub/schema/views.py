@@ -58,21 +58,26 @@ def shown(value: Any) -> Any:
 
 
 class RecordList(Sequence[Any]):
-    """A page of records with their positions; Edge objects are made only if the fast path declines."""
+    """A page of a layer's records with their positions; Edge objects are made only if the fast path declines."""
 
-    __slots__ = ("edge", "positions", "records")
+    __slots__ = ("edge", "layer", "positions", "records")
 
-    def __init__(self, records: list[Any], positions: list[int], edge: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self, records: list[Any], positions: list[int], edge: Callable[..., Any] | None = None, layer: Any = None
+    ) -> None:
         self.records = records
         self.positions = positions
         self.edge = edge
         """The Edge type when this list stands for ``edges`` (each item a cursor and a node), else None."""
+        self.layer = layer
+        """The layer the records live in (``hub.store.catalog.Layer``), whose per-record caches the fast path may
+        keep serialised nodes in; None for records of no layer."""
 
     def as_edges(self, edge: Callable[..., Any]) -> RecordList:
-        return RecordList(self.records, self.positions, edge)
+        return RecordList(self.records, self.positions, edge, self.layer)
 
     def as_nodes(self) -> RecordList:
-        return RecordList(self.records, self.positions, None)
+        return RecordList(self.records, self.positions, None, self.layer)
 
     def __len__(self) -> int:
         return len(self.records)
