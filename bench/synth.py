@@ -61,6 +61,8 @@ class Occupations:
     statuses: np.ndarray
     reported_on: np.ndarray
     cleared_on: np.ndarray
+    areas: np.ndarray | None = None
+    """Geodesic areas (m²) when the caller measured them; planar approximations are written otherwise."""
 
     def __len__(self) -> int:
         return len(self.geoms)
@@ -163,7 +165,7 @@ def rows(occ: Occupations, start: int = 0, stop: int | None = None) -> list[tupl
             occ.statuses[sl].tolist(),
             occ.reported_on[sl].tolist(),
             occ.cleared_on[sl].tolist(),
-            approx_area_m2(g).tolist(),
+            (occ.areas[sl] if occ.areas is not None else approx_area_m2(g)).tolist(),
             wkbs,
             texts,
             b[:, 0].tolist(),

@@ -37,6 +37,7 @@ from hub.domain.features import log_views
 from hub.domain.tiles import TileCache, tilejson
 from hub.errors import AccessDenied, HubError
 from hub.http import export, ogc
+from hub.http import figures as figure_exports
 from hub.schema import Context, build_schema
 from hub.services import Hub
 from hub.settings import Settings
@@ -311,6 +312,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         finally:
             store.close()
 
+    figure_exports.register(export.FIGURES)  # the analysts' grouped figures as CSV at /export/figures/
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -37,6 +37,8 @@ class SpatialFilter:
     within: shapely.Geometry | None = None
     dwithin: tuple[float, float, float] | None = None
     contains: tuple[float, float] | None = None
+    order_from: tuple[float, float] | None = None
+    """Not a condition: list the matches by geodesic distance from this point, nearest first."""
 
     def key(self) -> Hashable:
         """The filter as a hashable value (answers built from it can be remembered under it)."""
@@ -75,6 +77,7 @@ class SpatialFilter:
         within: Any = None,
         dwithin: tuple[float, float, float] | None = None,
         contains: tuple[float, float] | None = None,
+        order_from: tuple[float, float] | None = None,
         field: str = "where",
         max_vertices: int = 10_000,
         crs: str = "WGS84",
@@ -111,6 +114,9 @@ class SpatialFilter:
         if contains is not None:
             point(*contains, field=_at(field, "contains"))
             contains = (float(contains[0]), float(contains[1]))
+        if order_from is not None:
+            point(*order_from, field=f"{field}.orderByDistanceFrom")
+            order_from = (float(order_from[0]), float(order_from[1]))
         if crs != "WGS84":
             if box is not None:
                 minx, miny, maxx, maxy = box
@@ -122,7 +128,9 @@ class SpatialFilter:
                 dw = (*point_to_wgs84(dw[0], dw[1], crs), dw[2])
             if contains is not None:
                 contains = point_to_wgs84(*contains, crs)
-        return cls(box, inter, wi, dw, contains)
+            if order_from is not None:
+                order_from = point_to_wgs84(*order_from, crs)
+        return cls(box, inter, wi, dw, contains, order_from)
 
 
 def _at(field: str, name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.domain import incidents as cases
 from hub.store.catalog import Catalog
 
 CLEARED = "CLEARED"
@@ -27,12 +28,23 @@ class Stats:
     subdistricts: int
     communities: int
     grids: int
+    public_rooms: int
+    merchants: int
+    merchants_signed: int
+    incidents: int
+    incidents_registered: int
+    incidents_closed: int
+    patrols: int
+    patrol_length_m: float
 
 
 def compute_stats(catalog: Catalog) -> Stats:
     compounds = list(catalog.compounds)
     occupations = list(catalog.occupations)
     problems = list(catalog.problems)
+    merchants = list(catalog.merchants)
+    incidents = list(catalog.incidents)
+    patrols = list(catalog.patrols)
     return Stats(
         compounds=len(compounds),
         compounds_with_party_branch=sum(c.party_branch is not None for c in compounds),
@@ -50,4 +62,12 @@ def compute_stats(catalog: Catalog) -> Stats:
         subdistricts=len(catalog.subdistricts),
         communities=len(catalog.communities),
         grids=len(catalog.grids),
+        public_rooms=len(catalog.public_rooms),
+        merchants=len(merchants),
+        merchants_signed=sum(m.agreement is not None for m in merchants),
+        incidents=len(incidents),
+        incidents_registered=sum(x.state not in (cases.REJECTED, cases.CANCELLED) for x in incidents),  # 立案数
+        incidents_closed=sum(x.state == cases.CLOSED for x in incidents),
+        patrols=len(patrols),
+        patrol_length_m=sum(p.length_m for p in patrols),
     )

@@ -63,7 +63,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 class FigureTable:
     """A table of figures exported as CSV: Chinese headers, and its rows for a viewer."""
 
-    headers: Sequence[str]
+    headers: Sequence[str] | Callable[[QueryParams], Sequence[str]]
+    """The header row, or how to make it from the parameters (a table whose columns follow its grouping)."""
     rows: Callable[[Catalog, Viewer, QueryParams], Iterable[Sequence[Any]]]
     params: tuple[str, ...] = ()
     """The query parameters it takes (others are refused)."""
@@ -272,10 +273,13 @@ async def figures(request: Request) -> Response:
     params = await _params(request)
     check_known(params, table.params)
     catalog, viewer = _catalog(request), viewer_of(request)
+    # worked out before the answer starts, so a bad question is a 400 with its reason, not a broken download
+    headers = table.headers(params) if callable(table.headers) else table.headers
+    rows = await anyio.to_thread.run_sync(lambda: list(table.rows(catalog, viewer, params)))
 
     def parts() -> Iterator[bytes]:
-        yield BOM.encode() + _lines([table.headers])
-        yield _lines(table.rows(catalog, viewer, params))
+        yield BOM.encode() + _lines([headers])
+        yield _lines(rows)
 
     return StreamingResponse(_in_threads(parts()), media_type=CSV_MEDIA, headers=_attachment(f"{name}.csv"))
 

@@ -23,7 +23,9 @@ from hub.schema.convert import compile_inputs
 from hub.schema.errors import is_internal, shape_error
 from hub.schema.extensions import DATETIME_SCALAR, CachedNameConverter
 from hub.schema.fast import execution_context_class
+from hub.schema.figures import FigureQuery
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
+from hub.schema.governance import GovernanceQuery, PublicRoom
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
 from hub.schema.maps import MapQuery
 from hub.schema.patrols import Patrol, PatrolMutation, PatrolQuery
@@ -31,6 +33,7 @@ from hub.schema.privacy import PrivacyQuery
 from hub.schema.query import Query
 from hub.schema.rosters import RosterMutation, RosterQuery
 from hub.schema.scalars import DATE_SCALAR, GEOJSON_SCALAR, GeoJSON
+from hub.schema.spatial import SpatialQuery
 from hub.settings import Settings
 
 __all__ = ["Context", "build_schema"]
@@ -150,7 +153,19 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
     documents = admission.Documents(settings)
     schema = HubSchema(
         query=merge_types(
-            "Query", (Query, MapQuery, RosterQuery, IncidentQuery, PatrolQuery, FrontageQuery, PrivacyQuery)
+            "Query",
+            (
+                Query,
+                MapQuery,
+                RosterQuery,
+                IncidentQuery,
+                PatrolQuery,
+                FrontageQuery,
+                PrivacyQuery,
+                FigureQuery,
+                GovernanceQuery,
+                SpatialQuery,
+            ),
         ),
         mutation=merge_types("Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation)),
         subscription=Subscription,
@@ -169,6 +184,7 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             Merchant,
             Incident,
             Patrol,
+            PublicRoom,
         ],
         execution_context_class=execution_context_class(fast=fast_lists),
         config=StrawberryConfig(

@@ -260,7 +260,12 @@ def _field(walk: _Walk, parent: Any, node: FieldNode, page: float, visiting: fro
     out.blocking = bool(meta.get(BLOCKING))
     lists = _list_depth(gfield.type)
     named = get_named_type(gfield.type)
-    size = _size(walk, parent, name, meta, page, args) if lists else 1.0
+    if lists:
+        size = _size(walk, parent, name, meta, page, args)
+    elif parent.name == "__Type" and name == "ofType":  # a wrapper's inner type: present only so often
+        size = _introspection_size(walk.schema, parent.name, name)
+    else:
+        size = 1.0
     if not is_composite_type(named):
         weight = meta.get(WEIGHT)
         each = LEAF_BYTES if weight is None else _call(weight, walk.data, args)
@@ -388,6 +393,7 @@ def _count_introspection(schema: GraphQLSchema, type_name: str, field_name: str)
         ("__Type", "possibleTypes"): lambda: per(
             sum(len(schema.get_possible_types(t)) for t in types if is_abstract_type(t)), len(types)
         ),
+        ("__Type", "ofType"): lambda: _wrapped_share(types, fields),
         ("__Field", "args"): lambda: per(sum(len(f.args) for f in fields), len(fields)),
         ("__Directive", "args"): lambda: per(sum(len(d.args) for d in schema.directives), len(schema.directives)),
         ("__Directive", "locations"): lambda: per(
@@ -396,6 +402,23 @@ def _count_introspection(schema: GraphQLSchema, type_name: str, field_name: str)
     }
     work = table.get((type_name, field_name))
     return work() if work is not None else 1.0
+
+
+def _wrapped_share(types: list[Any], fields: list[GraphQLField]) -> float:
+    """The share of the schema's type references (of fields, arguments and input fields) that have an ``ofType``
+    at any level of their chain: the chain ``NonNull → List → NonNull → named`` is 4 ``__Type`` objects and 3
+    ``ofType`` links, so a ``TypeRef`` selection nested 7 deep holds on average ``1 / (1 - share)`` objects,
+    not 8."""
+    refs: list[Any] = [f.type for f in fields]
+    refs += [a.type for f in fields for a in f.args.values()]
+    refs += [f.type for t in types if hasattr(t, "out_type") for f in getattr(t, "fields", {}).values()]
+    links = objects = 0
+    for ref in refs:
+        depth = 0
+        while hasattr(ref, "of_type"):
+            depth, ref = depth + 1, ref.of_type
+        links, objects = links + depth, objects + depth + 1
+    return links / objects if objects else 0.0
 
 
 def _introspection_fields() -> None:

@@ -8,7 +8,7 @@ Validation errors (unknown field, bad argument type, limits) get ``BAD_REQUEST``
 
 from __future__ import annotations
 
-from graphql import GraphQLError
+from graphql import ArgumentNode, GraphQLError, Visitor, parse, visit
 
 from hub.errors import HubError
 
@@ -27,7 +27,45 @@ def shape_error(error: GraphQLError) -> GraphQLError:
     if error.extensions and "code" in error.extensions:
         return error
     code = "LIMIT_EXCEEDED" if any(w in error.message for w in LIMIT_WORDS) else "BAD_REQUEST"
-    return GraphQLError(error.message, nodes=error.nodes, path=error.path, extensions={"code": code})
+    extensions = {"code": code}
+    message = error.message
+    argument = _argument_of(error)
+    if argument is not None:  # a literal the schema refuses (an unknown enum value, …): say which argument
+        extensions["field"] = argument
+        message = f"{argument}: {message}"
+    return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+
+
+class _Arguments(Visitor):
+    def __init__(self, start: int) -> None:
+        super().__init__()
+        self.start = start
+        self.found: str | None = None
+
+    def enter_argument(self, node: ArgumentNode, *_: object) -> None:
+        loc = node.value.loc
+        if loc is not None and loc.start <= self.start < loc.end:
+            self.found = node.name.value  # the innermost argument holding the value, visited last
+
+
+def _argument_of(error: GraphQLError) -> str | None:
+    """The name of the argument whose literal value an error points at (errors only: the document is parsed
+    again here, never on the way of a good request)."""
+    node = error.nodes[0] if error.nodes else None
+    loc = getattr(node, "loc", None)
+    if (
+        loc is None
+        or node is None
+        or node.kind
+        not in ("enum_value", "string_value", "int_value", "float_value", "boolean_value", "list_value", "object_value")
+    ):
+        return None
+    try:
+        finder = _Arguments(loc.start)
+        visit(parse(loc.source), finder)
+    except GraphQLError:
+        return None
+    return finder.found
 
 
 def is_internal(error: GraphQLError) -> bool:

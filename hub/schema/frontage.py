@@ -13,6 +13,7 @@ from hub.errors import InputError
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized, weighs
+from hub.schema.distance import distance_field
 from hub.schema.enums import Crs, FrontageDuty, OccupationKind
 from hub.schema.inputs import SpatialFilter, connection, spatial
 from hub.schema.scalars import GeoJSON, from_global_id
@@ -49,6 +50,7 @@ class Merchant(RecordView, t.Node):
     trade: str
     sector_code: str | None
     geometry: GeoJSON = t.geometry_field("merchants")
+    distance_m: float | None = distance_field()
     frontage: GeoJSON | None = strawberry.field(
         resolver=lambda root: root.frontage_geojson,
         description="The pavement frontage, a GeoJSON LineString.",
@@ -83,8 +85,9 @@ class FrontageQuery:
         after: str | None = None,
     ) -> t.Connection[Merchant]:
         ctx = info.context
-        positions = reads.merchants(ctx.hub, spatial(where, ctx), sector=sector, signed=signed)
-        return connection(ctx.data.merchants, positions, first, after, ctx)
+        found = spatial(where, ctx)
+        positions = reads.merchants(ctx.hub, found, sector=sector, signed=signed)
+        return connection(ctx.data.merchants, positions, first, after, ctx, order=found)
 
     @strawberry.field(description="Signed 门前三包 agreements by sector.", metadata=sized(lambda d: len(d.sectors)))
     def frontage_signed_counts(self, info: Ctx) -> list[SignedCount]:

@@ -23,6 +23,7 @@ from hub.errors import AccessDenied
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized
+from hub.schema.distance import distance_field
 from hub.schema.enums import Crs, IncidentAction, IncidentState
 from hub.schema.frontage import record_key
 from hub.schema.inputs import SpatialFilter, connection, spatial
@@ -110,6 +111,7 @@ class Incident(RecordView, t.Node):
     sector_code: str | None
     squad_code: str | None
     geometry: GeoJSON = t.geometry_field("incidents")
+    distance_m: float | None = distance_field()
     description: str | None = strawberry.field(
         resolver=_description, description="What was seen; staff only (free text may name people)."
     )
@@ -162,9 +164,10 @@ class IncidentQuery:
         after: str | None = None,
     ) -> t.Connection[Incident]:
         ctx = info.context
+        found = spatial(where, ctx)
         positions = reads.incidents(
             ctx.hub,
-            spatial(where, ctx),
+            found,
             category=category,
             state=state.value if state else None,
             sector=sector,
@@ -172,7 +175,7 @@ class IncidentQuery:
             since=since,
             until=until,
         )
-        return connection(ctx.data.incidents, positions, first, after, ctx)
+        return connection(ctx.data.incidents, positions, first, after, ctx, order=found)
 
     @strawberry.field(
         description="A squad's open cases, the earliest deadline first.", metadata=sized(fanout.open_cases_per_squad)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import strawberry
 
+from hub.domain.distance import ordered_page
+from hub.domain.figures.periods import DateRange
 from hub.domain.filters import SpatialFilter as DomainSpatialFilter
 from hub.domain.filters import check_first, paginate
 from hub.domain.model import Layer
@@ -50,9 +53,25 @@ class SpatialFilter:
     d_within: DWithin | None = strawberry.field(
         default=None, description="Features within a distance in metres of a point."
     )
+    order_by_distance_from: PointInput | None = strawberry.field(
+        default=None,
+        description="Not a condition: list the features by geodesic distance from this point (to their nearest "
+        "point), nearest first; pages go on from the last record seen.",
+    )
     crs: Crs | None = strawberry.field(
         default=None, description="The coordinate system of the coordinates above (default WGS84)."
     )
+
+
+@strawberry.input(description="A range of local dates (Asia/Shanghai), both ends included; either may be left open.")
+class DateRangeInput:
+    from_: date | None = strawberry.field(default=None, name="from")
+    to: date | None = None
+
+
+def date_range(during: DateRangeInput | None, field: str = "during") -> DateRange:
+    """The domain's range from the input; a reversed one is refused naming ``field``."""
+    return DateRange() if during is None else DateRange.checked(during.from_, during.to, field=field)
 
 
 @strawberry.input(description="Attribute conditions on compounds; every one given must hold.")
@@ -70,28 +89,42 @@ def spatial(where: SpatialFilter | None, ctx: Context) -> DomainSpatialFilter:
         return DomainSpatialFilter()
     dwithin = (where.d_within.lon, where.d_within.lat, where.d_within.meters) if where.d_within else None
     contains = (where.contains.lon, where.contains.lat) if where.contains else None
+    order = where.order_by_distance_from
     return DomainSpatialFilter.parse(
         bbox=where.bbox,
         intersects=where.intersects,
         within=where.within,
         contains=contains,
         dwithin=dwithin,
+        order_from=(order.lon, order.lat) if order else None,
         field="where",
         max_vertices=ctx.settings.max_vertices,
         crs=where.crs.value if where.crs else "WGS84",
     )
 
 
+class HasRecords(Protocol):
+    """Records by position (a layer's list) or by key (a dict of records keyed by id)."""
+
+    @property
+    def records(self) -> Any: ...
+
+
 def connection(
-    layer: Layer[Any],
+    layer: HasRecords,
     positions: np.ndarray,
     first: int | None,
     after: str | None,
     ctx: Context,
+    order: DomainSpatialFilter | None = None,
 ) -> t.Connection[Any]:
-    """A page of a layer's records at sorted ``positions``, after the cursor ``after``."""
+    """A page of the records at sorted ``positions``, after the cursor ``after``; or, when ``order`` asks for it,
+    of a layer's records by distance from a point, nearest first."""
     size = check_first(first, max_page=ctx.settings.max_page)
-    page = paginate(positions, first=size, after=decode_cursor(after))
+    if order is not None and order.order_from is not None and isinstance(layer, Layer):
+        page = ordered_page(layer, positions, *order.order_from, first=size, after=decode_cursor(after))
+    else:
+        page = paginate(positions, first=size, after=decode_cursor(after))
     records = layer.records
     kept = page.positions.tolist()
     cursors = [encode_cursor(p) for p in kept[:1] + kept[-1:]]
@@ -103,5 +136,5 @@ def connection(
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         ),
-        _page=RecordList([records[p] for p in kept], kept, layer=layer),
+        _page=RecordList([records[p] for p in kept], kept, layer=layer if isinstance(layer, Layer) else None),
     )

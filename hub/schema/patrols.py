@@ -18,6 +18,7 @@ from hub.domain.patrols import shown_track
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized, weighs
+from hub.schema.distance import track_distance_field
 from hub.schema.enums import Crs
 from hub.schema.scalars import GeoJSON
 from hub.schema.views import RecordView, shown
@@ -49,6 +50,7 @@ class Patrol(RecordView, t.Node):
     started_at: datetime | None
     ended_at: datetime | None
     length_m: float = strawberry.field(description="Geodesic length of the track, m.")
+    distance_m: float | None = track_distance_field()
     track: GeoJSON | None = strawberry.field(
         resolver=_track,
         description="The GPS track (LineString): the squad itself and admins only, else null.",

@@ -9,11 +9,13 @@ import strawberry
 from strawberry.types import Info
 
 from hub.domain.compounds import CompoundFilter as DomainCompoundFilter
+from hub.geo.datum import point_to_wgs84
+from hub.geo.geojson import point
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized
-from hub.schema.enums import OccupationStatus
-from hub.schema.inputs import CompoundFilter, SpatialFilter, connection, spatial
+from hub.schema.enums import Crs, OccupationStatus
+from hub.schema.inputs import CompoundFilter, DateRangeInput, SpatialFilter, connection, date_range, spatial
 from hub.schema.scalars import from_global_id
 from hub.schema.views import shown
 from hub.services import reads
@@ -43,8 +45,8 @@ class Query:
         after: str | None = None,
     ) -> t.Connection[t.Community]:
         layer = info.context.data.communities
-        pos = spatial(where, info.context).positions(layer)
-        return connection(layer, pos, first, after, info.context)
+        found = spatial(where, info.context)
+        return connection(layer, found.positions(layer), first, after, info.context, order=found)
 
     @strawberry.field(
         description="Residential compounds (小区) meeting the spatial and attribute filters.",
@@ -69,8 +71,9 @@ class Query:
                 property_company_id=filter.property_company_code,
                 name_contains=filter.name_contains,
             )
-        positions = reads.compounds(ctx.hub, spatial(where, ctx), attributes)
-        return connection(ctx.data.compounds, positions, first, after, ctx)
+        found = spatial(where, ctx)
+        positions = reads.compounds(ctx.hub, found, attributes)
+        return connection(ctx.data.compounds, positions, first, after, ctx, order=found)
 
     @strawberry.field(
         description="Unit grids (网格) meeting the spatial filter.", metadata=sized(lambda d: len(d.grids))
@@ -83,23 +86,34 @@ class Query:
         after: str | None = None,
     ) -> t.Connection[t.Grid]:
         layer = info.context.data.grids
-        pos = spatial(where, info.context).positions(layer)
-        return connection(layer, pos, first, after, info.context)
+        found = spatial(where, info.context)
+        return connection(layer, found.positions(layer), first, after, info.context, order=found)
 
     @strawberry.field(
-        description="Occupations of public space inside compounds.", metadata=sized(lambda d: len(d.occupations))
+        description="Occupations of public space inside compounds, of a status, reported and cleared in the local "
+        "date ranges given (both ends included).",
+        metadata=sized(lambda d: len(d.occupations)),
     )
     def occupations(
         self,
         info: Info[Context, None],
         where: SpatialFilter | None = None,
         status: OccupationStatus | None = None,
+        reported: DateRangeInput | None = None,
+        cleared: DateRangeInput | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> t.Connection[t.Occupation]:
         ctx = info.context
-        positions = reads.occupations(ctx.hub, spatial(where, ctx), status.value if status else None)
-        return connection(ctx.data.occupations, positions, first, after, ctx)
+        found = spatial(where, ctx)
+        positions = reads.occupations(
+            ctx.hub,
+            found,
+            status.value if status else None,
+            reported=date_range(reported, "reported"),
+            cleared=date_range(cleared, "cleared"),
+        )
+        return connection(ctx.data.occupations, positions, first, after, ctx, order=found)
 
     @strawberry.field(
         description="The four fan-shaped sectors (片区) of the old town.", metadata=sized(lambda d: len(d.sectors))
@@ -127,11 +141,21 @@ class Query:
         return shown(info.context.data.companies.values())
 
     @strawberry.field(
-        description="What lies at a point, and the squads and officers on shift there at `at` "
-        "(now if omitted; a time without offset is Asia/Shanghai)."
+        description="What lies at a point (in `crs`, WGS84 by default; the answer's lon/lat are WGS84), and the "
+        "squads and officers on shift there at `at` (now if omitted; a time without offset is Asia/Shanghai)."
     )
-    def locate(self, info: Info[Context, None], lon: float, lat: float, at: datetime | None = None) -> t.Location:
+    def locate(
+        self,
+        info: Info[Context, None],
+        lon: float,
+        lat: float,
+        at: datetime | None = None,
+        crs: Crs | None = None,
+    ) -> t.Location:
         ctx = info.context
+        if crs is not None and crs != Crs.WGS84:
+            point(lon, lat, field="locate")  # checked as sent, then converted
+            lon, lat = point_to_wgs84(lon, lat, crs.value)
         return shown(reads.locate(ctx.hub, lon, lat, at or ctx.now))
 
     @strawberry.field(description="Any object by its global ID.")

@@ -26,6 +26,7 @@ from hub.domain.roster import Duty
 from hub.domain.stats import Stats as DomainStats
 from hub.schema.context import Context
 from hub.schema.cost import PAGE, sized, weighs
+from hub.schema.distance import distance_field
 from hub.schema.enums import CommitteeKind, Crs, ManagementMode, OccupationStatus
 from hub.schema.scalars import GeoJSON, to_global_id
 from hub.schema.views import RecordList, RecordView, shown
@@ -110,6 +111,7 @@ class Subdistrict(RecordView, Area):
     id: strawberry.ID = global_id("Subdistrict", "code")
     kind: str
     geometry: GeoJSON = geometry_field("subdistricts")
+    distance_m: float | None = distance_field()
     communities: list[Community] = strawberry.field(
         resolver=_communities,
         description="Communities (社区) of this subdistrict.",
@@ -122,6 +124,7 @@ class Community(RecordView, Area):
     __record__ = rec.Community
     id: strawberry.ID = global_id("Community", "code")
     geometry: GeoJSON = geometry_field("communities")
+    distance_m: float | None = distance_field()
     subdistrict: Subdistrict | None = strawberry.field(resolver=_subdistrict_of)
 
 
@@ -150,6 +153,7 @@ class Grid(RecordView, Node):
     code: str
     area_m2: float = strawberry.field(description=AREA)
     geometry: GeoJSON = geometry_field("grids")
+    distance_m: float | None = distance_field()
     worker_name: str = strawberry.field(
         resolver=person_name("worker_name", access.WORKER_NAME, "code"),
         description="The grid worker's name; masked (张*) for the public.",
@@ -232,6 +236,7 @@ class Problem(RecordView, Node):
     solved: bool
     solved_on: date | None
     geometry: GeoJSON = geometry_field("problems")
+    distance_m: float | None = distance_field()
     description: str | None = strawberry.field(
         resolver=_problem_description,
         description="The problem as the meeting recorded it: staff only (free text may name people).",
@@ -266,6 +271,7 @@ class Occupation(RecordView, Node):
     cleared_on: date | None
     area_m2: float = strawberry.field(description=AREA)
     geometry: GeoJSON = geometry_field("occupations")
+    distance_m: float | None = distance_field()
     compound: Compound | None = strawberry.field(resolver=_compound_of)
 
 
@@ -302,6 +308,7 @@ class Compound(RecordView, Node):
     building_heads: int
     area_m2: float = strawberry.field(description=AREA)
     geometry: GeoJSON = geometry_field("compounds")
+    distance_m: float | None = distance_field()
     subdistrict: Subdistrict | None = strawberry.field(resolver=_subdistrict_of)
     community: Community | None = strawberry.field(resolver=_community_of)
     grids: list[Grid] = strawberry.field(
@@ -376,6 +383,7 @@ class Sector(RecordView, Area):
     __record__ = rec.Sector
     id: strawberry.ID = global_id("Sector", "code")
     geometry: GeoJSON = geometry_field("sectors")
+    distance_m: float | None = distance_field()
     squad: Squad | None = strawberry.field(resolver=squad_of)
 
 

@@ -6,6 +6,10 @@ plain values), checks who may do it first, applies the domain's rules, and retur
 or raises a :class:`~hub.errors.HubError`. Writes go through the store's single writer in one
 transaction (record, audit row, idempotency key): they block, so callers on an event loop run
 them in the store's writer thread (``hub.schema.writes``). Nothing here knows GraphQL or HTTP.
+
+The analysts' side: ``figures`` (grouped figures, their plain rows for exports, drawn areas, sector
+coverage), ``nearest`` (the k nearest records), ``governance`` (meetings, problems, public rooms, grades,
+management history).
 """
 
 from hub.services.hub import Hub

@@ -17,6 +17,7 @@ from hub.domain import frontage as frontage_rules
 from hub.domain import incidents as incident_rules
 from hub.domain import roster
 from hub.domain.compounds import CompoundFilter
+from hub.domain.figures.periods import DateRange
 from hub.domain.filters import SpatialFilter
 from hub.domain.locate import Location
 from hub.domain.locate import locate as locate_at
@@ -25,6 +26,8 @@ from hub.errors import InputError, NotFound
 from hub.services.hub import Hub
 from hub.store.catalog import Catalog
 from hub.store.records import Incident, RosterException
+
+ALWAYS = DateRange()
 
 NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
     "Compound": (lambda d: d.compounds, int),
@@ -41,6 +44,7 @@ NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
     "Merchant": (lambda d: d.merchants, str),
     "Incident": (lambda d: d.incidents, int),
     "Patrol": (lambda d: d.patrols, int),
+    "PublicRoom": (lambda d: d.public_rooms, int),
 }
 """Where a record of each type is found by its key, and the type of its keys."""
 
@@ -71,13 +75,30 @@ def compounds(hub: Hub, where: SpatialFilter, attributes: CompoundFilter | None 
     return positions if attributes is None else attributes.apply(hub.data, positions)
 
 
-def occupations(hub: Hub, where: SpatialFilter, status: str | None = None) -> np.ndarray:
+def occupations(
+    hub: Hub,
+    where: SpatialFilter,
+    status: str | None = None,
+    reported: DateRange = ALWAYS,
+    cleared: DateRange = ALWAYS,
+) -> np.ndarray:
+    """Positions of the occupations meeting the spatial condition, of a status, reported and cleared in the ranges."""
     layer = hub.data.occupations
     positions = where.positions(layer)
-    if status is None:
+    if status is None and reported.open and cleared.open:
         return positions
     recs = layer.records
-    return np.asarray([p for p in positions.tolist() if (r := recs[p]) is not None and r.status == status], np.intp)
+    return np.asarray(
+        [
+            p
+            for p in positions.tolist()
+            if (r := recs[p]) is not None
+            and (status is None or r.status == status)
+            and reported.holds(r.reported_on)
+            and cleared.holds(r.cleared_on)
+        ],
+        np.intp,
+    )
 
 
 def incidents(

@@ -6,7 +6,8 @@
  *
  * For tests: `window.hubReady` turns true (and `body[data-ready]` is set) once the first round of
  * layers is drawn; `window.hubCounts` holds the features drawn per layer; `window.hubMap` is the map;
- * `window.hubIdle()` says whether the map stands still with every load done.
+ * `window.hubIdle()` says whether the map stands still with every load done; `window.hubGql` is the GraphQL
+ * helper the figures panel (figures.js) shares.
  */
 (function () {
   "use strict";
@@ -290,6 +291,7 @@
   const counts = {};
   window.hubCounts = counts;
   window.hubMap = map;
+  window.hubGql = gql; // for the figures panel (figures.js)
   window.hubReady = false;
 
   const overlays = {};

@@ -27,6 +27,9 @@ from hub.store.sqlite import SQLiteDatabase
 
 R = TypeVar("R", bound=r.Spatial)
 
+JOURNAL = 65_536
+"""Writes a layer remembers the positions of (``Layer.changed_since``); older ones mean a full rebuild."""
+
 
 class Layer(Generic[R]):
     """Spatial records of one kind, their index, and lookup by key."""
@@ -44,6 +47,8 @@ class Layer(Generic[R]):
         self._all: tuple[int, np.ndarray] | None = None
         self.version = 0
         """Bumped by every write to the layer (tile and response caches key on it)."""
+        self._journal: tuple[int, list[int]] = (0, [])
+        """(base version, the position of each write since it, oldest first); replaced whole when trimmed."""
 
     def key_of(self, record: R) -> Hashable:
         return self._key(record)
@@ -84,7 +89,22 @@ class Layer(Generic[R]):
                         cache[p] = out[i]
         return out
 
+    def changed_since(self, version: int) -> np.ndarray | None:
+        """Sorted positions written since ``version`` (empty if none), or None when the journal no
+        longer reaches back that far: derived arrays update only those, or rebuild on None."""
+        now = self.version
+        base, journal = self._journal
+        if not base <= version <= now:
+            return None
+        return np.unique(np.asarray(journal[version - base : now - base], dtype=np.intp))
+
     def _forget(self, pos: int) -> None:
+        base, journal = self._journal
+        if len(journal) >= JOURNAL:  # keep the newer half, as a new list: readers may hold the old one
+            drop = len(journal) // 2
+            base, journal = base + drop, journal[drop:]
+        journal.append(pos)
+        self._journal = (base, journal)
         self.version += 1
         for cache in self._variants.values():
             if pos < len(cache):
@@ -154,6 +174,13 @@ class Layer(Generic[R]):
         self._forget(pos)
         return pos
 
+    def touch(self, key: Hashable) -> None:
+        """Mark the record as changed without replacing it (what is derived from it, beyond the record
+        itself, has changed: a case's steps)."""
+        pos = self._by_key.get(key)
+        if pos is not None:
+            self._forget(pos)
+
     def delete(self, key: Hashable) -> None:
         pos = self._by_key.pop(key, None)
         if pos is not None:
@@ -205,6 +232,9 @@ class Catalog:
     shifts: dict[str, r.Shift] = field(default_factory=dict)
     old_town: r.OldTown | None = None
     meetings_by_compound: dict[int, list[int]] = field(default_factory=dict)
+    management: dict[int, tuple[r.ManagementPeriod, ...]] = field(default_factory=dict)
+    """Each compound's management periods, oldest first."""
+    fee_years: tuple[r.FeeYear, ...] = ()
     incidents: Layer[r.Incident] = field(default_factory=lambda: _empty("incidents"))
     incident_steps: dict[int, list[r.IncidentStep]] = field(default_factory=dict)
     patrols: Layer[r.Patrol] = field(default_factory=lambda: _empty("patrols"))
@@ -230,6 +260,7 @@ class Catalog:
             self.incidents.upsert(record)
         elif isinstance(record, r.IncidentStep):
             self.incident_steps.setdefault(record.incident_id, []).append(record)
+            self.incidents.touch(record.incident_id)  # the figures derived from its steps change
         elif isinstance(record, r.Patrol):
             self.patrols.upsert(record)
         elif isinstance(record, r.RosterRule):
@@ -391,6 +422,16 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         for i, x in enumerate(rows)
     ]
 
+    management: dict[int, list[r.ManagementPeriod]] = defaultdict(list)
+    for x in db.read("SELECT * FROM management_periods ORDER BY compound_id, since IS NOT NULL, since, id"):
+        management[x["compound_id"]].append(
+            r.ManagementPeriod(x["id"], x["compound_id"], _d(x["since"]), x["mode"], x["property_company_id"])
+        )
+    fee_years = tuple(
+        r.FeeYear(x["compound_id"], x["year"], bool(x["collecting"]), x["rate"])
+        for x in db.read("SELECT * FROM fee_years ORDER BY year, compound_id")
+    )
+
     town = db.read_one("SELECT * FROM old_town WHERE id = 1")
     steps: dict[int, list[r.IncidentStep]] = defaultdict(list)
     for step in tables.read_all(db, r.IncidentStep):
@@ -426,6 +467,8 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         if town is None
         else r.OldTown(town["centre_lon"], town["centre_lat"], town["centre_name"], town["radius_m"]),
         meetings_by_compound=dict(by_compound),
+        management={k: tuple(v) for k, v in management.items()},
+        fee_years=fee_years,
         incidents=_layer("incidents", tables.read_all(db, r.Incident)),
         incident_steps=steps,
         patrols=_layer("patrols", tables.read_all(db, r.Patrol)),

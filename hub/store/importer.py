@@ -20,6 +20,7 @@ import orjson
 from hub.errors import HubError, InputError
 from hub.geo.geojson import parse_geometry
 from hub.geo.sectors import sector
+from hub.store.migrations import DERIVED_PERIODS
 from hub.store.sqlite import SQLiteDatabase
 from hub.store.tables import SPATIAL_COLUMNS, spatial_values
 
@@ -138,6 +139,17 @@ def _features(path: Path, layer: _Layer, report: ImportReport) -> tuple[list[dic
         props.append(p)
         geoms.append(geom)
     return props, geoms
+
+
+def _optional(path: Path, member: str) -> list[dict[str, Any]]:
+    """The records under ``member`` of an optional JSON file (none when the data set has no such file)."""
+    if not path.exists():
+        return []
+    doc = _read_json(path)
+    rows = doc.get(member) if isinstance(doc, dict) else None
+    if not isinstance(rows, list):
+        raise InputError(f"{path.name}: expected a JSON object with a list {member!r}")
+    return rows
 
 
 def _date_or_none(value: Any) -> str | None:
@@ -297,6 +309,26 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
         )
     )
 
+    periods = _optional(folder / "management_history.json", "periods")
+    staged.append(
+        (
+            "management_periods",
+            ("id", "compound_id", "since", "mode", "property_company_id"),
+            [
+                (p["id"], p["compound_id"], _date_or_none(p.get("since")), p["mode"], p.get("property_company_id"))
+                for p in periods
+            ],
+        )
+    )
+    fee_years = _optional(folder / "fee_collection.json", "years")
+    staged.append(
+        (
+            "fee_years",
+            ("compound_id", "year", "collecting", "rate"),
+            [(f["compound_id"], f["year"], int(bool(f["collecting"])), f.get("rate")) for f in fee_years],
+        )
+    )
+
     if report.rejected:
         raise InputError(
             f"the data set in {folder} has {len(report.rejected)} rejected rows; nothing was imported:\n- "
@@ -313,6 +345,8 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
         "committees",
         "party_branches",
         "meetings",
+        "management_periods",
+        "fee_years",
         "problems",
         "occupations",
         "public_rooms",
@@ -335,6 +369,11 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
             except sqlite3.IntegrityError as exc:
                 raise InputError(f"{table}: {exc}") from exc
             report.counts[table] = len(rows)
+        if not periods:  # a data set without a history: the periods its compounds imply
+            for statement in DERIVED_PERIODS.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            report.counts["management_periods"] = conn.execute("SELECT count(*) FROM management_periods").fetchone()[0]
         conn.execute(
             "INSERT INTO audit_log (at, actor, action, entity, detail) "
             "VALUES (strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), 'hub init', 'import', 'dataset', ?)",

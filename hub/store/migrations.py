@@ -159,4 +159,31 @@ MIGRATIONS.append(
     """
 )
 
+DERIVED_PERIODS = """
+    INSERT INTO management_periods (compound_id, since, mode, property_company_id)
+        SELECT c.id, NULL, 'UNMANAGED', NULL FROM compounds c WHERE c.formerly_unmanaged ORDER BY c.id;
+    INSERT INTO management_periods (compound_id, since, mode, property_company_id)
+        SELECT c.id, CASE WHEN c.formerly_unmanaged THEN m.established_on END, c.management_mode,
+               c.property_company_id
+        FROM compounds c LEFT JOIN committees m ON m.compound_id = c.id ORDER BY c.id;
+"""
+"""The management periods a store's compounds imply: a formerly unmanaged compound was unmanaged until its
+committee was set up, and is managed as it is now since; any other has been managed as now since it was built."""
+
+MIGRATIONS.append(
+    # 6: compounds over time: management periods (unmanaged → managed, with dates) and fee collection by year.
+    # A store made before this gets the periods its compounds imply (formerly unmanaged: unmanaged until the
+    # committee was set up); fee years come with a data set (fee_collection.json).
+    f"""
+    CREATE TABLE management_periods (
+        id INTEGER PRIMARY KEY, compound_id INTEGER NOT NULL REFERENCES compounds(id), since TEXT,
+        mode TEXT NOT NULL, property_company_id TEXT REFERENCES property_companies(id));
+    CREATE INDEX management_periods_compound ON management_periods(compound_id);
+    {DERIVED_PERIODS}
+    CREATE TABLE fee_years (
+        compound_id INTEGER NOT NULL REFERENCES compounds(id), year INTEGER NOT NULL,
+        collecting INTEGER NOT NULL, rate REAL, PRIMARY KEY (compound_id, year));
+    """
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)

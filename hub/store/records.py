@@ -104,6 +104,28 @@ class Compound(Spatial):
 
 
 @dataclass(frozen=True, slots=True)
+class ManagementPeriod:
+    """How a compound was managed from ``since`` until its next period (``UNMANAGED`` before it was taken in)."""
+
+    id: int
+    compound_id: int
+    since: date | None
+    """None: since the compound was built (or since before the records begin)."""
+    mode: str
+    property_company_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeeYear:
+    """Whether a compound collected property fees in a year, and what share of its households paid."""
+
+    compound_id: int
+    year: int
+    collecting: bool
+    rate: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Meeting:
     id: int
     compound_id: int

@@ -111,3 +111,59 @@ def test_the_page_loads_only_from_the_hub_with_no_errors_and_looks_drawn(map_pag
     assert map_page.failed == []
     assert map_page.errors == []
     assert any(u.endswith("/static/vendor/leaflet/leaflet.js") for u in map_page.requests)
+
+
+FIGURES = """query($by: [Grouping!], $from: Date, $to: Date) { occupationFigures(groupBy: $by, dateBy: CLEARED,
+  during: {from: $from, to: $to}, filter: {statuses: ["CLEARED"]}) {
+  groups { key { subdistrict { code } sector { code } } clearedAreaM2 } } }"""
+PALETTE = {"#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000", "#f0f0f0"}
+
+
+def test_the_figures_panel_shows_cleared_area_per_subdistrict_as_a_choropleth_with_a_legend(map_page, server):
+    page = map_page.page
+    page.evaluate("window.hubMap.closePopup()")  # what the earlier tests opened
+    if page.locator("#locate-result .close").count():
+        page.click("#locate-result .close")
+    page.select_option("#figures-form select[name=by]", "SUBDISTRICT")
+    page.select_option("#figures-form select[name=year]", "2023")
+    page.click("#figures-form button[type=submit]")
+    page.wait_for_function(
+        "document.querySelector('#figures').dataset.state === 'done' && window.hubFigures.by === 'SUBDISTRICT'",
+        timeout=30_000,
+    )
+    shown = page.evaluate("window.hubFigures")
+    assert (shown["from"], shown["to"]) == ("2023-01-01", "2023-12-31")
+    api = server.graphql(FIGURES, {"by": ["SUBDISTRICT"], "from": "2023-01-01", "to": "2023-12-31"}).json()
+    want = {
+        (g["key"]["subdistrict"] or {}).get("code"): g["clearedAreaM2"]
+        for g in api["data"]["occupationFigures"]["groups"]
+    }
+    got = {(g["key"]["subdistrict"] or {}).get("code"): g["clearedAreaM2"] for g in shown["groups"]}
+    assert got == want and len(want) >= 3
+    fills = page.evaluate(
+        "[...document.querySelectorAll('.leaflet-figures-pane svg path')].map((p) => p.getAttribute('fill'))"
+    )
+    assert len(fills) == 6 and set(fills) <= PALETTE
+    assert "#b30000" in fills  # the subdistrict that cleared the most, in the darkest class
+    legend = page.locator("#figures-legend").inner_text()
+    assert "Cleared occupied area, 2023" in legend and legend.count("m² –") == 5
+    page.wait_for_function("window.hubIdle()", timeout=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "map-figures.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000
+
+
+def test_the_figures_panel_switches_to_the_sectors_for_one_month(map_page, server):
+    page = map_page.page
+    page.select_option("#figures-form select[name=year]", "2022")
+    page.select_option("#figures-form select[name=by]", "SECTOR")
+    page.wait_for_function(
+        "document.querySelector('#figures').dataset.state === 'done' && window.hubFigures.by === 'SECTOR'",
+        timeout=30_000,
+    )
+    assert page.locator(".leaflet-figures-pane svg path").count() == 4
+    assert "outside every sector" in page.locator("#figures-legend").inner_text().lower()
+    page.click("#figures-hide")
+    assert page.locator(".leaflet-figures-pane svg path").count() == 0
+    assert map_page.errors == [] and map_page.failed == [] and map_page.foreign() == []

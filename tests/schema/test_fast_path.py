@@ -28,6 +28,11 @@ QUERIES = [
     """{ grids(first: 60) { edges { node { code workerName areaM2 } } } occupations(first: 60, status: CLEARED) {
         nodes { id kind status areaM2 clearedOn geometry } } }""",
     """{ communities(first: 20) { edges { cursor node { code name areaM2 } } } }""",
+    # records behind an interface or a union: nearest's nodes, node(id:), with fragments and distances
+    """{ nearest(layer: MERCHANTS, lon: 115.6097, lat: 34.3767, k: 30) { distanceM node { __typename
+          ... on Merchant { code name distanceM(from: {lon: 115.61, lat: 34.377}) } ... on Node { id } } }
+         a: nearest(layer: COMPOUNDS, lon: 115.6097, lat: 34.3767, k: 5) { node { ... on Compound { name } } }
+         node(id: "Q29tcG91bmQ6MTI=") { __typename id ... on Compound { name areaM2 } } }""",
 ]
 
 

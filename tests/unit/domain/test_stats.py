@@ -82,16 +82,25 @@ def moved(before: Stats, **by: float) -> dict[str, float]:
     return out
 
 
-ALONE = """SELECT * FROM compounds c WHERE NOT EXISTS (SELECT 1 FROM meetings m WHERE m.compound_id = c.id)
-  AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.compound_id = c.id)
-  AND NOT EXISTS (SELECT 1 FROM occupations o WHERE o.compound_id = c.id)
-  AND NOT EXISTS (SELECT 1 FROM public_rooms r WHERE r.compound_id = c.id) ORDER BY id LIMIT 1"""
-"""A compound nothing else refers to but its committee and party branch (so it can go with just those)."""
+COUNTED = ("meetings", "problems", "occupations", "public_rooms")
+"""Tables referring to compounds whose rows ``stats`` counts: a compound deleted here has none of them."""
+
+
+def lone_compound(conn: sqlite3.Connection) -> sqlite3.Row:
+    """A compound none of the ``COUNTED`` rows refer to (so it can go with just its own records)."""
+    clauses = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {t} x WHERE x.compound_id = c.id)" for t in COUNTED)
+    return one(conn, f"SELECT * FROM compounds c WHERE {clauses} ORDER BY id LIMIT 1")
+
+
+def referring(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key in the store that refers to ``table``."""
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return [(t, fk[3]) for t in tables for fk in conn.execute(f"PRAGMA foreign_key_list({t})") if fk[2] == table]
 
 
 def test_the_compound_figures_follow_the_compounds_added_and_deleted(edited):
     def change(conn: sqlite3.Connection) -> sqlite3.Row:
-        gone = one(conn, ALONE)
+        gone = lone_compound(conn)
         source = gone["id"]
         # three new compounds: managed again and collecting fees; managed again, not collecting; neither
         for i, (unmanaged, fees) in enumerate([(1, 1), (1, 0), (0, 0)]):
@@ -99,8 +108,9 @@ def test_the_compound_figures_follow_the_compounds_added_and_deleted(edited):
         for i in (0, 1):  # the first two with a committee and a party branch, the third with neither
             copy_row(conn, "committees", "compound_id", source, compound_id=NEW + i)
             copy_row(conn, "party_branches", "compound_id", source, compound_id=NEW + i)
-        conn.execute("DELETE FROM committees WHERE compound_id = ?", (source,))
-        conn.execute("DELETE FROM party_branches WHERE compound_id = ?", (source,))
+        # it goes with its committee, branch, management history, … (it has no rows that stats counts)
+        for table, column in referring(conn, "compounds"):
+            conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (source,))
         conn.execute("DELETE FROM compounds WHERE id = ?", (source,))
         return gone
 
@@ -158,7 +168,7 @@ def test_the_public_rooms_recovered_follow_the_rooms(edited):
         return second["floor_area_m2"]
 
     before, after, gone = edited(change)
-    expected = moved(before, public_rooms_recovered_m2=50.25 + 19.5 - gone)
+    expected = moved(before, public_rooms=2 - 1, public_rooms_recovered_m2=50.25 + 19.5 - gone)
     assert dataclasses.asdict(after) == pytest.approx(expected, abs=1e-9)
 
 
@@ -214,3 +224,20 @@ def test_the_unit_counts_follow_the_subdistricts_communities_and_grids(edited):
 
     before, after, _ = edited(change)
     assert dataclasses.asdict(after) == moved(before, subdistricts=1, communities=1, grids=3 - 1)
+
+
+def test_the_merchant_figures_follow_the_merchants_and_their_agreements(edited):
+    def change(conn: sqlite3.Connection) -> None:
+        signed = one(conn, "SELECT merchant_id FROM frontage_agreements ORDER BY merchant_id LIMIT 1")["merchant_id"]
+        unsigned = one(
+            conn, "SELECT id FROM merchants WHERE id NOT IN (SELECT merchant_id FROM frontage_agreements) LIMIT 1"
+        )["id"]
+        for new in ("M-NEW-1", "M-NEW-2"):  # two new merchants who sign
+            copy_row(conn, "merchants", "id", signed, id=new)
+            copy_row(conn, "frontage_agreements", "merchant_id", signed, merchant_id=new)
+        copy_row(conn, "merchants", "id", unsigned, id="M-NEW-3")  # and one who has not
+        conn.execute("DELETE FROM frontage_agreements WHERE merchant_id = ?", (signed,))  # a signed one closes
+        conn.execute("DELETE FROM merchants WHERE id = ?", (signed,))
+
+    before, after, _ = edited(change)
+    assert dataclasses.asdict(after) == moved(before, merchants=3 - 1, merchants_signed=2 - 1)

@@ -1,0 +1,1 @@
+"""Figures: measures grouped by place, time and attributes, computed over columns of the records."""
