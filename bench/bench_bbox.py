@@ -25,14 +25,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import numpy as np
 import orjson
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BenchServer, interleaved, report
+from bench.common import BenchServer, interleaved, plain_client, report
 from hub.geo.geojson import to_geojson
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "suiyang"
@@ -105,7 +104,7 @@ def main() -> int:
         return answer(ids, names, areas, hits, [pieces[i] for i in hits])
 
     counts = [len(hits_in(b)) for b in boxes]
-    with BenchServer() as srv, httpx.Client(base_url=srv.url) as client:
+    with BenchServer() as srv, plain_client(srv.url) as client:
 
         def hub_bbox(bbox: list[float]) -> bytes:
             out = client.post(

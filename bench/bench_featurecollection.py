@@ -38,7 +38,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import synth
-from bench.common import BenchServer, interleaved
+from bench.common import BenchServer, interleaved, plain_client
 
 SEED = 13
 EXTRA = 6_000
@@ -160,7 +160,7 @@ def main() -> int:
         count = build(db)
         with (
             BenchServer(db=db, env={"HUB_MAX_PAGE": "10000"}) as srv,
-            httpx.Client(base_url=srv.url, timeout=60) as client,
+            plain_client(srv.url, timeout=60) as client,
         ):
             fc_body = orjson.dumps({"query": FC})
             one_body = orjson.dumps({"query": TYPED, "variables": {"first": 10_000}})

@@ -29,12 +29,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BenchServer, admin_token, interleaved, report
+from bench.common import BenchServer, admin_token, interleaved, plain_client, report
 from hub.geo.measure import destination
 
 CENTRE = (115.6097, 34.3767)
@@ -78,7 +77,7 @@ def measure(sync: str, rounds: int) -> bool:
     with BenchServer(env={"HUB_SYNC": sync}) as srv:
         token = admin_token(srv.db)
         auth = {**headers, "authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=srv.url) as client:
+        with plain_client(srv.url) as client:
 
             def report_body() -> bytes:
                 lon, lat = destination(*CENTRE, rng.uniform(0, 360), rng.uniform(50, 1400))

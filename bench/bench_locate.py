@@ -19,12 +19,11 @@ import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 
-import httpx
 import orjson
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 
-from bench.common import BenchServer, interleaved, report
+from bench.common import BenchServer, interleaved, plain_client, report
 from hub.geo.measure import destination
 
 CENTRE = (115.6097, 34.3767)
@@ -51,7 +50,7 @@ def main() -> int:
     cold = [body(lon, lat, first + timedelta(days=2 * i)) for i, (lon, lat) in enumerate(points)]
     same_day = [body(lon, lat, first) for lon, lat in points]
     headers = {"content-type": "application/json"}
-    with BenchServer() as srv, httpx.Client(base_url=srv.url) as client:
+    with BenchServer() as srv, plain_client(srv.url) as client:
 
         def ask(content: bytes) -> dict:
             answer = client.post("/graphql", content=content, headers=headers)

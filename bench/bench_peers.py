@@ -7,7 +7,9 @@ of the same tables' rows (subdistricts, communities, 4,950 grids, compounds, occ
 relations. PostGraphile 4 with @graphile/postgis and the connection-filter plugins (PostGIS
 operators) is installed by npm into a temporary folder (``bench/postgraphile.py``) and runs on it
 as the database owner (no JWT, no row-level security: it checks no permission at all). Both are
-asked over HTTP with keep-alive, in strict alternation (one hub call, one PostGraphile call, …),
+asked over HTTP with keep-alive, for uncompressed answers (the hub gzips a large answer the client
+accepts compressed, PostGraphile does not compress: over loopback that would be the hub's cost
+alone), in strict alternation (one hub call, one PostGraphile call, …),
 after a warm-up; figures are medians. Both sides' answers are checked to hold the same rows
 (every box, point and write that was timed, checked after the timing so that no check warms a
 cache the timing then uses).
@@ -53,7 +55,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import pg, synth
-from bench.common import BenchServer, admin_token, alternated, report
+from bench.common import BenchServer, admin_token, alternated, plain_client, report
 from bench.postgraphile import PostGraphile, versions
 
 SEED = 53
@@ -196,8 +198,8 @@ def main() -> int:
             with (
                 BenchServer(db=db, env={"HUB_SYNC": "full"}) as srv,
                 PostGraphile(pg.url(dsn)) as graphile,
-                httpx.Client(base_url=srv.url, timeout=60) as hub,
-                httpx.Client(base_url=graphile.url, timeout=60) as peer,
+                plain_client(srv.url, timeout=60) as hub,
+                plain_client(graphile.url, timeout=60) as peer,
             ):
                 peers = Peers(hub, peer, token)
                 made = versions(graphile.folder)

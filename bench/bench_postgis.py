@@ -47,7 +47,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import mapbox_vector_tile
 import numpy as np
 import orjson
@@ -58,7 +57,7 @@ from psycopg.types.string import TextLoader
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import synth
-from bench.common import BenchServer, report
+from bench.common import BenchServer, plain_client, report
 from bench.pg import cluster
 from hub.geo import mvt
 
@@ -259,7 +258,7 @@ def main() -> int:
         with (
             psycopg.connect(dsn) as pg,
             BenchServer(db=hub_db) as srv,
-            httpx.Client(base_url=srv.url, timeout=60) as client,
+            plain_client(srv.url, timeout=60) as client,
         ):
             load_postgis(pg, occ)
 

@@ -38,7 +38,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import synth
-from bench.common import BenchServer, alternated, report
+from bench.common import BenchServer, alternated, plain_client, report
 
 SEED = 29
 SMALL = 10_000
@@ -111,7 +111,7 @@ class Scale:
         # which a million rows on a loaded machine can pass: the server would refuse to start
         self.server = BenchServer(db=self.path, env={"HUB_QUERY_TIMEOUT_S": "600"}).__enter__()
         self.load_s = time.perf_counter() - t0
-        self.client = httpx.Client(base_url=self.server.url, timeout=60)
+        self.client = plain_client(self.server.url, timeout=60)
         self.bodies = {
             name: [orjson.dumps({"query": q, "variables": {"bbox": b}}) for b, _ in boxes]
             for name, q, boxes in (
