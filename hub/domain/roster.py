@@ -152,15 +152,30 @@ def rostered(catalog: Catalog, officer: Officer, day: date) -> str:
     rule = catalog.roster_rules.get(officer.squad_code)
     if rule is None or not rule.cycle:
         return officer.shift_code
-    offset = dict(rule.teams).get(officer.id)
+    offset = _offsets(catalog).get(officer.id)
     if offset is None:
         return officer.shift_code
     return rule.cycle[(offset + (day - rule.anchor).days) % len(rule.cycle)]
 
 
+def _offsets(catalog: Catalog) -> dict[str, int]:
+    """Officer id → offset into their squad's cycle, from every rule (worked out once per roster version)."""
+    hit = catalog.memo.get("roster_offsets")
+    if hit is None or hit[0] != catalog.roster_version:
+        offsets = {officer: n for rule in catalog.roster_rules.values() for officer, n in rule.teams}
+        hit = catalog.memo["roster_offsets"] = (catalog.roster_version, offsets)
+    return hit[1]
+
+
 def exceptions_on(catalog: Catalog, day: date) -> list[RosterException]:
     """The roster exceptions dated ``day``, in the order they were made (by id)."""
-    return sorted((x for x in catalog.roster_exceptions.values() if x.on_date == day), key=lambda x: x.id)
+    hit = catalog.memo.get("exceptions_by_day")
+    if hit is None or hit[0] != catalog.roster_version:
+        by_day: dict[date, list[RosterException]] = {}
+        for x in sorted(catalog.roster_exceptions.values(), key=lambda x: x.id):
+            by_day.setdefault(x.on_date, []).append(x)
+        hit = catalog.memo["exceptions_by_day"] = (catalog.roster_version, by_day)
+    return list(hit[1].get(day, ()))
 
 
 def involved(exc: RosterException) -> tuple[str, ...]:
@@ -230,13 +245,16 @@ def _day(catalog: Catalog, day: date) -> tuple[Assignment, ...]:
     hit = days.get(key)
     if hit is None:
         out = []
+        spans: dict[str, tuple[datetime, datetime]] = {}
         for officer_id, (code, sector_code) in plan(catalog, day).items():
             officer = catalog.officers[officer_id]
             shift = catalog.shifts.get(code)
             if shift is None or sector_code is None:
                 continue
-            start, end = span(shift.start, shift.end, day)
-            out.append(Assignment(day, officer, officer.squad_code, sector_code, shift, start, end))
+            when = spans.get(code)
+            if when is None:
+                when = spans[code] = span(shift.start, shift.end, day)
+            out.append(Assignment(day, officer, officer.squad_code, sector_code, shift, *when))
         out.sort(key=lambda a: (a.start, a.officer.id))
         if len(days) >= MEMO_DAYS:
             days.clear()
