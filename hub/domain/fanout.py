@@ -74,6 +74,10 @@ def communities_per_subdistrict(catalog: Catalog) -> float:
     return ratio(len(catalog.communities), len(catalog.subdistricts))
 
 
+def villages_per_township(catalog: Catalog) -> float:
+    return ratio(len(catalog.villages), len(catalog.townships))
+
+
 def grids_per_compound(catalog: Catalog) -> float:
     """Grids a compound's polygon overlaps, on average (a sample of compounds against the grid index)."""
 

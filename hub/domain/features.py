@@ -3,7 +3,7 @@
 One registry serves GraphQL's ``featureCollection`` and the vector tiles alike, so a property a
 role may not see is absent from both. Geometry is never serialised per request: each feature's
 GeoJSON (per zoom band and coordinate system) is made once and kept with the layer until that
-record is written; tiling layers (subdistricts, communities, grids, sectors) are generalised as a
+record is written; tiling layers (subdistricts, communities, grids, sectors, townships, villages) are generalised as a
 coverage per zoom band so neighbours keep their shared borders.
 """
 
@@ -150,6 +150,32 @@ LAYERS: dict[str, MapLayer] = {
             },
             ("code", "name"),
             "古城片区 old-town sectors",
+        ),
+        MapLayer(
+            "townships",
+            "townships",
+            lambda r: r.code,
+            {
+                "code": Prop(_attr("code"), "乡镇代码"),
+                "name": Prop(_attr("name"), "名称"),
+                "kind": Prop(_attr("kind"), "类型"),
+                "areaM2": Prop(_attr("area_m2"), "面积(平方米)", "number"),
+            },
+            ("code", "name"),
+            "乡镇 townships",
+        ),
+        MapLayer(
+            "villages",
+            "villages",
+            lambda r: r.code,
+            {
+                "code": Prop(_attr("code"), "行政村代码"),
+                "name": Prop(_attr("name"), "名称"),
+                "townshipCode": Prop(_attr("township_code"), "乡镇代码"),
+                "areaM2": Prop(_attr("area_m2"), "面积(平方米)", "number"),
+            },
+            ("code", "name"),
+            "行政村 administrative villages",
         ),
         MapLayer(
             "compounds",

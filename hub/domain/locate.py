@@ -1,4 +1,5 @@
-"""What lies at a point: subdistrict, community, grid, compound, old-town sector, and who is on duty there."""
+"""What lies at a point: subdistrict, community, grid, compound, old-town sector, township and village, and who
+is on duty there."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ class Location:
     grid: r.Grid | None
     compound: r.Compound | None
     sector: r.Sector | None
+    township: r.Township | None
+    village: r.Village | None
     on_duty: tuple[Duty, ...]
 
 
@@ -48,5 +51,7 @@ def locate(catalog: Catalog, lon: float, lat: float, at: datetime, *, field: str
         grid=at_point(catalog.grids, lon, lat),
         compound=at_point(catalog.compounds, lon, lat),
         sector=sector,
+        township=at_point(catalog.townships, lon, lat),
+        village=at_point(catalog.villages, lon, lat),
         on_duty=duties,
     )

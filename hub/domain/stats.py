@@ -28,6 +28,8 @@ class Stats:
     subdistricts: int
     communities: int
     grids: int
+    townships: int
+    villages: int
     public_rooms: int
     merchants: int
     merchants_signed: int
@@ -62,6 +64,8 @@ def compute_stats(catalog: Catalog) -> Stats:
         subdistricts=len(catalog.subdistricts),
         communities=len(catalog.communities),
         grids=len(catalog.grids),
+        townships=len(catalog.townships),
+        villages=len(catalog.villages),
         public_rooms=len(catalog.public_rooms),
         merchants=len(merchants),
         merchants_signed=sum(m.agreement is not None for m in merchants),

@@ -176,6 +176,8 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             t.Grid,
             t.Occupation,
             t.Sector,
+            t.Township,
+            t.Village,
             t.Squad,
             t.Officer,
             t.PropertyCompany,

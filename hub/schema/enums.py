@@ -110,6 +110,8 @@ class MapLayer(Enum):
     COMMUNITIES = "communities"
     GRIDS = "grids"
     SECTORS = "sectors"
+    TOWNSHIPS = "townships"
+    VILLAGES = "villages"
     COMPOUNDS = "compounds"
     OCCUPATIONS = "occupations"
     INCIDENTS = "incidents"

@@ -33,6 +33,8 @@ class Grouping(Enum):
     GRID = "GRID"
     COMPOUND = "COMPOUND"
     SECTOR = "SECTOR"
+    TOWNSHIP = "TOWNSHIP"
+    VILLAGE = "VILLAGE"
     PROPERTY_COMPANY = "PROPERTY_COMPANY"
     KIND = "KIND"
     CATEGORY = "CATEGORY"
@@ -69,6 +71,8 @@ class FigureKey:
     grid: t.Grid | None = None
     compound: t.Compound | None = None
     sector: t.Sector | None = None
+    township: t.Township | None = None
+    village: t.Village | None = None
     property_company: t.PropertyCompany | None = None
     squad: t.Squad | None = None
     kind: str | None = None

@@ -42,6 +42,8 @@ class FigureFilter:
     grids: list[str] | None = None
     compounds: list[int] | None = None
     sectors: list[str] | None = None
+    townships: list[str] | None = None
+    villages: list[str] | None = None
     property_companies: list[str] | None = None
     kinds: list[str] | None = None
     categories: list[str] | None = None
@@ -56,6 +58,8 @@ _FILTERS = {
     "grids": "GRID",
     "compounds": "COMPOUND",
     "sectors": "SECTOR",
+    "townships": "TOWNSHIP",
+    "villages": "VILLAGE",
     "property_companies": "PROPERTY_COMPANY",
     "kinds": "KIND",
     "categories": "CATEGORY",

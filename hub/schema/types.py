@@ -90,7 +90,9 @@ class Node:
     id: strawberry.ID
 
 
-@strawberry.interface(description="A named area of the map with a stable code: a subdistrict, community or sector.")
+@strawberry.interface(
+    description="A named area of the map with a stable code: a subdistrict, community, sector, township or village."
+)
 class Area(Node):
     code: str
     name: str
@@ -126,6 +128,40 @@ class Community(RecordView, Area):
     geometry: GeoJSON = geometry_field("communities")
     distance_m: float | None = distance_field()
     subdistrict: Subdistrict | None = strawberry.field(resolver=_subdistrict_of)
+
+
+def _villages(root: rec.Township, info: Ctx) -> list[Village]:
+    return shown(v for v in info.context.data.villages if v.township_code == root.code)
+
+
+def _township_of(root: Any, info: Ctx) -> Township | None:
+    return shown(info.context.data.townships.get(root.township_code))
+
+
+@strawberry.type(
+    description="A rural township-level unit: a town (镇, kind `town`) or a township (乡, kind `township`); with the "
+    "six urban subdistricts the 13 of them tile the district."
+)
+class Township(RecordView, Area):
+    __record__ = rec.Township
+    id: strawberry.ID = global_id("Township", "code")
+    kind: str = strawberry.field(description="`town` (镇) or `township` (乡).")
+    geometry: GeoJSON = geometry_field("townships")
+    distance_m: float | None = distance_field()
+    villages: list[Village] = strawberry.field(
+        resolver=_villages,
+        description="Its administrative villages (行政村).",
+        metadata=sized(fanout.villages_per_township),
+    )
+
+
+@strawberry.type(description="An administrative village (行政村) of a township, with a 12-digit code.")
+class Village(RecordView, Area):
+    __record__ = rec.Village
+    id: strawberry.ID = global_id("Village", "code")
+    geometry: GeoJSON = geometry_field("villages")
+    distance_m: float | None = distance_field()
+    township: Township | None = strawberry.field(resolver=_township_of)
 
 
 def person_name(attr: str, kind: str, key: str) -> Any:
@@ -422,6 +458,10 @@ class Location(RecordView):
     sector: Sector | None = strawberry.field(
         description="The old-town sector the point lies in; null outside the 城郭路 ring."
     )
+    township: Township | None = strawberry.field(
+        description="The town (镇) or township (乡) the point lies in; null in the urban subdistricts."
+    )
+    village: Village | None = strawberry.field(description="The administrative village (行政村) the point lies in.")
     on_duty: list[OnDuty] = strawberry.field(
         description="The squads and officers on shift in that sector at that moment.",
         metadata=sized(lambda d: len(d.squads)),

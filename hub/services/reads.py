@@ -34,6 +34,8 @@ NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
     "Subdistrict": (lambda d: d.subdistricts, str),
     "Community": (lambda d: d.communities, str),
     "Grid": (lambda d: d.grids, str),
+    "Township": (lambda d: d.townships, str),
+    "Village": (lambda d: d.villages, str),
     "Occupation": (lambda d: d.occupations, int),
     "Sector": (lambda d: d.sectors, str),
     "Squad": (lambda d: d.squads, str),
@@ -73,6 +75,21 @@ def compounds(hub: Hub, where: SpatialFilter, attributes: CompoundFilter | None 
     """Positions of the compounds meeting the spatial and attribute conditions."""
     positions = where.positions(hub.data.compounds)
     return positions if attributes is None else attributes.apply(hub.data, positions)
+
+
+def villages(hub: Hub, where: SpatialFilter, township: str | None = None) -> np.ndarray:
+    """Positions of the villages meeting the spatial condition, of one township (refused if it names none)."""
+    layer = hub.data.villages
+    positions = where.positions(layer)
+    if township is None:
+        return positions
+    if hub.data.townships.get(township) is None:
+        codes = ", ".join(t.code for t in hub.data.townships) or "none"
+        raise NotFound(f"no township {township!r}; one of {codes}", field="township")
+    recs = layer.records
+    return np.asarray(
+        [p for p in positions.tolist() if (v := recs[p]) is not None and v.township_code == township], np.intp
+    )
 
 
 def occupations(

@@ -50,6 +50,29 @@
       label: (f) => `${esc(f.properties.code)}<small>${esc(f.properties.name || "")}</small>`,
     },
     {
+      key: "townships",
+      noun: "Township 乡镇",
+      layer: "TOWNSHIPS",
+      title: "Townships 乡镇",
+      swatch: "#8d6e3f",
+      props: ["code", "name", "kind", "areaM2"],
+      on: true,
+      style: { color: "#8d6e3f", weight: 2.5, opacity: 0.85, fillColor: "#e9d8a6", fillOpacity: 0.12 },
+      label: (f) => `${esc(f.properties.name)}`,
+      labelClass: "township-label",
+    },
+    {
+      key: "villages",
+      noun: "Village 行政村",
+      layer: "VILLAGES",
+      title: "Villages 行政村 <small>(zoom ≥ 11)</small>",
+      swatch: "#b59a6a",
+      props: ["code", "name", "townshipCode", "areaM2"],
+      minZoom: 11,
+      on: true,
+      style: { color: "#b59a6a", weight: 1, opacity: 0.9, dashArray: "4 3", fill: false },
+    },
+    {
       key: "subdistricts",
       noun: "Subdistrict 街道",
       layer: "SUBDISTRICTS",
@@ -161,6 +184,7 @@
     name: "Name",
     areaM2: "Area",
     subdistrictCode: "Subdistrict",
+    townshipCode: "Township",
     communityCode: "Community",
     squadCode: "Squad",
     compoundId: "Compound no.",
@@ -263,6 +287,8 @@
       community { code name }
       grid { code workerName }
       compound { compoundId name }
+      township { code name kind }
+      village { code name }
       onDuty { squad { code name hotline } officers { name } shifts { name start end } }
     }
   }`;
@@ -320,7 +346,7 @@
           layer.bindTooltip(def.label(f), {
             permanent: true,
             direction: "center",
-            className: "sector-label",
+            className: def.labelClass || "sector-label",
             interactive: false,
           });
         }
@@ -464,8 +490,13 @@
   document.getElementById("fit-district").addEventListener("click", async () => {
     try {
       if (!districtBounds) {
-        const data = await gql(FEATURES, { layer: "SUBDISTRICTS", zoom: 10, properties: ["code"] });
-        districtBounds = L.geoJSON(data.featureCollection).getBounds();
+        const bounds = await Promise.all(
+          ["SUBDISTRICTS", "TOWNSHIPS"].map(async (layer) => {
+            const data = await gql(FEATURES, { layer, zoom: 10, properties: ["code"] });
+            return L.geoJSON(data.featureCollection).getBounds();
+          }),
+        );
+        districtBounds = bounds.reduce((all, b) => (b.isValid() ? all.extend(b) : all), L.latLngBounds([]));
       }
       map.fitBounds(districtBounds, { padding: [20, 20] });
     } catch (error) {
@@ -523,6 +554,8 @@
           place(loc.grid, (g) => `${esc(g.code)}${g.workerName ? ` · worker ${esc(g.workerName)}` : ""}`),
         ],
         ["Compound 小区", place(loc.compound, (c) => `${esc(c.name)} (no. ${esc(c.compoundId)})`)],
+        ["Township 乡镇", place(loc.township, (t) => `${esc(t.name)} <small>${esc(t.code)}</small>`)],
+        ["Village 行政村", place(loc.village, (v) => `${esc(v.name)} <small>${esc(v.code)}</small>`)],
       ])}
       <h3>On duty now</h3>
       ${sector ? dutyHtml(loc.onDuty) : '<p class="none">Outside the old-town sectors: no squad patrols here.</p>'}`;

@@ -196,11 +196,13 @@ KEYS: dict[str, Callable[[Any], Hashable]] = {
     "communities": lambda x: x.code,
     "grids": lambda x: x.code,
     "sectors": lambda x: x.code,
+    "townships": lambda x: x.code,
+    "villages": lambda x: x.code,
 }
 """How each layer keys its records (by ``id`` when not listed)."""
 
 
-TILINGS = frozenset({"subdistricts", "communities", "grids", "sectors"})
+TILINGS = frozenset({"subdistricts", "communities", "grids", "sectors", "townships", "villages"})
 """Layers that tile the ground (neighbours share borders): generalised as a coverage."""
 
 
@@ -219,6 +221,8 @@ class Catalog:
     subdistricts: Layer[r.Subdistrict] = field(default_factory=lambda: _empty("subdistricts"))
     communities: Layer[r.Community] = field(default_factory=lambda: _empty("communities"))
     grids: Layer[r.Grid] = field(default_factory=lambda: _empty("grids"))
+    townships: Layer[r.Township] = field(default_factory=lambda: _empty("townships"))
+    villages: Layer[r.Village] = field(default_factory=lambda: _empty("villages"))
     compounds: Layer[r.Compound] = field(default_factory=lambda: _empty("compounds"))
     problems: Layer[r.Problem] = field(default_factory=lambda: _empty("problems"))
     occupations: Layer[r.Occupation] = field(default_factory=lambda: _empty("occupations"))
@@ -312,6 +316,15 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
             x["worker_phone"],
             x["area_m2"],
         )
+        for i, x in enumerate(rows)
+    ]
+    rows, g = _spatial(db, "townships", "code, name, kind, area_m2", "code")
+    townships = [
+        r.Township(g[i], x["geojson"], x["code"], x["name"], x["kind"], x["area_m2"]) for i, x in enumerate(rows)
+    ]
+    rows, g = _spatial(db, "villages", "code, name, township_code, area_m2", "code")
+    villages = [
+        r.Village(g[i], x["geojson"], x["code"], x["name"], x["township_code"], x["area_m2"])
         for i, x in enumerate(rows)
     ]
 
@@ -441,6 +454,8 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         subdistricts=_layer("subdistricts", subdistricts),
         communities=_layer("communities", communities),
         grids=_layer("grids", grids),
+        townships=_layer("townships", townships),
+        villages=_layer("villages", villages),
         compounds=_layer("compounds", compounds),
         problems=_layer("problems", problems),
         occupations=_layer("occupations", occupations),

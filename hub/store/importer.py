@@ -43,6 +43,8 @@ class _Layer:
     geom_types: frozenset[str]
     row: Callable[[dict[str, Any]], dict[str, Any]] = lambda p: p
     measure: bool = True
+    optional: bool = False
+    """A data set may leave the file out (a district's own set without its rural side): nothing is loaded."""
 
 
 _POLY = frozenset({"Polygon", "MultiPolygon"})
@@ -52,6 +54,8 @@ LAYERS: tuple[_Layer, ...] = (
     _Layer("subdistricts.geojson", "subdistricts", ("code", "name", "kind"), _POLY),
     _Layer("communities.geojson", "communities", ("code", "name", "subdistrict_code"), _POLY),
     _Layer("grids.geojson", "grids", ("code", "community_code", "worker_name", "worker_phone"), _POLY),
+    _Layer("townships.geojson", "townships", ("code", "name", "kind"), _POLY, optional=True),
+    _Layer("villages.geojson", "villages", ("code", "name", "township_code"), _POLY, optional=True),
     _Layer(
         "compounds.geojson",
         "compounds",
@@ -230,6 +234,8 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
     )
 
     for layer in LAYERS:
+        if layer.optional and not (folder / layer.file).exists():
+            continue
         props, geoms = _features(folder / layer.file, layer, report)
         values = spatial_values(geoms, measure=layer.measure)
         rows = [(*(_jsonish(p[c]) for c in layer.columns), *v) for p, v in zip(props, values, strict=True)]
@@ -339,6 +345,8 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
         "subdistricts",
         "communities",
         "grids",
+        "townships",
+        "villages",
         "property_companies",
         "credit_scores",
         "compounds",

@@ -186,4 +186,15 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    # 7: the rural side of the district: townships (11 镇 and 2 乡) and their administrative villages (行政村)
+    f"""
+    CREATE TABLE townships (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, {SPATIAL});
+    CREATE TABLE villages (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL,
+        township_code TEXT NOT NULL REFERENCES townships(code), {SPATIAL});
+    """
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)

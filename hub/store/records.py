@@ -39,6 +39,26 @@ class Community(Spatial):
 
 
 @dataclass(frozen=True, slots=True)
+class Township(Spatial):
+    """A rural township-level unit: a town (镇, ``kind`` ``town``) or a township (乡, ``township``), 9-digit code."""
+
+    code: str = ""
+    name: str = ""
+    kind: str = "town"
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Village(Spatial):
+    """An administrative village (行政村) of a township, 12-digit code."""
+
+    code: str = ""
+    name: str = ""
+    township_code: str = ""
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Grid(Spatial):
     code: str = ""
     community_code: str = ""

@@ -1,4 +1,5 @@
-"""Migration 6 gives a store made before it the management periods its compounds imply, as the data set has them."""
+"""Migration 6 gives a store made before it the management periods its compounds imply, as the data set has them;
+migration 7 gives an older store the (empty) townships and villages, and a data set may leave them out."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ def test_a_store_from_before_the_history_gets_the_periods_of_the_data_set(tmp_pa
     path = tmp_path / "old.db"
     Store(path).open().close()  # the demo set, at the current schema
     conn = sqlite3.connect(path)
-    conn.executescript("DROP TABLE management_periods; DROP TABLE fee_years; PRAGMA user_version = 5;")
+    conn.executescript(
+        "DROP TABLE villages; DROP TABLE townships; DROP TABLE management_periods; DROP TABLE fee_years; "
+        "PRAGMA user_version = 5;"
+    )
     conn.close()
 
     migrated = SQLiteDatabase(path).open()  # runs migration 6 on the old store
@@ -48,5 +52,34 @@ def test_a_data_set_without_a_history_file_gets_the_periods_its_compounds_imply(
         )
         assert periods(store.db) == want
         assert store.data.fee_years == ()
+    finally:
+        store.close()
+
+
+def test_a_store_from_before_the_townships_opens_with_none_and_keeps_the_rest(tmp_path):
+    path = tmp_path / "old.db"
+    Store(path).open().close()
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE villages; DROP TABLE townships; PRAGMA user_version = 6;")
+    conn.close()
+
+    store = Store(path).open()  # runs migration 7
+    try:
+        assert store.db.schema_version >= 7
+        assert len(store.data.townships) == 0 and len(store.data.villages) == 0
+        assert len(store.data.compounds) == 619
+    finally:
+        store.close()
+
+
+def test_a_data_set_without_its_rural_side_loads_without_townships(tmp_path):
+    folder = tmp_path / "set"
+    shutil.copytree(FIXTURES, folder)
+    for name in ("townships.geojson", "villages.geojson"):
+        (folder / name).unlink()
+    store = Store(tmp_path / "h.db").open(fixtures=folder)
+    try:
+        assert len(store.data.townships) == 0 and len(store.data.villages) == 0
+        assert len(store.data.subdistricts) == 6
     finally:
         store.close()
