@@ -30,17 +30,22 @@ def free_port() -> int:
 class BenchServer:
     """`python -m hub serve` on a fresh database in a temporary folder, access log off."""
 
-    def __init__(self, db: Path | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, db: Path | None = None, env: dict[str, str] | None = None, app: str = "hub.app:create_app"
+    ) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="hub-bench-")
         self.db = db or Path(self.tmp.name) / "hub.db"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = env or {}
+        self.app = app
+        """``module:function`` making the ASGI app from settings (``hub.app:create_app``)."""
 
     def __enter__(self) -> BenchServer:
+        module, _, factory = self.app.partition(":")
         code = (
-            "import uvicorn; from hub.app import create_app; from hub.settings import Settings; "
-            f"uvicorn.run(create_app(Settings.from_env()), host='127.0.0.1', port={self.port}, "
+            f"import uvicorn; from {module} import {factory}; from hub.settings import Settings; "
+            f"uvicorn.run({factory}(Settings.from_env()), host='127.0.0.1', port={self.port}, "
             "log_level='warning', access_log=False)"
         )
         self.proc = subprocess.Popen(

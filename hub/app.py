@@ -1,45 +1,55 @@
 """The composition root: ``create_app(settings)`` builds the store, the schema and the routes.
 
-Routes: ``/graphql`` (POST queries; GET serves GraphiQL), ``/healthz``, ``/tiles``, and ``/map``: a map page.
-Both pages work offline: their files (GraphiQL's too) are served from the packaged ``hub/static`` at
-``/static``. Two pure-ASGI middlewares sit in front: a request-size limit and bearer-token
-authentication, which sets the viewer every resolver sees. Nothing is opened at import time; the
-store opens in the app's lifespan.
+Routes: ``/graphql`` (POST queries; GET serves GraphiQL; websockets for subscriptions), ``/healthz``,
+``/tiles``, ``/metrics``, and ``/map``: a map page. Both pages work offline: their files (GraphiQL's
+too) are served from the packaged ``hub/static`` at ``/static``. Pure-ASGI middlewares from
+``hub.http`` sit in front (metrics, CORS, rate limits, the body cap, bearer tokens, compression);
+bearer-token authentication sets the viewer every resolver sees. Nothing is opened at import time;
+the store opens in the app's lifespan.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import sys
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import anyio
 import orjson
-from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from hub.domain.access import ANONYMOUS, PUBLIC, Viewer
-from hub.domain.features import log_views
-from hub.domain.tiles import TileCache, tilejson
-from hub.errors import AccessDenied, HubError
+from hub.domain.access import ANONYMOUS
+from hub.domain.tiles import TileCache
 from hub.http import export, ogc
 from hub.http import figures as figure_exports
+from hub.http.answers import REFUSED, http_exception
+from hub.http.auth import VIEWER, BearerAuth
+from hub.http.compression import Compression
+from hub.http.cors import Cors, parse_origins
+from hub.http.graphql import GraphQLOverHTTP, TextFrames
+from hub.http.limits import BodyLimit
+from hub.http.metrics import Metrics, MetricsMiddleware
+from hub.http.metrics import route as metrics_route
+from hub.http.ratelimit import RateLimit, parse_exempt, parse_limits
+from hub.http.tiles import routes as tile_routes
 from hub.schema import Context, build_schema
-from hub.services import Hub
+from hub.services import Hub, tokens
 from hub.settings import Settings
 from hub.store import Store
 
@@ -49,122 +59,17 @@ STATIC = Path(__file__).parent / "static"
 SWITCH_INTERVAL_S = 0.0005
 
 
-def _error_body(message: str, code: str) -> bytes:
-    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
-
-
-async def _send_error(
-    send: Send, status: int, message: str, code: str, headers: Sequence[tuple[bytes, bytes]] = ()
-) -> None:
-    body = _error_body(message, code)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413 and a JSON message (declared or streamed)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await _send_error(
-                    send,
-                    413,
-                    f"request body is {int(value):,} bytes; the limit is {self.max_bytes:,}",
-                    "LIMIT_EXCEEDED",
-                )
-                return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _send_error(
-                send, 413, f"request body is over the limit of {self.max_bytes:,} bytes", "LIMIT_EXCEEDED"
-            )
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class BearerAuth:
-    """Set ``scope['state']['viewer']`` from an ``Authorization: Bearer`` header; refuse unknown tokens (401).
-
-    No header means the public viewer. Token look-ups are cached by the store; a miss runs in a worker
-    thread so the event loop never waits on SQLite.
-    """
-
-    def __init__(self, app: ASGIApp, store: Store) -> None:
-        self.app = app
-        self.store = store
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        viewer = ANONYMOUS
-        header = next((v for k, v in scope["headers"] if k == b"authorization"), None)
-        if header is not None:
-            scheme, _, text = header.decode("latin-1").partition(" ")
-            if scheme.lower() != "bearer" or not text.strip():
-                await _send_error(
-                    send,
-                    401,
-                    "Authorization must be 'Bearer <token>' (make one with `hub token create`)",
-                    "UNAUTHENTICATED",
-                    [(b"www-authenticate", b"Bearer")],
-                )
-                return
-            known, token = self.store.cached_token(text.strip())
-            if not known:  # a miss reads SQLite: off the event loop
-                token = await anyio.to_thread.run_sync(self.store.token, text.strip())
-            if token is None:
-                await _send_error(
-                    send,
-                    401,
-                    "the bearer token is unknown or revoked",
-                    "UNAUTHENTICATED",
-                    [(b"www-authenticate", b'Bearer error="invalid_token"')],
-                )
-                return
-            viewer = Viewer(role=token.role, squad_code=token.squad_code, token_id=token.id, log=self.store.disclosures)
-        scope.setdefault("state", {})["viewer"] = viewer
-        await self.app(scope, receive, send)
-
-
-class HubGraphQL(GraphQL[Context, None]):
+class HubGraphQL(GraphQLOverHTTP, GraphQL[Context, None]):
     """strawberry's ASGI view with the hub's context, orjson encoding (pre-serialised geometry passes
-    through), and bearer tokens for websockets taken from the connection_init payload."""
+    through), GraphQL over HTTP's answers and text frames (``hub.http.graphql``), and bearer tokens
+    for websockets taken from the connection_init payload."""
+
+    websocket_adapter_class = TextFrames
 
     def __init__(self, hub: Hub, **kwargs: Any) -> None:
         settings = hub.settings
+        if "allowed_origins" in inspect.signature(GraphQL.__init__).parameters:
+            kwargs.setdefault("allowed_origins", ("*",))  # websocket origins are checked by hub.http.cors
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -176,8 +81,8 @@ class HubGraphQL(GraphQL[Context, None]):
         self.store = hub.store
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None = None) -> Context:
-        viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
-        return Context(hub=self.hub, viewer=viewer)
+        state = request.scope.get("state", {})
+        return Context(hub=self.hub, viewer=state.get(VIEWER, ANONYMOUS), count_refusal=state.get(REFUSED))
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Accept ``{"authorization": "Bearer <token>"}`` (or ``{"token": …}``) in connection_init."""
@@ -186,12 +91,10 @@ class HubGraphQL(GraphQL[Context, None]):
         if raw is None:
             return UNSET
         text = str(raw).removeprefix("Bearer ").removeprefix("bearer ").strip()
-        token = await anyio.to_thread.run_sync(self.store.token, text)
+        token = await anyio.to_thread.run_sync(tokens.check, self.hub, text)
         if token is None:
             raise ConnectionRejectionError({"message": "the bearer token is unknown or revoked"})
-        context.viewer = Viewer(
-            role=token.role, squad_code=token.squad_code, token_id=token.id, log=self.store.disclosures
-        )
+        context.viewer = tokens.viewer(self.hub, token)
         return UNSET
 
     @property
@@ -205,24 +108,6 @@ class HubGraphQL(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        try:
-            response = await self.run(Request(scope=scope, receive=receive))
-        except HTTPException as exc:  # malformed body, no query, wrong method: answer in GraphQL's shape
-            response = Response(
-                _error_body(exc.reason, "BAD_REQUEST"),
-                status_code=exc.status_code,
-                media_type="application/json",
-            )
-        await response(scope, receive, send)
-
-
-def _error_response(exc: HubError, status: int) -> Response:
-    return Response(_error_body(str(exc), exc.code), status_code=status, media_type="application/json")
 
 
 def _warm(store: Store) -> None:
@@ -242,46 +127,21 @@ def store_for(settings: Settings) -> Store:
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> ASGIApp:
-    """The hub's ASGI application. The store opens (and loads the demo data if empty) at startup."""
+    """The hub's ASGI application. The store opens (and loads the demo data if empty) at startup.
+
+    Raises ValueError, naming the variable, for a malformed HTTP setting (origins, rate limits).
+    """
     settings = settings or Settings.from_env()
     store = store or store_for(settings)
+    origins = parse_origins(settings.cors_origins)
+    limits, exempt = parse_limits(settings.rate_limits), parse_exempt(settings.rate_exempt)
     hub = Hub.from_settings(settings, store)
     graphql = HubGraphQL(hub)
-
     tiles = TileCache()
-
-    def viewer_of(request: Request) -> Viewer:
-        return request.scope.get("state", {}).get("viewer", ANONYMOUS)
-
-    async def tile(request: Request) -> Response:
-        p = request.path_params
-        crs = (request.query_params.get("crs") or "WGS84").upper().replace("-", "")
-        viewer = viewer_of(request)
-        try:
-            wanted = request.query_params.get("properties")
-            props = [n for n in wanted.split(",") if n] if wanted is not None else None
-            key = tiles.key(store.data, viewer, p["layer"], p["z"], p["x"], p["y"], crs, props)
-        except HubError as exc:
-            return _error_response(exc, 403 if isinstance(exc, AccessDenied) else 400)
-        found = tiles.cached(key)
-        if found is None:
-            found = await anyio.to_thread.run_sync(tiles.build, store.data, viewer, key)
-        log_views(viewer, found.disclosed)
-        scope = "public" if viewer.role == PUBLIC else "private"
-        headers = {"ETag": found.etag, "Cache-Control": f"{scope}, max-age=60", "Vary": "Authorization"}
-        if request.headers.get("if-none-match") == found.etag:
-            return Response(status_code=304, headers=headers)
-        if found.empty:
-            return Response(status_code=204, headers=headers)
-        return Response(found.data, media_type="application/vnd.mapbox-vector-tile", headers=headers)
-
-    async def tile_json(request: Request) -> Response:
-        crs = (request.query_params.get("crs") or "WGS84").upper().replace("-", "")
-        try:
-            body = tilejson(request.path_params["layer"], str(request.base_url).rstrip("/"), crs)
-        except HubError as exc:
-            return _error_response(exc, 404)
-        return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
+    metrics = Metrics()
+    metrics.watch_cache("tiles", tiles)
+    metrics.watch_layers(lambda: {name: layer.version for name, layer in store.data.layers().items()})
+    metrics.watch_subscriptions(lambda: len(hub.events))
 
     async def healthz(request: Request) -> Response:
         data = store.data
@@ -315,19 +175,24 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     figure_exports.register(export.FIGURES)  # the analysts' grouped figures as CSV at /export/figures/
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
-            Route("/tiles/{layer}.json", tile_json),
-            Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", tile),
+            *tile_routes(hub, tiles),
             Route("/map", map_page),
             *ogc.routes(),
             *export.routes(),
+            metrics_route(metrics),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
+        exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,
     )
     app.state.hub = hub
     app.state.store = store
     app.state.settings = settings
-    return BodyLimit(BearerAuth(app, store), settings.max_body_bytes)
+    app.state.metrics = metrics
+    # outermost first: count everything, let allowed origins read even refusals, limit rates before
+    # reading bodies, cap bodies, then know the viewer; compress what the app answers
+    inner = BearerAuth(BodyLimit(Compression(app), settings.max_body_bytes), hub)
+    return MetricsMiddleware(Cors(RateLimit(inner, hub, limits, exempt), origins), metrics)

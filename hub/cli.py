@@ -60,10 +60,8 @@ def main() -> None:
 )
 def serve(host: str | None, port: int | None, db: Path | None, get_path: str | None) -> None:
     """Serve the hub with uvicorn: GraphQL and GraphiQL at /graphql, the map at /map, vector tiles at
-    /tiles/{layer}/{z}/{x}/{y}.mvt, health at /healthz."""
+    /tiles/{layer}/{z}/{x}/{y}.mvt, health at /healthz, metrics at /metrics."""
     import uvicorn
-
-    from hub.app import create_app
 
     settings = _settings(db, host=host, port=port)
     if get_path is not None:
@@ -73,21 +71,30 @@ def serve(host: str | None, port: int | None, db: Path | None, get_path: str | N
     store = _open_store(settings)  # before uvicorn starts, so a bad store or data set is a sentence here
     click.echo(f"hub: serving {settings.db} at http://{settings.host}:{settings.port}/graphql", err=True)
     uvicorn.run(
-        create_app(settings, store),
+        _app(settings, store),
         host=settings.host,
         port=settings.port,
         log_level="info",
         workers=1,
         lifespan="on",
+        ws_max_size=settings.max_body_bytes,  # a websocket message is capped like a request body
     )
+
+
+def _app(settings: Settings, store: Any) -> Any:
+    from hub.app import create_app
+
+    try:
+        return create_app(settings, store)
+    except ValueError as exc:  # a malformed HTTP setting (origins, rate limits): say which
+        store.close()
+        raise click.ClickException(str(exc)) from exc
 
 
 async def _get_in_process(settings: Settings, path: str) -> tuple[int, bytes]:
     """One GET request through the whole app, without a socket (for ``serve --get``)."""
-    from hub.app import create_app
-
     store = _open_store(settings)
-    app = create_app(settings, store)
+    app = _app(settings, store)
     target, _, query = path.partition("?")
     scope = {
         "type": "http",

@@ -13,7 +13,12 @@ Each class carries a stable ``code`` that the API puts in ``userErrors[].code`` 
     ├── AccessDenied              (code FORBIDDEN)       the viewer's role may not do this
     │   └── Unauthenticated       (code UNAUTHENTICATED) a token that is not valid
     ├── Conflict                  (code CONFLICT)        a write that contradicts stored data
-    └── StoreError                (code STORE)           the database refused or is not ready
+    ├── StoreError                (code STORE)           the database refused or is not ready
+    └── Refused                   (code BAD_REQUEST)     an HTTP request not in a form the hub takes
+        ├── MethodNotAllowed      (code METHOD_NOT_ALLOWED)      e.g. a mutation sent over GET
+        ├── NotAcceptable         (code NOT_ACCEPTABLE)          no answer type the client accepts
+        ├── UnsupportedMediaType  (code UNSUPPORTED_MEDIA_TYPE)  a body that is not application/json
+        └── RateLimited           (code RATE_LIMITED)            too many requests: wait and retry
 
 This module imports nothing from the hub, so every layer may use it.
 """
@@ -93,3 +98,34 @@ class StoreError(HubError):
     """The database refused an operation or is in a state the hub cannot use."""
 
     code = "STORE"
+
+
+class Refused(HubError):
+    """An HTTP request the hub will not take as it was sent (a body that is not a GraphQL request, …);
+    ``hub.http`` answers it before any GraphQL runs."""
+
+    code = "BAD_REQUEST"
+
+
+class MethodNotAllowed(Refused):
+    """The HTTP method does not fit the request (a mutation over GET, a PUT to /graphql)."""
+
+    code = "METHOD_NOT_ALLOWED"
+
+
+class NotAcceptable(Refused):
+    """The client's ``Accept`` header names no media type the hub answers with."""
+
+    code = "NOT_ACCEPTABLE"
+
+
+class UnsupportedMediaType(Refused):
+    """A request body in a media type the hub does not read (GraphQL over POST takes application/json)."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class RateLimited(Refused):
+    """More requests than the caller's rate allows; the answer says when to retry."""
+
+    code = "RATE_LIMITED"

@@ -60,14 +60,26 @@ class Settings:
     """When an acknowledged write is on disk (``HUB_SYNC``): ``full``, before the answer (survives a power cut);
     ``normal``, within the OS's own write-back (survives the process being killed, not a power cut)."""
     token_cache_s: float = 30.0
-    """How long a token check is remembered (``HUB_TOKEN_CACHE_S``): a revoked token stops working within
-    this, for requests and for live subscriptions alike."""
+    """Longest a token check is remembered (``HUB_TOKEN_CACHE_S``). Any change to the tokens table, from any
+    process, drops the remembered checks within a second, so a revoked token stops working then, for requests
+    and for live subscriptions alike."""
     categories: Path | None = None
     """JSON file of incident categories and deadlines; default: the built-in old-town table (``HUB_CATEGORIES``)."""
     max_subscriptions: int = 10
     """Most live subscriptions one websocket connection may hold (``HUB_MAX_SUBSCRIPTIONS``)."""
     graphiql: bool = True
     """Serve the GraphiQL page at GET /graphql (``HUB_GRAPHIQL``)."""
+    public_url: str = ""
+    """The address clients reach the hub at, e.g. ``https://hub.example.org`` (``HUB_PUBLIC_URL``): TileJSON's
+    tile URLs start with it; unset, they are relative (``/tiles/…``)."""
+    cors_origins: str = ""
+    """Origins whose pages may call the hub, comma separated, or ``*`` (``HUB_CORS_ORIGINS``); unset: none but
+    the hub's own pages."""
+    rate_limits: str = ""
+    """Requests per second and burst per role, ``role=rate/burst`` comma separated (``HUB_RATE_LIMITS``); roles
+    not named keep the defaults ``public=10/60,analyst=30/120,officer=30/120,admin=60/240``."""
+    rate_exempt: str = "127.0.0.0/8,::1"
+    """Addresses or networks never rate-limited, comma separated, or ``none`` (``HUB_RATE_EXEMPT``)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -108,4 +120,6 @@ def _coerce(name: str, default: object, raw: str) -> object:
         raise ValueError(f"HUB_SYNC must be full or normal, got {raw!r}")
     if name in ("db", "fixtures", "categories"):
         return Path(raw)
+    if name == "public_url" and not raw.startswith(("http://", "https://")):
+        raise ValueError(f"HUB_PUBLIC_URL must start with http:// or https://, got {raw!r}")
     return raw

@@ -16,7 +16,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,9 @@ class Tile:
     etag: str
     disclosed: layers.Disclosed = ()
     """Personal data it shows unmasked; logged each time the tile is served (``layers.log_views``)."""
+    encoded: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    """The tile in content codings (``gzip``, ``br``) with their ETags, kept beside it once made (by
+    ``hub.http.tiles``, the first time a client asks for that coding)."""
 
     @property
     def empty(self) -> bool:
@@ -158,8 +161,15 @@ class TileCache:
         return tile
 
 
-def tilejson(name: str, base_url: str, crs: str = "WGS84") -> dict[str, Any]:
-    """TileJSON 3.0.0 for a layer (or ``all``)."""
+def tilejson(name: str, base_url: str = "", crs: str | None = None) -> dict[str, Any]:
+    """TileJSON 3.0.0 for a layer (or ``all``), its tile URLs under ``base_url`` (the hub's public
+    address, e.g. ``https://hub.example.org``; empty: URLs relative to the host, ``/tiles/…``).
+    Refuses an unknown CRS, naming the known ones.
+
+    >>> tilejson("sectors", crs="GCJ-02")["tiles"]
+    ['/tiles/sectors/{z}/{x}/{y}.mvt?crs=GCJ02']
+    """
+    crs = layers.check_crs(crs)
     names = list(layers.LAYERS) if name == ALL else [layers.map_layer(name).name]
     query = "" if crs == "WGS84" else f"?crs={crs}"
     return {

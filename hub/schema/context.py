@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +23,9 @@ class Context:
     """A pinned moment (tests, replays); otherwise ``now`` is the clock at each call."""
     connection_params: dict[str, object] | None = None
     """Set by graphql-transport-ws from the client's connection_init payload."""
+    count_refusal: Callable[[str], None] | None = None
+    """Counts a refused request by reason (an error code) in ``/metrics``; set by the app, None elsewhere.
+    Request errors in answers are counted already; this is for refusals that end otherwise."""
     estimate: Any = None
     """What the operation about to run was estimated to cost (``hub.schema.admission``; used once)."""
     meter: Any = None

@@ -292,7 +292,7 @@ class Subscription:
 
 
 async def _token_live(ctx: Context, token_id: str) -> bool:
-    """Whether a subscriber's token is still unrevoked (asked of the database at most every HUB_TOKEN_CACHE_S)."""
+    """Whether a subscriber's token is still unrevoked (the store's answer is forgotten when the tokens change)."""
     known, live = tokens.cached_token_live(ctx.hub, token_id)
     if known:
         return bool(live)

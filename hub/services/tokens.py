@@ -6,6 +6,7 @@ keeps them hashed.
 
 from __future__ import annotations
 
+from hub.domain.access import Viewer
 from hub.errors import InputError, NotFound
 from hub.services.hub import Hub
 from hub.store import tokens as kept
@@ -29,7 +30,8 @@ def create_token(hub: Hub, role: str, *, squad_code: str | None = None, label: s
 
 
 def revoke_token(hub: Hub, token_id: str) -> None:
-    """Revoke a token: it stops working for requests and live subscriptions (within the token cache's time)."""
+    """Revoke a token: it stops working for requests and live subscriptions within a second, in every process
+    (the store watches the tokens table)."""
     kept.revoke_token(hub.store.db, token_id)
 
 
@@ -46,3 +48,19 @@ def cached_token_live(hub: Hub, token_id: str) -> tuple[bool, bool]:
 def token_live(hub: Hub, token_id: str) -> bool:
     """Whether the token with this id is still unrevoked (may read the database: blocking)."""
     return hub.store.token_live(token_id)
+
+
+def remembered(hub: Hub, text: str) -> tuple[bool, Token | None]:
+    """(known, token) for a bearer token's text from the store's memory alone (no database read)."""
+    return hub.store.cached_token(text)
+
+
+def check(hub: Hub, text: str) -> Token | None:
+    """The live token with this text, or None (may read the database: blocking). Remembered until the tokens
+    table changes (a revocation, from any process, is noticed within a second) or ``HUB_TOKEN_CACHE_S``."""
+    return hub.store.token(text)
+
+
+def viewer(hub: Hub, token: Token) -> Viewer:
+    """The caller a live token stands for, its views of personal data logged (the disclosure log)."""
+    return Viewer(role=token.role, squad_code=token.squad_code, token_id=token.id, log=hub.store.disclosures)

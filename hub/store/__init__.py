@@ -20,7 +20,7 @@ from hub.store.disclosures import Disclosure, DisclosureLog, find_disclosures
 from hub.store.importer import DEFAULT_FIXTURES, ImportReport, import_dataset
 from hub.store.records import Token
 from hub.store.sqlite import SQLiteDatabase
-from hub.store.tokens import find_token
+from hub.store.tokens import RevocationWatch, find_token
 from hub.store.unit_of_work import Outcome, UnitOfWork
 
 __all__ = [
@@ -68,6 +68,9 @@ class _Remembered:
         self._kept[key] = (time.monotonic(), fresh)
         return fresh
 
+    def clear(self) -> None:
+        self._kept.clear()
+
 
 class Store:
     """One hub's data: the database file and its in-memory catalog."""
@@ -86,6 +89,7 @@ class Store:
         """Who was served whose personal data unmasked (open while the store is)."""
         self._tokens = _Remembered(token_cache_s)
         self._live = _Remembered(token_cache_s)
+        self._watch: RevocationWatch | None = None
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-writer")
         """The one thread that writes, for callers on an event loop (``loop.run_in_executor(store.writer, …)``)."""
 
@@ -97,9 +101,13 @@ class Store:
         self.db.write(unit_of_work.purge_keys)
         self.catalog = load_catalog(self.db)
         self.disclosures = DisclosureLog(self.db)
+        self._watch = RevocationWatch(self.db, self.forget_tokens).start()
         return self
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
         self.writer.shutdown(wait=True)
         if self.disclosures is not None:
             self.disclosures.close()
@@ -142,13 +150,18 @@ class Store:
             raise RuntimeError("the store is not open")
         return self.catalog
 
+    def forget_tokens(self) -> None:
+        """Drop every remembered token check (the tokens table changed: a token may have been revoked)."""
+        self._tokens.clear()
+        self._live.clear()
+
     def cached_token(self, text: str) -> tuple[bool, Token | None]:
         """(known, token) from the cache alone, without touching the database."""
         return self._tokens.get(text)
 
     def token(self, text: str) -> Token | None:
-        """The live token for this bearer text (remembered for ``token_cache_s``, 30 s by default, so a
-        revocation takes effect within that)."""
+        """The live token for this bearer text (remembered for ``token_cache_s``, 30 s by default, and
+        forgotten within a second of any change to the tokens table, so a revocation takes effect then)."""
         return self._tokens.answer(text, lambda: find_token(self.db, text))
 
     def cached_token_live(self, token_id: str) -> tuple[bool, bool]:

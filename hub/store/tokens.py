@@ -9,15 +9,22 @@ secret is random and long, not a human-chosen password.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import sqlite3
+import threading
+from collections.abc import Callable
 
 from hub.errors import NotFound
 from hub.store.records import Token
 from hub.store.sqlite import SQLiteDatabase
 from hub.store.unit_of_work import stamp
 
+log = logging.getLogger("hub.store")
+
+WATCH_INTERVAL_S = 0.25
+"""How often :class:`RevocationWatch` looks: a revoked token stops working within about this."""
 TOKEN_RE = re.compile(r"^hub_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$")
 
 
@@ -75,3 +82,52 @@ def list_tokens(db: SQLiteDatabase) -> list[Token]:
         Token(r["id"], r["role"], r["squad_code"], r["label"], r["created_at"], bool(r["revoked"]))
         for r in db.read("SELECT * FROM tokens ORDER BY created_at, id")
     ]
+
+
+class RevocationWatch:
+    """Notices within ``interval_s`` that the tokens table changed, whoever changed it (``hub token
+    revoke`` runs in another process), and calls ``changed`` so remembered token checks are dropped.
+
+    Each look is one ``PRAGMA data_version`` on the thread's own read connection: a number SQLite
+    changes whenever another connection commits, read from memory shared with the writers. Only when
+    it moved is the tokens table read (how many tokens, how many revoked), so the hub's other writes
+    cost one small query each and requests cost nothing.
+    """
+
+    def __init__(self, db: SQLiteDatabase, changed: Callable[[], None], interval_s: float = WATCH_INTERVAL_S) -> None:
+        self.db = db
+        self.changed = changed
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hub-token-watch", daemon=True)
+        self._tokens: tuple[object, ...] = ()
+
+    def start(self) -> RevocationWatch:
+        """Take the tokens table as it is now, then watch it (a change before the first look counts)."""
+        self._tokens = self._look()
+        self._thread.start()
+        return self
+
+    def _look(self) -> tuple[object, ...]:
+        row = self.db.read_one("SELECT count(*), total(revoked) FROM tokens")
+        return tuple(row) if row is not None else ()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        version: object = None
+        while not self._stop.wait(self.interval_s):
+            try:
+                now = self.db.read_one("PRAGMA data_version")
+                if now is None or now[0] == version:
+                    continue
+                version = now[0]
+                seen = self._look()
+                if seen != self._tokens:
+                    self._tokens = seen
+                    self.changed()
+            except Exception:  # a busy or closing database: look again next time
+                log.exception("could not check the tokens table for revocations")

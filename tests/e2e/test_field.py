@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -17,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from hub.geo.measure import destination
-from tests.common import CENTRE
+from tests.common import CENTRE, wait_for
 from tests.conftest import ROOT, Server
 
 pytestmark = pytest.mark.e2e
@@ -61,17 +62,6 @@ class Subscriber:
     def close(self) -> None:
         self._cm.__exit__(None, None, None)
         self.thread.join(5)
-
-
-def wait_for(predicate, seconds=10.0):
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 EVENTS = """subscription($sector: String) { incidentEvents(sector: $sector) {
@@ -172,7 +162,7 @@ def test_killing_the_server_mid_stream_loses_no_acknowledged_write(tmp_path, syn
 def test_a_revoked_token_stops_its_live_subscription(tmp_path):
     """A lost phone: once its token is revoked, the next case in its sector ends the subscription
     with an error instead of reaching it."""
-    srv = Server(tmp_path / "revoke.db", env={"HUB_TOKEN_CACHE_S": "0.2"}).start()
+    srv = Server(tmp_path / "revoke.db").start()  # token checks remembered 30 s: the store's watch must notice
     try:
         phone = srv.token("--role", "admin")
         desk = srv.token("--role", "admin")
@@ -188,7 +178,7 @@ def test_a_revoked_token_stops_its_live_subscription(tmp_path):
                 check=True,
                 capture_output=True,
             )
-            wait_for(lambda: False, 0.5)  # the server's memory of the token has expired
+            wait_for(lambda: False, 1.0)  # the server has noticed the revocation (within a second)
             second = srv.graphql(REPORT, {"input": incident_input(135)}, token=desk).json()["data"]["reportIncident"]
             assert second["incident"]["sectorCode"] == "SE"
             assert wait_for(
@@ -203,5 +193,47 @@ def test_a_revoked_token_stops_its_live_subscription(tmp_path):
             assert "revoked" in json.dumps(sub.messages)
         finally:
             sub.close()
+    finally:
+        srv.stop()
+
+
+def test_a_token_revoked_by_the_cli_is_refused_within_a_second_while_it_is_in_use(tmp_path):
+    """Token checks are remembered for 30 s (HUB_TOKEN_CACHE_S), but the server watches the tokens
+    table: a revocation from another process takes effect about as soon as the CLI returns."""
+    srv = Server(tmp_path / "revoke.db").start()
+    try:
+        phone = srv.token("--role", "officer", "--squad", "SQ1")
+        statuses: list[tuple[float, int]] = []
+        stop = threading.Event()
+
+        def use() -> None:
+            with httpx.Client(timeout=10) as client:
+                while not stop.is_set():
+                    r = client.post(
+                        f"{srv.url}/graphql",
+                        json={"query": "{ viewer { role } }"},
+                        headers={"Authorization": f"Bearer {phone}"},
+                    )
+                    statuses.append((time.monotonic(), r.status_code))
+
+        user = threading.Thread(target=use)
+        user.start()
+        assert wait_for(lambda: len(statuses) >= 20)  # remembered and in use
+        before = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "hub", "token", "revoke", phone.split("_")[1]],
+            cwd=ROOT,
+            env={**os.environ, "HUB_DB": str(srv.db)},
+            check=True,
+            capture_output=True,
+        )
+        # waiting at most 10 s, a third of the time a check is remembered: only the watch can refuse it
+        refused = wait_for(lambda: any(s == 401 for _, s in statuses), 10)
+        stop.set()
+        user.join(10)
+        assert refused
+        assert all(s == 200 for at, s in statuses if at < before)  # it worked before
+        first_refusal = next(i for i, (_, s) in enumerate(statuses) if s == 401)
+        assert {s for _, s in statuses[first_refusal:]} == {401}  # and never again after
     finally:
         srv.stop()

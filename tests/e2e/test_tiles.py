@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import math
 
+import brotli
 import httpx
 import mapbox_vector_tile
 import pytest
@@ -13,6 +15,7 @@ from shapely.geometry import box
 
 from hub.geo import datum
 from tests.common import CENTRE, layer
+from tests.conftest import Server
 
 pytestmark = pytest.mark.e2e
 
@@ -170,3 +173,60 @@ def test_tilejson_describes_the_layer(server):
     assert doc["tilejson"] == "3.0.0"
     assert doc["tiles"][0].endswith("/tiles/compounds/{z}/{x}/{y}.mvt")
     assert doc["vector_layers"][0]["id"] == "compounds"
+
+
+def test_tilejson_urls_never_carry_the_requests_host(server):
+    """It is marked public for shared caches: a forged Host must not end up in what they keep."""
+    r = get(server, "/tiles/compounds.json", Host="evil.example")
+    assert r.status_code == 200 and r.headers["cache-control"].startswith("public")
+    assert r.json()["tiles"] == ["/tiles/compounds/{z}/{x}/{y}.mvt"]
+    assert "evil" not in r.text
+
+
+def test_tilejson_urls_start_with_the_configured_public_url(tmp_path):
+    srv = Server(tmp_path / "pub.db", env={"HUB_PUBLIC_URL": "https://hub.suiyang.example/"}).start()
+    try:
+        doc = get(srv, "/tiles/sectors.json?crs=GCJ02", Host="evil.example").json()
+        assert doc["tiles"] == ["https://hub.suiyang.example/tiles/sectors/{z}/{x}/{y}.mvt?crs=GCJ02"]
+    finally:
+        srv.stop()
+
+
+def test_the_tile_url_tilejson_advertises_for_a_crs_serves_that_grid(server):
+    template = get(server, "/tiles/sectors.json?crs=gcj-02").json()["tiles"][0]
+    x, y = tile_of(*datum.wgs84_to_gcj02(*CENTRE), 14)
+    path = template.replace("{z}", "14").replace("{x}", str(x)).replace("{y}", str(y))
+    assert get(server, path).content == get(server, f"/tiles/sectors/14/{x}/{y}.mvt?crs=GCJ02").content
+
+
+def test_tilejson_refuses_an_unknown_crs_naming_the_known_ones(server):
+    r = get(server, "/tiles/compounds.json?crs=EPSG:3857")
+    assert r.status_code == 400
+    error = r.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_INPUT"
+    assert all(name in error["message"] for name in ("WGS84", "GCJ02", "BD09"))
+    nope = get(server, "/tiles/nowhere.json")
+    assert nope.status_code == 404 and nope.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def raw_get(server, path, **headers):
+    """The answer's bytes as sent (no decoding by the client), and its headers."""
+    with httpx.stream("GET", f"{server.url}{path}", headers=headers, timeout=30) as r:
+        return b"".join(r.iter_raw()), r.headers, r.status_code
+
+
+@pytest.mark.parametrize(("coding", "decompress"), [("gzip", gzip.decompress), ("br", brotli.decompress)])
+def test_a_compressed_tile_is_the_same_tile_with_its_own_etag(server, coding, decompress):
+    x, y = tile_of(*CENTRE, 14)
+    path = f"/tiles/all/14/{x}/{y}.mvt"
+    plain, plain_headers, _ = raw_get(server, path, **{"Accept-Encoding": "identity"})
+    packed, headers, _ = raw_get(server, path, **{"Accept-Encoding": coding})
+    assert "content-encoding" not in plain_headers
+    assert headers["content-encoding"] == coding
+    assert decompress(packed) == plain and len(packed) < len(plain)
+    assert "Accept-Encoding" in headers["vary"] and "Authorization" in headers["vary"]
+    assert headers["etag"] != plain_headers["etag"]
+    again = get(server, path, **{"Accept-Encoding": coding, "If-None-Match": headers["etag"]})
+    assert again.status_code == 304 and again.headers["etag"] == headers["etag"]
+    changed = get(server, path, **{"Accept-Encoding": coding, "If-None-Match": '"0000"'})
+    assert changed.status_code == 200

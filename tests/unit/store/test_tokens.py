@@ -5,6 +5,7 @@ import pytest
 from hub.errors import NotFound
 from hub.store.sqlite import SQLiteDatabase
 from hub.store.tokens import create_token, find_token, revoke_token
+from tests.common import wait_for
 
 
 @pytest.fixture
@@ -39,3 +40,36 @@ def test_revoking_an_unknown_token_names_it(db):
 
 def test_garbage_is_not_a_token(db):
     assert find_token(db, "let me in") is None
+
+
+def test_a_store_forgets_its_remembered_token_when_another_connection_revokes_it(tmp_path):
+    from hub.store import Store
+
+    store = Store(tmp_path / "s.db", token_cache_s=3600).open(load_demo=False)
+    try:
+        record, text = create_token(store.db, "analyst")
+        assert store.token(text) is not None
+        assert store.cached_token(text) == (True, store.token(text))  # remembered for an hour
+        with SQLiteDatabase(tmp_path / "s.db") as other:  # as `hub token revoke` in another process
+            revoke_token(other, record.id)
+        assert wait_for(lambda: not store.cached_token(text)[0])
+        assert store.token(text) is None
+        assert store.token_live(record.id) is False
+    finally:
+        store.close()
+
+
+def test_writes_to_other_tables_keep_the_remembered_tokens(tmp_path):
+    from hub.store import Store
+
+    store = Store(tmp_path / "s.db", token_cache_s=3600).open(load_demo=False)
+    try:
+        _record, text = create_token(store.db, "admin")
+        wait_for(lambda: False, 0.6)  # the watch has seen the new token (a change: remembered checks are dropped)
+        store.token(text)
+        for i in range(3):
+            store.db.write(lambda c, i=i: c.execute(f"INSERT INTO squads VALUES ('SQ{i}', 'x', 'NE', '0370-1')"))
+        wait_for(lambda: False, 0.6)  # the watch has looked at least twice
+        assert store.cached_token(text)[0]
+    finally:
+        store.close()
