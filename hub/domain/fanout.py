@@ -78,6 +78,27 @@ def villages_per_township(catalog: Catalog) -> float:
     return ratio(len(catalog.villages), len(catalog.townships))
 
 
+def technicians_per_group(catalog: Catalog) -> float:
+    return ratio(len(catalog.technicians), len(catalog.guidance_groups))
+
+
+def townships_per_group(catalog: Catalog) -> float:
+    groups = catalog.guidance_groups.values()
+    return ratio(sum(len(g.township_codes) for g in groups), len(groups))
+
+
+def groups_per_event(catalog: Catalog) -> float:
+    return ratio(len(catalog.guidance_groups), len(catalog.weather_events))
+
+
+def visits_per_township(catalog: Catalog) -> float:
+    return ratio(len(catalog.guidance_visits), len(catalog.townships))
+
+
+def duty_officers_per_township(catalog: Catalog) -> float:
+    return ratio(len(catalog.duty_officers), len(catalog.townships))
+
+
 def grids_per_compound(catalog: Catalog) -> float:
     """Grids a compound's polygon overlaps, on average (a sample of compounds against the grid index)."""
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from hub.domain.roster import Duty, on_duty
+from hub.domain.township_duty import TownshipDuty, duty_at
 from hub.geo.geojson import point
 from hub.store import records as r
 from hub.store.catalog import Catalog, Layer
@@ -28,6 +29,7 @@ class Location:
     township: r.Township | None
     village: r.Village | None
     on_duty: tuple[Duty, ...]
+    township_on_duty: tuple[TownshipDuty, ...] = ()
 
 
 def at_point(layer: Layer[Any], lon: float, lat: float) -> Any:
@@ -42,6 +44,7 @@ def locate(catalog: Catalog, lon: float, lat: float, at: datetime, *, field: str
     point(lon, lat, field=field)
     sector = at_point(catalog.sectors, lon, lat)
     duties = tuple(on_duty(catalog, sector.code, at)) if sector is not None else ()
+    township = at_point(catalog.townships, lon, lat)
     return Location(
         lon=lon,
         lat=lat,
@@ -51,7 +54,8 @@ def locate(catalog: Catalog, lon: float, lat: float, at: datetime, *, field: str
         grid=at_point(catalog.grids, lon, lat),
         compound=at_point(catalog.compounds, lon, lat),
         sector=sector,
-        township=at_point(catalog.townships, lon, lat),
+        township=township,
         village=at_point(catalog.villages, lon, lat),
         on_duty=duties,
+        township_on_duty=tuple(duty_at(catalog, township.code, at)) if township is not None else (),
     )

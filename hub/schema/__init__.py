@@ -26,6 +26,7 @@ from hub.schema.fast import execution_context_class
 from hub.schema.figures import FigureQuery
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
 from hub.schema.governance import GovernanceQuery, PublicRoom
+from hub.schema.guidance import GuidanceGroup, GuidanceMutation, GuidanceQuery, GuidanceVisit, Technician, WeatherEvent
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
 from hub.schema.maps import MapQuery
 from hub.schema.patrols import Patrol, PatrolMutation, PatrolQuery
@@ -34,6 +35,7 @@ from hub.schema.query import Query
 from hub.schema.rosters import RosterMutation, RosterQuery
 from hub.schema.scalars import DATE_SCALAR, GEOJSON_SCALAR, GeoJSON
 from hub.schema.spatial import SpatialQuery
+from hub.schema.township_duty import TownshipDutyQuery
 from hub.settings import Settings
 
 __all__ = ["Context", "build_schema"]
@@ -165,9 +167,13 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
                 FigureQuery,
                 GovernanceQuery,
                 SpatialQuery,
+                GuidanceQuery,
+                TownshipDutyQuery,
             ),
         ),
-        mutation=merge_types("Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation)),
+        mutation=merge_types(
+            "Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation, GuidanceMutation)
+        ),
         subscription=Subscription,
         types=[
             t.Compound,
@@ -187,6 +193,10 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             Incident,
             Patrol,
             PublicRoom,
+            WeatherEvent,
+            GuidanceGroup,
+            Technician,
+            GuidanceVisit,
         ],
         execution_context_class=execution_context_class(fast=fast_lists),
         config=StrawberryConfig(

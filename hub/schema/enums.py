@@ -36,6 +36,7 @@ class Role(Enum):
     PUBLIC = "public"
     ANALYST = "analyst"
     OFFICER = "officer"
+    TECHNICIAN = "technician"
     ADMIN = "admin"
 
 
@@ -115,4 +116,5 @@ class MapLayer(Enum):
     COMPOUNDS = "compounds"
     OCCUPATIONS = "occupations"
     INCIDENTS = "incidents"
+    GUIDANCE_VISITS = "guidance_visits"
     MERCHANTS = "merchants"

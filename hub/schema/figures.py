@@ -50,6 +50,8 @@ class FigureFilter:
     statuses: list[str] | None = None
     states: list[str] | None = None
     squads: list[str] | None = None
+    guidance_groups: list[str] | None = None
+    weather_events: list[str] | None = None
 
 
 _FILTERS = {
@@ -66,6 +68,8 @@ _FILTERS = {
     "statuses": "STATUS",
     "states": "STATE",
     "squads": "SQUAD",
+    "guidance_groups": "GUIDANCE_GROUP",
+    "weather_events": "WEATHER_EVENT",
 }
 
 
@@ -188,6 +192,13 @@ class FigureQuery:
         ft.FrontageGroup,
         "门前三包: merchants and signed agreements by SECTOR, SQUAD (the sector's), trade (KIND), STATUS (SIGNED, "
         "UNSIGNED); date SIGNED.",
+    )
+
+    guidance_visit_figures: ft.FigureSet[ft.GuidanceVisitGroup] = figures_field(
+        "guidance_visits",
+        ft.GuidanceVisitGroup,
+        "农技指导: guidance visits and the hazards they found by TOWNSHIP, VILLAGE (their point), kind of guidance "
+        "(KIND), site (CATEGORY: VILLAGE, FARM, GREENHOUSE), GUIDANCE_GROUP, WEATHER_EVENT; date VISITED.",
     )
 
     @strawberry.field(

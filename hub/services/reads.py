@@ -22,6 +22,9 @@ from hub.domain.filters import SpatialFilter
 from hub.domain.locate import Location
 from hub.domain.locate import locate as locate_at
 from hub.domain.stats import Stats, compute_stats
+from hub.domain.township_duty import TownshipDuty, check_township, duty_at
+from hub.domain.township_duty import duty_assignments as township_duty_assignments
+from hub.domain.township_duty import duty_gaps as township_duty_gaps
 from hub.errors import InputError, NotFound
 from hub.services.hub import Hub
 from hub.store.catalog import Catalog
@@ -47,6 +50,10 @@ NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
     "Incident": (lambda d: d.incidents, int),
     "Patrol": (lambda d: d.patrols, int),
     "PublicRoom": (lambda d: d.public_rooms, int),
+    "WeatherEvent": (lambda d: d.weather_events, str),
+    "GuidanceGroup": (lambda d: d.guidance_groups, str),
+    "Technician": (lambda d: d.technicians, str),
+    "GuidanceVisit": (lambda d: d.guidance_visits, int),
 }
 """Where a record of each type is found by its key, and the type of its keys."""
 
@@ -172,6 +179,21 @@ def on_duty(hub: Hub, sector: str, at: datetime) -> list[roster.Duty]:
     if sector not in codes:
         raise InputError(f"no sector {sector!r}; one of {', '.join(codes)}", field="sector")
     return roster.on_duty(hub.data, sector, at)
+
+
+def township_on_duty(hub: Hub, township: str, at: datetime) -> list[TownshipDuty]:
+    check_township(hub.data, township)
+    return duty_at(hub.data, township, at)
+
+
+def duty_assignments(hub: Hub, day: date, township: str | None = None) -> list[roster.Assignment]:
+    if township is not None:
+        check_township(hub.data, township)
+    return township_duty_assignments(hub.data, day, township)
+
+
+def duty_gaps(hub: Hub, day: date) -> list[roster.Gap]:
+    return township_duty_gaps(hub.data, day)
 
 
 def roster_exceptions(hub: Hub, on: date | None = None) -> list[RosterException]:

@@ -246,6 +246,17 @@ class Catalog:
     roster_exceptions: dict[int, r.RosterException] = field(default_factory=dict)
     roster_version: int = 0
     """Bumped by every change to roster rules or exceptions, so answers derived from them can be remembered."""
+    duty_officers: dict[str, r.DutyOfficer] = field(default_factory=dict)
+    duty_lines: dict[str, r.DutyLine] = field(default_factory=dict)
+    duty_shifts: dict[str, r.Shift] = field(default_factory=dict)
+    duty_rules: dict[str, r.DutyRule] = field(default_factory=dict)
+    duty_exceptions: dict[int, r.DutyException] = field(default_factory=dict)
+    duty_version: int = 0
+    """Bumped by every change to the townships' duty rules or exceptions."""
+    weather_events: dict[str, r.WeatherEvent] = field(default_factory=dict)
+    guidance_groups: dict[str, r.GuidanceGroup] = field(default_factory=dict)
+    technicians: dict[str, r.Technician] = field(default_factory=dict)
+    guidance_visits: Layer[r.GuidanceVisit] = field(default_factory=lambda: _empty("guidance_visits"))
     memo: dict[Any, Any] = field(default_factory=dict)
     """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
     generation: int = 0
@@ -276,6 +287,23 @@ class Catalog:
                 self.roster_exceptions.pop(record.id, None)
             else:
                 self.roster_exceptions[record.id] = record
+        elif isinstance(record, r.DutyRule):
+            self.duty_rules[record.township_code] = record
+            self.duty_version += 1
+        elif isinstance(record, r.DutyException):
+            self.duty_version += 1
+            if deleted:
+                self.duty_exceptions.pop(record.id, None)
+            else:
+                self.duty_exceptions[record.id] = record
+        elif isinstance(record, r.GuidanceVisit):
+            self.guidance_visits.upsert(record)
+        elif isinstance(record, r.WeatherEvent):
+            self.weather_events[record.code] = record
+        elif isinstance(record, r.GuidanceGroup):
+            self.guidance_groups[record.code] = record
+        elif isinstance(record, r.Technician):
+            self.technicians[record.id] = record
         elif isinstance(record, r.FrontageAgreement):
             merchant = self.merchants.get(record.merchant_id)
             if merchant is not None:
@@ -489,4 +517,16 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         patrols=_layer("patrols", tables.read_all(db, r.Patrol)),
         roster_rules={x.squad_code: x for x in tables.read_all(db, r.RosterRule)},
         roster_exceptions={x.id: x for x in tables.read_all(db, r.RosterException)},
+        duty_officers={x.id: x for x in tables.read_all(db, r.DutyOfficer)},
+        duty_lines={x.township_code: x for x in tables.read_all(db, r.DutyLine)},
+        duty_shifts={
+            x["code"]: r.Shift(x["code"], x["name"], x["start"], x["end"])
+            for x in db.read("SELECT * FROM duty_shifts ORDER BY start, code")
+        },
+        duty_rules={x.township_code: x for x in tables.read_all(db, r.DutyRule)},
+        duty_exceptions={x.id: x for x in tables.read_all(db, r.DutyException)},
+        weather_events={x.code: x for x in tables.read_all(db, r.WeatherEvent)},
+        guidance_groups={x.code: x for x in tables.read_all(db, r.GuidanceGroup)},
+        technicians={x.id: x for x in tables.read_all(db, r.Technician)},
+        guidance_visits=_layer("guidance_visits", tables.read_all(db, r.GuidanceVisit)),
     )

@@ -97,6 +97,30 @@ LAYERS: tuple[_Layer, ...] = (
         measure=False,
     ),
     _Layer(
+        "guidance_visits.geojson",
+        "guidance_visits",
+        (
+            "id",
+            "client_id",
+            "event_code",
+            "group_code",
+            "township_code",
+            "village_code",
+            "site",
+            "kind",
+            "visited_on",
+            "technician_ids",
+            "advice",
+            "hazards_found",
+            "logged_by",
+            "logged_at",
+        ),
+        _POINT,
+        row=lambda p: {**p, "technician_ids": orjson.dumps(p.get("technician_ids") or []).decode()},
+        measure=False,
+        optional=True,
+    ),
+    _Layer(
         "merchants.geojson",
         "merchants",
         ("id", "name", "trade", "sector_code", "frontage"),
@@ -315,6 +339,73 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
         )
     )
 
+    duty = _read_json(folder / "township_duty.json") if (folder / "township_duty.json").exists() else {}
+    staged.append(
+        (
+            "duty_shifts",
+            ("code", "name", "start", "end"),
+            [(s["code"], s["name"], s["start"], s["end"]) for s in duty.get("shifts", [])],
+        )
+    )
+    staged.append(
+        (
+            "duty_lines",
+            ("township_code", "hotline"),
+            [(x["township_code"], x["hotline"]) for x in duty.get("lines", [])],
+        )
+    )
+    staged.append(
+        (
+            "duty_officers",
+            ("id", "township_code", "name", "phone", "role", "shift_code"),
+            [
+                (o["id"], o["township_code"], o["name"], o["phone"], o["role"], o["shift_code"])
+                for o in duty.get("officers", [])
+            ],
+        )
+    )
+    staged.append(
+        (
+            "duty_rules",
+            ("township_code", "anchor", "cycle", "teams"),
+            [
+                (x["township_code"], x["anchor"], orjson.dumps(x["cycle"]).decode(), orjson.dumps(x["teams"]).decode())
+                for x in duty.get("rules", [])
+            ],
+        )
+    )
+    guidance = _read_json(folder / "guidance.json") if (folder / "guidance.json").exists() else {}
+    staged.append(
+        (
+            "weather_events",
+            ("code", "kind", "name", "warning_level", "warned_at", "starts_on", "ends_on"),
+            [
+                (e["code"], e["kind"], e["name"], e["warning_level"], e["warned_at"], e["starts_on"], e.get("ends_on"))
+                for e in guidance.get("events", [])
+            ],
+        )
+    )
+    staged.append(
+        (
+            "guidance_groups",
+            ("code", "event_code", "name", "township_codes", "hotline"),
+            [
+                (g["code"], g["event_code"], g["name"], _jsonish(g["township_codes"]), g.get("hotline", ""))
+                for g in guidance.get("groups", [])
+            ],
+        )
+    )
+    staged.append(
+        (
+            "technicians",
+            ("id", "group_code", "name", "phone", "specialty", "role"),
+            [
+                (t["id"], t["group_code"], t["name"], t["phone"], t["specialty"], t["role"])
+                for t in guidance.get("technicians", [])
+            ],
+        )
+    )
+
     periods = _optional(folder / "management_history.json", "periods")
     staged.append(
         (
@@ -347,6 +438,14 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
         "grids",
         "townships",
         "villages",
+        "duty_shifts",
+        "duty_lines",
+        "duty_officers",
+        "duty_rules",
+        "weather_events",
+        "guidance_groups",
+        "technicians",
+        "guidance_visits",
         "property_companies",
         "credit_scores",
         "compounds",

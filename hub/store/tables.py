@@ -68,6 +68,14 @@ TABLES: dict[type, Table] = {
         Table("roster_rules", r.RosterRule, "squad_code"),
         Table("roster_exceptions", r.RosterException, "id", autoincrement=True),
         Table("frontage_agreements", r.FrontageAgreement, "merchant_id"),
+        Table("duty_rules", r.DutyRule, "township_code"),
+        Table("duty_exceptions", r.DutyException, "id", autoincrement=True),
+        Table("duty_officers", r.DutyOfficer, "id"),
+        Table("duty_lines", r.DutyLine, "township_code"),
+        Table("weather_events", r.WeatherEvent, "code"),
+        Table("guidance_groups", r.GuidanceGroup, "code"),
+        Table("technicians", r.Technician, "id"),
+        Table("guidance_visits", r.GuidanceVisit, "id", autoincrement=True),
     )
 }
 

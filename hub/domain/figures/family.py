@@ -18,7 +18,10 @@ from hub.domain.figures.groups import Grouped
 from hub.store.catalog import Catalog
 
 KIND, CATEGORY, STATUS, STATE, SQUAD = "KIND", "CATEGORY", "STATUS", "STATE", "SQUAD"
-ATTRIBUTES = (KIND, CATEGORY, STATUS, STATE, SQUAD)
+GUIDANCE_GROUP, WEATHER_EVENT = "GUIDANCE_GROUP", "WEATHER_EVENT"
+ATTRIBUTES = (KIND, CATEGORY, STATUS, STATE, SQUAD, GUIDANCE_GROUP, WEATHER_EVENT)
+RECORDS = (SQUAD, GUIDANCE_GROUP, WEATHER_EVENT)
+"""Attribute groupings whose values are codes of records (a group's key shows the record)."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,20 @@ from hub.store import Store
 from hub.store.sqlite import SQLiteDatabase
 from tests.common import FIXTURES
 
+RURAL_FILES = (
+    "townships.geojson",
+    "villages.geojson",
+    "township_duty.json",
+    "guidance.json",
+    "guidance_visits.geojson",
+)
+UNDO_8 = """
+    DROP TABLE guidance_visits; DROP TABLE technicians; DROP TABLE guidance_groups; DROP TABLE weather_events;
+    DROP TABLE duty_exceptions; DROP TABLE duty_rules; DROP TABLE duty_officers; DROP TABLE duty_lines;
+    DROP TABLE duty_shifts; ALTER TABLE tokens DROP COLUMN group_code;
+"""
+UNDO_7 = "DROP TABLE villages; DROP TABLE townships;"
+
 
 def periods(db: SQLiteDatabase) -> list[tuple]:
     rows = db.read("SELECT compound_id, since, mode, property_company_id FROM management_periods")
@@ -22,8 +36,7 @@ def test_a_store_from_before_the_history_gets_the_periods_of_the_data_set(tmp_pa
     Store(path).open().close()  # the demo set, at the current schema
     conn = sqlite3.connect(path)
     conn.executescript(
-        "DROP TABLE villages; DROP TABLE townships; DROP TABLE management_periods; DROP TABLE fee_years; "
-        "PRAGMA user_version = 5;"
+        UNDO_8 + UNDO_7 + "DROP TABLE management_periods; DROP TABLE fee_years; PRAGMA user_version = 5;"
     )
     conn.close()
 
@@ -60,13 +73,14 @@ def test_a_store_from_before_the_townships_opens_with_none_and_keeps_the_rest(tm
     path = tmp_path / "old.db"
     Store(path).open().close()
     conn = sqlite3.connect(path)
-    conn.executescript("DROP TABLE villages; DROP TABLE townships; PRAGMA user_version = 6;")
+    conn.executescript(UNDO_8 + UNDO_7 + "PRAGMA user_version = 6;")
     conn.close()
 
-    store = Store(path).open()  # runs migration 7
+    store = Store(path).open()  # runs migrations 7 and 8
     try:
-        assert store.db.schema_version >= 7
+        assert store.db.schema_version >= 8
         assert len(store.data.townships) == 0 and len(store.data.villages) == 0
+        assert store.data.guidance_groups == {} and store.data.duty_officers == {}
         assert len(store.data.compounds) == 619
     finally:
         store.close()
@@ -75,11 +89,35 @@ def test_a_store_from_before_the_townships_opens_with_none_and_keeps_the_rest(tm
 def test_a_data_set_without_its_rural_side_loads_without_townships(tmp_path):
     folder = tmp_path / "set"
     shutil.copytree(FIXTURES, folder)
-    for name in ("townships.geojson", "villages.geojson"):
+    for name in RURAL_FILES:
         (folder / name).unlink()
     store = Store(tmp_path / "h.db").open(fixtures=folder)
     try:
         assert len(store.data.townships) == 0 and len(store.data.villages) == 0
-        assert len(store.data.subdistricts) == 6
+        assert len(store.data.subdistricts) == 6 and len(store.data.guidance_visits) == 0
+    finally:
+        store.close()
+
+
+def test_a_store_from_before_guidance_keeps_its_tokens_and_gets_the_empty_tables(tmp_path):
+    path = tmp_path / "old.db"
+    Store(path).open().close()
+    conn = sqlite3.connect(path)
+    conn.executescript("DELETE FROM guidance_visits; DELETE FROM technicians; DELETE FROM guidance_groups;")
+    conn.executescript("DELETE FROM weather_events; DELETE FROM duty_rules; DELETE FROM duty_officers;")
+    conn.executescript("DELETE FROM duty_lines; DELETE FROM duty_shifts;")
+    conn.executescript(UNDO_8 + "PRAGMA user_version = 7;")
+    conn.execute(
+        "INSERT INTO tokens (id, hash, role, squad_code, label, created_at) VALUES "
+        "('0badcafe', 'h', 'officer', 'SQ1', 'old', '2024-01-01T00:00:00+00:00')"
+    )
+    conn.commit()
+    conn.close()
+
+    store = Store(path).open()  # runs migration 8
+    try:
+        row = store.db.read_one("SELECT role, squad_code, group_code FROM tokens WHERE id = '0badcafe'")
+        assert tuple(row) == ("officer", "SQ1", None)
+        assert len(store.data.townships) == 13 and store.data.technicians == {}
     finally:
         store.close()
