@@ -1,7 +1,7 @@
 """`locate` over HTTP against a trivial `{ __typename }` request on the same server (target: ≤ 1.5×).
 
 Half the points lie in the old town (its sector, the squad on duty there), half in the townships (their
-township and village); every answer asks for all of them.
+township, village and who is on the township's 24-hour duty); every answer asks for all of them.
 
 python bench/bench_locate.py [--rounds 400]
 """
@@ -23,7 +23,7 @@ from hub.geo.measure import destination
 CENTRE = (115.6097, 34.3767)
 LOCATE = """query($lon: Float!, $lat: Float!, $at: DateTime) { locate(lon: $lon, lat: $lat, at: $at) {
   subdistrict { name } community { name } grid { code } compound { name } sector { code name }
-  township { code name } village { code name }
+  township { code name } village { code name } townshipOnDuty { officers { name } }
   onDuty { squad { name hotline } officers { name } } } }"""
 DISTRICT = (115.40, 34.13, 115.83, 34.41)
 """A box around the district (its townships lie in it, around the urban area)."""

@@ -91,14 +91,6 @@ def groups_per_event(catalog: Catalog) -> float:
     return ratio(len(catalog.guidance_groups), len(catalog.weather_events))
 
 
-def visits_per_township(catalog: Catalog) -> float:
-    return ratio(len(catalog.guidance_visits), len(catalog.townships))
-
-
-def duty_officers_per_township(catalog: Catalog) -> float:
-    return ratio(len(catalog.duty_officers), len(catalog.townships))
-
-
 def grids_per_compound(catalog: Catalog) -> float:
     """Grids a compound's polygon overlaps, on average (a sample of compounds against the grid index)."""
 

@@ -345,8 +345,3 @@ def cover(
         village = at_point(catalog.villages, lon, lat)
     groups = () if town is None else tuple(covering(catalog, event.code, town.code))
     return Cover(event, town, village, groups)
-
-
-def visited_villages(catalog: Catalog, event_code: str) -> int:
-    """Villages with at least one visit of the event since its warning."""
-    return len({x.village_code for x in catalog.guidance_visits if x.event_code == event_code and x.village_code})

@@ -35,7 +35,7 @@ from hub.schema.query import Query
 from hub.schema.rosters import RosterMutation, RosterQuery
 from hub.schema.scalars import DATE_SCALAR, GEOJSON_SCALAR, GeoJSON
 from hub.schema.spatial import SpatialQuery
-from hub.schema.township_duty import TownshipDutyQuery
+from hub.schema.township_duty import TownshipDutyMutation, TownshipDutyQuery
 from hub.settings import Settings
 
 __all__ = ["Context", "build_schema"]
@@ -172,7 +172,15 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             ),
         ),
         mutation=merge_types(
-            "Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation, GuidanceMutation)
+            "Mutation",
+            (
+                IncidentMutation,
+                PatrolMutation,
+                FrontageMutation,
+                RosterMutation,
+                GuidanceMutation,
+                TownshipDutyMutation,
+            ),
         ),
         subscription=Subscription,
         types=[

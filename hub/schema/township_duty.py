@@ -15,8 +15,11 @@ from hub.domain.model import records as rec
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.cost import sized
+from hub.schema.enums import ExceptionKind
 from hub.schema.views import RecordView, shown
+from hub.schema.writes import UserError, perform, user_errors_field
 from hub.services import reads
+from hub.services import rosters as services
 
 Ctx = Info[Context, None]
 
@@ -112,6 +115,18 @@ class TownshipDutyQuery:
             for a in found
         ]
 
+    @strawberry.field(description="The townships' duty rotation rules.", metadata=sized(lambda d: len(d.duty_rules)))
+    def duty_rules(self, info: Ctx) -> list[DutyRule]:
+        return shown(info.context.data.duty_rules.values())
+
+    @strawberry.field(
+        description="Leave, swaps and cover in the townships' duty on a date (all dates when omitted).",
+        metadata=sized(lambda d: len(d.duty_exceptions)),
+    )
+    def duty_exceptions(self, info: Ctx, date: date | None = None) -> list[DutyException]:
+        found = info.context.data.duty_exceptions.values()
+        return shown(sorted((x for x in found if date is None or x.on_date == date), key=lambda x: x.id))
+
     @strawberry.field(
         description="Stretches of a local date (00:00–24:00) in which a township has nobody on duty.",
         metadata=sized(lambda d: len(d.townships)),
@@ -126,3 +141,138 @@ class TownshipDutyQuery:
             )
             for g in reads.duty_gaps(info.context.hub, date)
         ]
+
+
+def _note(root: rec.DutyException, info: Ctx) -> str | None:
+    return access.free_text(info.context.viewer, root.note, access.DUTY_NOTE, root.id)
+
+
+@strawberry.type(
+    description="A dated change to the townships' duty roster: leave, a swap or cover of another township."
+)
+class DutyException(RecordView):
+    __record__ = rec.DutyException
+    id: int
+    date: date = strawberry.field(resolver=lambda root: root.on_date)
+    staff_id: str
+    kind: str
+    shift_code: str | None
+    township_code: str | None = strawberry.field(description="For COVER: the township covered.")
+    swap_with: str | None
+    note: str | None = strawberry.field(resolver=_note, description="Why: staff only, as free text may name people.")
+
+
+@strawberry.type(description="A township's duty rotation: each duty officer moves through the cycle from an offset.")
+class DutyRule(RecordView):
+    __record__ = rec.DutyRule
+    township_code: str
+    anchor: date
+    cycle: list[str] = strawberry.field(metadata=sized(7))
+    teams: list[DutyTeamMember] = strawberry.field(
+        resolver=lambda root: [DutyTeamMember(staff_id=s, offset=n) for s, n in root.teams], metadata=sized(14)
+    )
+
+
+@strawberry.type
+class DutyTeamMember:
+    staff_id: str
+    offset: int
+
+
+@strawberry.input
+class DutyTeamMemberInput:
+    staff_id: str
+    offset: int
+
+
+@strawberry.input
+class SetDutyRuleInput:
+    client_id: str
+    township_code: str
+    anchor: date
+    cycle: list[str] = strawberry.field(description="Shift codes, one per day; OFF for a day off.")
+    teams: list[DutyTeamMemberInput]
+
+
+@strawberry.input
+class AddDutyExceptionInput:
+    client_id: str
+    date: date
+    staff_id: str
+    kind: ExceptionKind
+    shift_code: str | None = None
+    township_code: str | None = strawberry.field(default=None, description="For COVER: the township covered.")
+    swap_with: str | None = None
+    note: str = ""
+
+
+@strawberry.input
+class RemoveDutyExceptionInput:
+    client_id: str
+    id: int
+
+
+@strawberry.type
+class DutyRulePayload:
+    rule: DutyRule | None
+    replayed: bool
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type
+class DutyExceptionPayload:
+    exception: DutyException | None
+    replayed: bool
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type
+class TownshipDutyMutation:
+    @strawberry.mutation(
+        description="Set a township's duty rotation (admins); refused with the reason if it conflicts."
+    )
+    async def set_duty_rule(self, info: Ctx, input: SetDutyRuleInput) -> DutyRulePayload:
+        ctx = info.context
+
+        def command() -> services.SetDutyRule:
+            return services.SetDutyRule(
+                client_id=input.client_id,
+                township_code=input.township_code,
+                anchor=input.anchor,
+                cycle=tuple(input.cycle),
+                teams=tuple((m.staff_id, m.offset) for m in input.teams),
+            )
+
+        done = await perform(ctx, command, services.set_duty_rule)
+        rule = ctx.data.duty_rules.get(done.result["township"]) if done.result else None
+        return DutyRulePayload(rule=shown(rule), replayed=done.replayed, user_errors=done.errors)
+
+    @strawberry.mutation(description="Add leave, a swap or cover of another township to the duty roster (admins).")
+    async def add_duty_exception(self, info: Ctx, input: AddDutyExceptionInput) -> DutyExceptionPayload:
+        ctx = info.context
+
+        def command() -> services.AddDutyException:
+            return services.AddDutyException(
+                client_id=input.client_id,
+                on_date=input.date,
+                staff_id=input.staff_id,
+                kind=input.kind.value,
+                shift_code=input.shift_code,
+                township_code=input.township_code,
+                swap_with=input.swap_with,
+                note=input.note,
+            )
+
+        done = await perform(ctx, command, services.add_duty_exception)
+        exc = ctx.data.duty_exceptions.get(done.result["exception"]) if done.result else None
+        return DutyExceptionPayload(exception=shown(exc), replayed=done.replayed, user_errors=done.errors)
+
+    @strawberry.mutation(description="Withdraw a duty exception (admins).")
+    async def remove_duty_exception(self, info: Ctx, input: RemoveDutyExceptionInput) -> DutyExceptionPayload:
+        ctx = info.context
+
+        def command() -> services.RemoveDutyException:
+            return services.RemoveDutyException(client_id=input.client_id, exception_id=input.id)
+
+        done = await perform(ctx, command, services.remove_duty_exception)
+        return DutyExceptionPayload(exception=None, replayed=done.replayed, user_errors=done.errors)

@@ -76,6 +76,7 @@ def test_a_click_in_a_village_of_a_township_names_both(map_page: Page) -> None:
     page.wait_for_function("window.hubIdle()", timeout=30_000)
     assert page.evaluate("window.hubCounts")["townships"] >= 1
     assert page.evaluate("window.hubCounts")["villages"] >= 5
+    assert page.evaluate("window.hubCounts")["guidance_visits"] >= 1
     x, y = container_point(map_page, point.x, point.y)
     page.mouse.click(x, y)
     page.wait_for_function(
@@ -85,7 +86,8 @@ def test_a_click_in_a_village_of_a_township_names_both(map_page: Page) -> None:
     )
     text = page.locator("#locate-result").inner_text()
     assert "李口镇" in text and village.code in text
-    assert "Outside the old-town sectors" in text
+    assert "Township duty" in text and "Duty line" in text and "0370-" in text  # 24小时值班值守, names masked
+    assert "*" in text
     page.click("#locate-result .close")
     page.evaluate(
         "([lat, lon]) => window.hubMap.setView([lat, lon], 14, { animate: false })", [DAYUSHOU[1], DAYUSHOU[0]]

@@ -5,10 +5,12 @@ figures family. Expectations are read from the fixture files (json, shapely) or 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import Counter
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -285,3 +287,17 @@ def test_an_admin_declares_an_event_forms_a_group_and_moves_technicians_into_it(
     assert clash["userErrors"] == [{"code": "CONFLICT", "field": "townships[0]"}]
     audit = writable('{ auditLog(entity: "guidance_group") { action entityId } }')["data"]["auditLog"]
     assert {"action": "form", "entityId": "BZ1"} in audit
+
+
+def test_the_readme_examples_for_guidance_and_township_duty_run(writable):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[
+        readme.index("**Agricultural guidance in extreme weather**") : readme.index("**Enforcement teams**")
+    ]
+    examples = re.findall(r"```graphql\n(.*?)```", section, re.S)
+    assert len(examples) == 4
+    for example in examples:
+        out = writable(example, role="technician", group="AG5", now=NOW)
+        assert "errors" not in out, out
+        assert all(v is not None for v in out["data"].values())
+    assert out["data"]["townshipOnDuty"][0]["officers"]

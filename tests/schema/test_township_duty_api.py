@@ -4,14 +4,17 @@ rules in township_duty.json; names masked for the public, phones for admins only
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import pytest
 from shapely.geometry import shape
 
 from tests.common import FIXTURES
 
+SH = ZoneInfo("Asia/Shanghai")
 DUTY = """query($t: String!, $at: DateTime) { townshipOnDuty(township: $t, at: $at) {
   townshipCode hotline home { code } shifts { code start end } officers { code role name phone } } }"""
 
@@ -42,9 +45,7 @@ def expected_on_duty(township: str, at: datetime) -> set[str]:
 )
 def test_who_is_on_duty_for_a_township_follows_its_rotation_around_the_clock(run, township, at):
     out = run(DUTY, {"t": township, "at": at}, role="analyst")["data"]["townshipOnDuty"]
-    local = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(
-        datetime.fromisoformat(at[:-6] + "+08:00").tzinfo
-    )
+    local = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(SH)
     want = expected_on_duty(township, local)
     (entry,) = out
     assert {o["code"] for o in entry["officers"]} == want and len(want) == 2
@@ -97,3 +98,40 @@ def test_the_days_turns_cover_every_township_and_leave_no_gap(run):
 def test_an_unknown_township_is_refused_naming_it(run):
     out = run('{ townshipOnDuty(township: "411403001") { townshipCode } }')
     assert out["errors"][0]["extensions"]["code"] == "NOT_FOUND" and "411403001" in out["errors"][0]["message"]
+
+
+ADD = """mutation($i: AddDutyExceptionInput!) { addDutyException(input: $i) {
+  replayed userErrors { field code message } exception { id kind staffId townshipCode } } }"""
+GAPS = '{ dutyCoverageGaps(date: "2023-12-20") { townshipCode start end } }'
+
+
+def add(writable, role="admin", **fields):
+    values = {"clientId": str(uuid.uuid4()), "date": "2023-12-20", **fields}
+    return writable(ADD, {"i": values}, role=role)["data"]["addDutyException"]
+
+
+def test_leave_cover_and_withdrawal_on_the_townships_duty_roster_through_the_api(writable):
+    town = "411403205"  # 娄店乡
+    on = expected_on_duty(town, datetime(2023, 12, 20, 12, tzinfo=SH))
+    assert add(writable, role="public", staffId=sorted(on)[0], kind="LEAVE")["userErrors"][0]["code"] == "FORBIDDEN"
+    for staff in sorted(on):
+        assert add(writable, staffId=staff, kind="LEAVE", note="病假")["userErrors"] == []
+    gaps = writable(GAPS)["data"]["dutyCoverageGaps"]
+    assert gaps == [{"townshipCode": town, "start": "2023-12-20T08:30:00+08:00", "end": "2023-12-21T00:00:00+08:00"}]
+    again = add(writable, staffId=sorted(on)[0], kind="LEAVE")
+    assert again["userErrors"][0]["code"] == "CONFLICT" and again["userErrors"][0]["field"] == "staffId"
+    helper = next(o["id"] for o in duty()["officers"] if o["township_code"] == "411403100" and o["id"] not in on)
+    cover = add(writable, staffId=helper, kind="COVER", shiftCode="DUTY", townshipCode=town)
+    assert cover["userErrors"] == [] and cover["exception"]["townshipCode"] == town
+    assert writable(GAPS)["data"]["dutyCoverageGaps"] == []
+    who = writable(DUTY, {"t": town, "at": "2023-12-20T12:00:00+08:00"})["data"]["townshipOnDuty"]
+    assert [(d["home"]["code"], [o["code"] for o in d["officers"]]) for d in who] == [("411403100", [helper])]
+    removed = writable(
+        "mutation($i: RemoveDutyExceptionInput!) { removeDutyException(input: $i) { userErrors { code } } }",
+        {"i": {"clientId": str(uuid.uuid4()), "id": cover["exception"]["id"]}},
+    )["data"]["removeDutyException"]
+    assert removed["userErrors"] == [] and len(writable(GAPS)["data"]["dutyCoverageGaps"]) == 1
+    audit = writable('{ auditLog(entity: "duty_exception") { action } }')["data"]["auditLog"]
+    assert sorted(a["action"] for a in audit) == ["add", "add", "add", "remove"]
+    notes = writable('{ dutyExceptions(date: "2023-12-20") { note } }', role="public")["data"]["dutyExceptions"]
+    assert notes and all(n["note"] is None for n in notes)

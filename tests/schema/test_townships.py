@@ -133,7 +133,7 @@ def test_figures_group_by_township_and_village_with_urban_records_in_the_none_gr
 
 def test_the_readme_example_for_townships_runs_and_finds_likou_town(run):
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("**The townships**") : readme.index("**Enforcement teams**")]
+    section = readme[readme.index("**The townships**") : readme.index("**Agricultural guidance in extreme weather**")]
     (example,) = re.findall(r"```graphql\n(.*?)```", section, re.S)
     out = run(example)
     assert "errors" not in out

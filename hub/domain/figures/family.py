@@ -74,6 +74,11 @@ def total(column: str, where: Callable[[Rows], np.ndarray] | None = None) -> Mea
     return measure
 
 
+def whole(measure: Measure) -> Measure:
+    """A measure of whole things (hazards, people sent) as integers, so tables show ``3``, not ``3.0``."""
+    return lambda g, rows: np.rint(measure(g, rows)).astype(np.int64)
+
+
 @dataclass(frozen=True)
 class Family:
     """A kind of record that figures are computed for."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hub.domain import guidance as rules
 from hub.domain.figures.facts import CODE, DAY, NUMBER, attribute, layer_source
-from hub.domain.figures.family import CATEGORY, GUIDANCE_GROUP, KIND, WEATHER_EVENT, Family, count, total
+from hub.domain.figures.family import CATEGORY, GUIDANCE_GROUP, KIND, WEATHER_EVENT, Family, count, total, whole
 
 GUIDANCE_VISITS = Family(
     name="guidance_visits",
@@ -36,9 +36,9 @@ GUIDANCE_VISITS = Family(
     dates={"VISITED": "visited"},
     measures={
         "count": count(),
-        "hazards_found": total("hazards"),
+        "hazards_found": whole(total("hazards")),
         "with_hazards": count(lambda x: x["hazards"] > 0),
-        "technician_visits": total("technicians"),
+        "technician_visits": whole(total("technicians")),
     },
     summed=("count", "hazards_found", "with_hazards", "technician_visits"),
 )
