@@ -392,14 +392,18 @@ def token() -> None:
 @token.command("create")
 @click.option(
     "--role",
-    type=click.Choice(["analyst", "officer", "admin"]),
+    type=click.Choice(["analyst", "officer", "technician", "admin"]),
     required=True,
-    help="analyst: figures and staff names; officer: their squad in full; admin: everything.",
+    help="analyst: figures and staff names; officer: their squad in full; technician: their guidance group in "
+    "full, logs its visits; admin: everything.",
 )
 @click.option("--squad", default=None, help="Squad code an officer token belongs to (e.g. SQ1); officers only.")
+@click.option(
+    "--group", default=None, help="Guidance group a technician token belongs to (e.g. AG1); technicians only."
+)
 @click.option("--label", default="", help="A note saying whose token this is.")
 @db_option
-def token_create(role: str, squad: str | None, label: str, db: str | None) -> None:
+def token_create(role: str, squad: str | None, group: str | None, label: str, db: str | None) -> None:
     """Create a token and print it (send it as `Authorization: Bearer <token>`)."""
     from hub.services import Hub
     from hub.services.tokens import create_token
@@ -407,7 +411,9 @@ def token_create(role: str, squad: str | None, label: str, db: str | None) -> No
     settings = _settings(db)
     store = _open_store(settings)
     try:
-        record, text = create_token(Hub.from_settings(settings, store), role, squad_code=squad, label=label)
+        record, text = create_token(
+            Hub.from_settings(settings, store), role, squad_code=squad, label=label, group_code=group
+        )
     except HubError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -416,6 +422,7 @@ def token_create(role: str, squad: str | None, label: str, db: str | None) -> No
     click.echo(
         f"token {record.id}: role {record.role}"
         + (f", squad {record.squad_code}" if record.squad_code else "")
+        + (f", group {record.group_code}" if record.group_code else "")
         + " (shown once; only its hash is stored)",
         err=True,
     )
@@ -433,7 +440,8 @@ def token_list(db: str | None) -> None:
     try:
         for t in list_tokens(Hub.from_settings(settings, store)):
             state = "revoked" if t.revoked else "live"
-            click.echo(f"{t.id}  {t.role:8} {t.squad_code or '-':5} {state:8} {t.created_at}  {t.label}")
+            unit = t.squad_code or t.group_code or "-"
+            click.echo(f"{t.id}  {t.role:10} {unit:5} {state:8} {t.created_at}  {t.label}")
     finally:
         store.close()
 
@@ -462,13 +470,16 @@ def token_revoke(token_id: str, db: str | None) -> None:
 @click.option("--variables", default=None, help="Variables as a JSON object.")
 @click.option(
     "--role",
-    type=click.Choice(["public", "analyst", "officer", "admin"]),
+    type=click.Choice(["public", "analyst", "officer", "technician", "admin"]),
     default="analyst",
     help="Run as this role (default analyst; local use only, no token needed).",
 )
 @click.option("--squad", default=None, help="Squad code when --role officer.")
+@click.option("--group", default=None, help="Guidance group code when --role technician.")
 @db_option
-def query(document: str, variables: str | None, role: str, squad: str | None, db: str | None) -> None:
+def query(
+    document: str, variables: str | None, role: str, squad: str | None, group: str | None, db: str | None
+) -> None:
     """Run one GraphQL query against the store and print the JSON result, e.g. hub query '{ stats { compounds } }'."""
     from hub.domain.access import Viewer
     from hub.schema import Context, build_schema
@@ -482,7 +493,9 @@ def query(document: str, variables: str | None, role: str, squad: str | None, db
     store = _open_store(settings)
     try:
         schema = build_schema(settings)
-        viewer = Viewer(role=role, squad_code=squad, token_id="cli", log=store.disclosures)  # "admin:cli" in logs
+        viewer = Viewer(  # "admin:cli" in logs
+            role=role, squad_code=squad, token_id="cli", log=store.disclosures, group_code=group
+        )
         ctx = Context(hub=Hub.from_settings(settings, store), viewer=viewer)
         result = asyncio.run(schema.execute(document, variable_values=values, context_value=ctx))
     finally:

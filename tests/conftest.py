@@ -237,8 +237,9 @@ def writable(stores: Stores, settings: Settings) -> Iterator[Any]:
         squad: str | None = None,
         now: Any = None,
         token: str = "t",
+        group: str | None = None,
     ) -> dict[str, Any]:
-        viewer = Viewer(role=role, squad_code=squad, token_id=token, log=store.disclosures)
+        viewer = Viewer(role=role, squad_code=squad, token_id=token, log=store.disclosures, group_code=group)
         ctx = Context(hub=hub, viewer=viewer)
         if now is not None:
             ctx.now = now

@@ -74,6 +74,23 @@ def communities_per_subdistrict(catalog: Catalog) -> float:
     return ratio(len(catalog.communities), len(catalog.subdistricts))
 
 
+def villages_per_township(catalog: Catalog) -> float:
+    return ratio(len(catalog.villages), len(catalog.townships))
+
+
+def technicians_per_group(catalog: Catalog) -> float:
+    return ratio(len(catalog.technicians), len(catalog.guidance_groups))
+
+
+def townships_per_group(catalog: Catalog) -> float:
+    groups = catalog.guidance_groups.values()
+    return ratio(sum(len(g.township_codes) for g in groups), len(groups))
+
+
+def groups_per_event(catalog: Catalog) -> float:
+    return ratio(len(catalog.guidance_groups), len(catalog.weather_events))
+
+
 def grids_per_compound(catalog: Catalog) -> float:
     """Grids a compound's polygon overlaps, on average (a sample of compounds against the grid index)."""
 

@@ -3,7 +3,7 @@
 One registry serves GraphQL's ``featureCollection`` and the vector tiles alike, so a property a
 role may not see is absent from both. Geometry is never serialised per request: each feature's
 GeoJSON (per zoom band and coordinate system) is made once and kept with the layer until that
-record is written; tiling layers (subdistricts, communities, grids, sectors) are generalised as a
+record is written; tiling layers (subdistricts, communities, grids, sectors, townships, villages) are generalised as a
 coverage per zoom band so neighbours keep their shared borders.
 """
 
@@ -153,6 +153,32 @@ LAYERS: dict[str, MapLayer] = {
             "古城片区 old-town sectors",
         ),
         MapLayer(
+            "townships",
+            "townships",
+            lambda r: r.code,
+            {
+                "code": Prop(_attr("code"), "乡镇代码"),
+                "name": Prop(_attr("name"), "名称"),
+                "kind": Prop(_attr("kind"), "类型"),
+                "areaM2": Prop(_attr("area_m2"), "面积(平方米)", "number"),
+            },
+            ("code", "name"),
+            "乡镇 townships",
+        ),
+        MapLayer(
+            "villages",
+            "villages",
+            lambda r: r.code,
+            {
+                "code": Prop(_attr("code"), "行政村代码"),
+                "name": Prop(_attr("name"), "名称"),
+                "townshipCode": Prop(_attr("township_code"), "乡镇代码"),
+                "areaM2": Prop(_attr("area_m2"), "面积(平方米)", "number"),
+            },
+            ("code", "name"),
+            "行政村 administrative villages",
+        ),
+        MapLayer(
             "compounds",
             "compounds",
             lambda r: r.id,
@@ -212,6 +238,33 @@ LAYERS: dict[str, MapLayer] = {
             "城市管理案件 city-management incidents",
             "Point",
             time="seenAt",
+        ),
+        MapLayer(
+            "guidance_visits",
+            "guidance_visits",
+            lambda r: r.id,
+            {
+                "visitId": Prop(_attr("id"), "编号", "integer"),
+                "eventCode": Prop(_attr("event_code"), "天气过程代码"),
+                "groupCode": Prop(_attr("group_code"), "指导组代码"),
+                "townshipCode": Prop(_attr("township_code"), "乡镇代码"),
+                "villageCode": Prop(_attr("village_code"), "行政村代码"),
+                "site": Prop(_attr("site"), "地点类型"),
+                "kind": Prop(_attr("kind"), "指导内容"),
+                "visitedOn": Prop(_iso("visited_on"), "指导日期", "date"),
+                "hazardsFound": Prop(_attr("hazards_found"), "发现隐患数", "integer"),
+                "advice": Prop(
+                    lambda r, v: access.free_text(v, r.advice, access.VISIT_ADVICE, r.id),
+                    "技术指导意见",
+                    staff_only=True,
+                    personal=True,
+                    disclosed=(access.VISIT_ADVICE, access.sees_free_text),
+                ),
+            },
+            ("visitId", "kind", "hazardsFound"),
+            "农技指导 agricultural guidance visits",
+            "Point",
+            time="visitedOn",
         ),
         MapLayer(
             "merchants",

@@ -28,6 +28,15 @@ class Stats:
     subdistricts: int
     communities: int
     grids: int
+    townships: int
+    villages: int
+    weather_events: int
+    guidance_groups: int
+    technicians: int
+    guided_townships: int
+    guidance_visits: int
+    guidance_hazards_found: int
+    duty_officers: int
     public_rooms: int
     merchants: int
     merchants_signed: int
@@ -62,6 +71,15 @@ def compute_stats(catalog: Catalog) -> Stats:
         subdistricts=len(catalog.subdistricts),
         communities=len(catalog.communities),
         grids=len(catalog.grids),
+        townships=len(catalog.townships),
+        villages=len(catalog.villages),
+        weather_events=len(catalog.weather_events),
+        guidance_groups=len(catalog.guidance_groups),
+        technicians=len(catalog.technicians),
+        guided_townships=len({t for g in catalog.guidance_groups.values() for t in g.township_codes}),
+        guidance_visits=len(catalog.guidance_visits),
+        guidance_hazards_found=sum(v.hazards_found for v in catalog.guidance_visits),
+        duty_officers=len(catalog.duty_officers),
         public_rooms=len(catalog.public_rooms),
         merchants=len(merchants),
         merchants_signed=sum(m.agreement is not None for m in merchants),

@@ -35,6 +35,7 @@ TABLES = {
     "incidents": "incidents",
     "patrols": "patrols",
     "frontage": "merchants",
+    "guidance-visits": "guidance_visits",
 }
 """Export name → figures family."""
 FILTERS = {
@@ -43,12 +44,16 @@ FILTERS = {
     "grids": "GRID",
     "compounds": "COMPOUND",
     "sectors": "SECTOR",
+    "townships": "TOWNSHIP",
+    "villages": "VILLAGE",
     "propertyCompanies": "PROPERTY_COMPANY",
     "kinds": "KIND",
     "categories": "CATEGORY",
     "statuses": "STATUS",
     "states": "STATE",
     "squads": "SQUAD",
+    "guidanceGroups": "GUIDANCE_GROUP",
+    "weatherEvents": "WEATHER_EVENT",
 }
 PARAMS = ("groupBy", "dateBy", "from", "to", "bbox", *FILTERS)
 
@@ -62,6 +67,7 @@ COUNTS = {
     "incidents": "案件数",
     "patrols": "巡查次数",
     "merchants": "商户数",
+    "guidance_visits": "指导次数",
 }
 LABELS = {
     "subdistrict_code": "街道代码",
@@ -73,10 +79,18 @@ LABELS = {
     "compound_name": "小区",
     "sector_code": "片区代码",
     "sector_name": "片区",
+    "township_code": "乡镇代码",
+    "township_name": "乡镇",
+    "village_code": "行政村代码",
+    "village_name": "行政村",
     "property_company_code": "物业企业代码",
     "property_company_name": "物业企业",
     "squad_code": "分队代码",
     "squad_name": "分队",
+    "guidance_group_code": "指导组代码",
+    "guidance_group_name": "技术指导组",
+    "weather_event_code": "天气过程代码",
+    "weather_event_name": "天气过程",
     "kind": "类型",
     "category": "类别",
     "status": "状态",
@@ -120,6 +134,9 @@ LABELS = {
     "length_m": "巡查里程(米)",
     "signed": "已签订数",
     "signed_share": "签订率",
+    "hazards_found": "发现隐患数",
+    "with_hazards": "发现隐患的指导次数",
+    "technician_visits": "农技人员出动人次",
 }
 
 

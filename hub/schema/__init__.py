@@ -30,6 +30,7 @@ from hub.schema.fast import FAST_PATH, execution_context_class
 from hub.schema.figures import FigureQuery
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
 from hub.schema.governance import GovernanceQuery, PublicRoom
+from hub.schema.guidance import GuidanceGroup, GuidanceMutation, GuidanceQuery, GuidanceVisit, Technician, WeatherEvent
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
 from hub.schema.maps import MapQuery
 from hub.schema.patrols import Patrol, PatrolMutation, PatrolQuery
@@ -38,6 +39,7 @@ from hub.schema.query import Query
 from hub.schema.rosters import RosterMutation, RosterQuery
 from hub.schema.scalars import DATE_SCALAR, GEOJSON_SCALAR, GeoJSON
 from hub.schema.spatial import SpatialQuery
+from hub.schema.township_duty import TownshipDutyMutation, TownshipDutyQuery
 from hub.schema.upkeep import UpkeepMutation
 from hub.settings import Settings
 
@@ -255,10 +257,21 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
                 FigureQuery,
                 GovernanceQuery,
                 SpatialQuery,
+                GuidanceQuery,
+                TownshipDutyQuery,
             ),
         ),
         mutation=merge_types(
-            "Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation, UpkeepMutation)
+            "Mutation",
+            (
+                IncidentMutation,
+                PatrolMutation,
+                FrontageMutation,
+                RosterMutation,
+                GuidanceMutation,
+                TownshipDutyMutation,
+                UpkeepMutation,
+            ),
         ),
         subscription=Subscription,
         types=[
@@ -268,6 +281,8 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             t.Grid,
             t.Occupation,
             t.Sector,
+            t.Township,
+            t.Village,
             t.Squad,
             t.Officer,
             t.PropertyCompany,
@@ -277,6 +292,10 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             Incident,
             Patrol,
             PublicRoom,
+            WeatherEvent,
+            GuidanceGroup,
+            Technician,
+            GuidanceVisit,
         ],
         execution_context_class=execution_context_class(fast=fast_lists),
         config=StrawberryConfig(

@@ -40,6 +40,7 @@ class Role(Enum):
     PUBLIC = "public"
     ANALYST = "analyst"
     OFFICER = "officer"
+    TECHNICIAN = "technician"
     ADMIN = "admin"
 
 
@@ -114,7 +115,10 @@ class MapLayer(Enum):
     COMMUNITIES = "communities"
     GRIDS = "grids"
     SECTORS = "sectors"
+    TOWNSHIPS = "townships"
+    VILLAGES = "villages"
     COMPOUNDS = "compounds"
     OCCUPATIONS = "occupations"
     INCIDENTS = "incidents"
+    GUIDANCE_VISITS = "guidance_visits"
     MERCHANTS = "merchants"

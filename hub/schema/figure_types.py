@@ -9,13 +9,16 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import strawberry
 
 from hub.domain.figures.compute import Figures, Group
 from hub.schema import types as t
 from hub.schema.cost import sized
+
+if TYPE_CHECKING:
+    from hub.schema.guidance import GuidanceGroup, WeatherEvent
 
 G = TypeVar("G")
 GROUPS_ESTIMATE = 200
@@ -33,12 +36,16 @@ class Grouping(Enum):
     GRID = "GRID"
     COMPOUND = "COMPOUND"
     SECTOR = "SECTOR"
+    TOWNSHIP = "TOWNSHIP"
+    VILLAGE = "VILLAGE"
     PROPERTY_COMPANY = "PROPERTY_COMPANY"
     KIND = "KIND"
     CATEGORY = "CATEGORY"
     STATUS = "STATUS"
     STATE = "STATE"
     SQUAD = "SQUAD"
+    GUIDANCE_GROUP = "GUIDANCE_GROUP"
+    WEATHER_EVENT = "WEATHER_EVENT"
     DAY = "DAY"
     MONTH = "MONTH"
     QUARTER = "QUARTER"
@@ -60,6 +67,7 @@ class FigureDate(Enum):
     CLOSED = "CLOSED"
     STARTED = "STARTED"
     SIGNED = "SIGNED"
+    VISITED = "VISITED"
 
 
 @strawberry.type(description="What a group stands for: one value per grouping asked; null where it has none.")
@@ -69,8 +77,12 @@ class FigureKey:
     grid: t.Grid | None = None
     compound: t.Compound | None = None
     sector: t.Sector | None = None
+    township: t.Township | None = None
+    village: t.Village | None = None
     property_company: t.PropertyCompany | None = None
     squad: t.Squad | None = None
+    guidance_group: Annotated[GuidanceGroup, strawberry.lazy("hub.schema.guidance")] | None = None
+    weather_event: Annotated[WeatherEvent, strawberry.lazy("hub.schema.guidance")] | None = None
     kind: str | None = None
     category: str | None = None
     status: str | None = None
@@ -220,3 +232,12 @@ class FrontageGroup:
     count: int = strawberry.field(description="Merchants.")
     signed: int
     signed_share: float | None
+
+
+@strawberry.type(description="Agricultural guidance visits and the hazards they found (农技指导).")
+class GuidanceVisitGroup:
+    key: FigureKey
+    count: int = strawberry.field(description="Visits.")
+    hazards_found: int = strawberry.field(description="Hazards found (险情) at the sites visited.")
+    with_hazards: int = strawberry.field(description="Visits that found at least one hazard.")
+    technician_visits: int = strawberry.field(description="Technicians sent, summed over the visits (人次).")

@@ -200,11 +200,13 @@ KEYS: dict[str, Callable[[Any], Hashable]] = {
     "communities": lambda x: x.code,
     "grids": lambda x: x.code,
     "sectors": lambda x: x.code,
+    "townships": lambda x: x.code,
+    "villages": lambda x: x.code,
 }
 """How each layer keys its records (by ``id`` when not listed)."""
 
 
-TILINGS = frozenset({"subdistricts", "communities", "grids", "sectors"})
+TILINGS = frozenset({"subdistricts", "communities", "grids", "sectors", "townships", "villages"})
 """Layers that tile the ground (neighbours share borders): generalised as a coverage."""
 
 
@@ -223,6 +225,8 @@ class Catalog:
     subdistricts: Layer[r.Subdistrict] = field(default_factory=lambda: _empty("subdistricts"))
     communities: Layer[r.Community] = field(default_factory=lambda: _empty("communities"))
     grids: Layer[r.Grid] = field(default_factory=lambda: _empty("grids"))
+    townships: Layer[r.Township] = field(default_factory=lambda: _empty("townships"))
+    villages: Layer[r.Village] = field(default_factory=lambda: _empty("villages"))
     compounds: Layer[r.Compound] = field(default_factory=lambda: _empty("compounds"))
     problems: Layer[r.Problem] = field(default_factory=lambda: _empty("problems"))
     occupations: Layer[r.Occupation] = field(default_factory=lambda: _empty("occupations"))
@@ -246,6 +250,17 @@ class Catalog:
     roster_exceptions: dict[int, r.RosterException] = field(default_factory=dict)
     roster_version: int = 0
     """Bumped by every change to roster rules or exceptions, so answers derived from them can be remembered."""
+    duty_officers: dict[str, r.DutyOfficer] = field(default_factory=dict)
+    duty_lines: dict[str, r.DutyLine] = field(default_factory=dict)
+    duty_shifts: dict[str, r.Shift] = field(default_factory=dict)
+    duty_rules: dict[str, r.DutyRule] = field(default_factory=dict)
+    duty_exceptions: dict[int, r.DutyException] = field(default_factory=dict)
+    duty_version: int = 0
+    """Bumped by every change to the townships' duty rules or exceptions."""
+    weather_events: dict[str, r.WeatherEvent] = field(default_factory=dict)
+    guidance_groups: dict[str, r.GuidanceGroup] = field(default_factory=dict)
+    technicians: dict[str, r.Technician] = field(default_factory=dict)
+    guidance_visits: Layer[r.GuidanceVisit] = field(default_factory=lambda: _empty("guidance_visits"))
     memo: dict[Any, Any] = field(default_factory=dict)
     """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
     generation: int = 0
@@ -259,7 +274,21 @@ class Catalog:
     @property
     def _layers_by_type(self) -> dict[type, Layer[Any]]:
         """The layers that writes change, by the type of their records."""
-        return {r.Occupation: self.occupations, r.Incident: self.incidents, r.Patrol: self.patrols}
+        return {
+            r.Occupation: self.occupations,
+            r.Incident: self.incidents,
+            r.Patrol: self.patrols,
+            r.GuidanceVisit: self.guidance_visits,
+        }
+
+    @property
+    def _kept_by_type(self) -> dict[type, dict[Any, Any]]:
+        """The records of the agricultural guidance that writes change, by the type of their records."""
+        return {
+            r.WeatherEvent: self.weather_events,
+            r.GuidanceGroup: self.guidance_groups,
+            r.Technician: self.technicians,
+        }
 
     def layers(self) -> dict[str, Layer[Any]]:
         """Every spatial layer, by name."""
@@ -289,6 +318,22 @@ class Catalog:
                 self.roster_exceptions.pop(record.id, None)
             else:
                 self.roster_exceptions[record.id] = record
+        elif isinstance(record, r.DutyRule):
+            self.duty_rules[record.township_code] = record
+            self.duty_version += 1
+        elif isinstance(record, r.DutyException):
+            self.duty_version += 1
+            if deleted:
+                self.duty_exceptions.pop(record.id, None)
+            else:
+                self.duty_exceptions[record.id] = record
+        elif isinstance(record, r.WeatherEvent | r.GuidanceGroup | r.Technician):
+            kept = self._kept_by_type[type(record)]
+            key = tables.TABLES[type(record)].key
+            if deleted:
+                kept.pop(getattr(record, key), None)
+            else:
+                kept[getattr(record, key)] = record
         elif isinstance(record, r.FrontageAgreement):
             merchant = self.merchants.get(record.merchant_id)
             if merchant is not None:
@@ -304,6 +349,12 @@ class Catalog:
             return self.roster_rules.get(key)
         if cls is r.RosterException:
             return self.roster_exceptions.get(key)
+        if cls is r.DutyRule:
+            return self.duty_rules.get(key)
+        if cls is r.DutyException:
+            return self.duty_exceptions.get(key)
+        if cls in self._kept_by_type:
+            return self._kept_by_type[cls].get(key)
         if cls is r.FrontageAgreement:
             merchant = self.merchants.get(key)
             return None if merchant is None else merchant.agreement
@@ -358,6 +409,15 @@ def load_catalog(reader: Reader) -> Catalog:
             x["worker_phone"],
             x["area_m2"],
         )
+        for i, x in enumerate(rows)
+    ]
+    rows, g = _spatial(db, "townships", "code, name, kind, area_m2", "code")
+    townships = [
+        r.Township(g[i], x["geojson"], x["code"], x["name"], x["kind"], x["area_m2"]) for i, x in enumerate(rows)
+    ]
+    rows, g = _spatial(db, "villages", "code, name, township_code, area_m2", "code")
+    villages = [
+        r.Village(g[i], x["geojson"], x["code"], x["name"], x["township_code"], x["area_m2"])
         for i, x in enumerate(rows)
     ]
 
@@ -487,6 +547,8 @@ def load_catalog(reader: Reader) -> Catalog:
         subdistricts=_layer("subdistricts", subdistricts),
         communities=_layer("communities", communities),
         grids=_layer("grids", grids),
+        townships=_layer("townships", townships),
+        villages=_layer("villages", villages),
         compounds=_layer("compounds", compounds),
         problems=_layer("problems", problems),
         occupations=_layer("occupations", occupations),
@@ -520,5 +582,17 @@ def load_catalog(reader: Reader) -> Catalog:
         patrols=_layer("patrols", tables.read_all(db, r.Patrol)),
         roster_rules={x.squad_code: x for x in tables.read_all(db, r.RosterRule)},
         roster_exceptions={x.id: x for x in tables.read_all(db, r.RosterException)},
+        duty_officers={x.id: x for x in tables.read_all(db, r.DutyOfficer)},
+        duty_lines={x.township_code: x for x in tables.read_all(db, r.DutyLine)},
+        duty_shifts={
+            x["code"]: r.Shift(x["code"], x["name"], x["start"], x["end"])
+            for x in db.read("SELECT * FROM duty_shifts ORDER BY start, code")
+        },
+        duty_rules={x.township_code: x for x in tables.read_all(db, r.DutyRule)},
+        duty_exceptions={x.id: x for x in tables.read_all(db, r.DutyException)},
+        weather_events={x.code: x for x in tables.read_all(db, r.WeatherEvent)},
+        guidance_groups={x.code: x for x in tables.read_all(db, r.GuidanceGroup)},
+        technicians={x.id: x for x in tables.read_all(db, r.Technician)},
+        guidance_visits=_layer("guidance_visits", tables.read_all(db, r.GuidanceVisit)),
         faults=tuple(db.faults),
     )

@@ -48,15 +48,28 @@ TRADES = ("RESTAURANT", "SERVICES", "GROCERY", "CRAFTS", "CLOTHING")
 FRONTAGE_DUTIES = ("SANITATION", "ORDER", "GREENERY")
 UNIT_KINDS = ("subdistrict", "town", "township")
 SERVICES = ("CITY_MANAGEMENT", "TRAFFIC_POLICE", "TRANSPORT")
+TOWNSHIP_KINDS = ("town", "township")
+"""镇 and 乡."""
+DUTY_ROLES = ("LEADER", "STAFF")
+VISIT_KINDS = ("WHEAT_FROST", "GREENHOUSE_REINFORCEMENT", "GREENHOUSE_HEATING", "OTHER")
+"""小麦防冻, 棚室加固, 棚室增温, other guidance."""
+VISIT_SITES = ("VILLAGE", "FARM", "GREENHOUSE")
+EVENT_KINDS = ("COLD_WAVE", "BLIZZARD", "GALE", "FREEZING_RAIN", "RAINSTORM", "HEAT_WAVE", "DROUGHT", "OTHER")
+"""寒潮, 暴雪, 大风, 冻雨, 暴雨, 高温, 干旱, other."""
+WARNING_LEVELS = ("BLUE", "YELLOW", "ORANGE", "RED")
+SPECIALTIES = ("CROPS", "HORTICULTURE", "PLANT_PROTECTION", "SOIL_FERTILIZER", "AGRI_MACHINERY")
+TECHNICIAN_ROLES = ("LEADER", "MEMBER")
 OFFICER_ROLES = ("LEADER", "DEPUTY", "OFFICER")
 
 TEXT, INT, FLOAT, BOOL, DATE, CODES, JSON = "text", "int", "float", "bool", "date", "codes", "json"
+MOMENT = "moment"
 TYPE_NAMES = {
     TEXT: "text",
     INT: "a whole number",
     FLOAT: "a number",
     BOOL: "true or false",
     DATE: "a date (YYYY-MM-DD)",
+    MOMENT: "a time with its offset (ISO 8601)",
     CODES: "a list of codes",
     JSON: "a JSON object",
 }
@@ -256,9 +269,28 @@ def _date(raw: Any) -> date | None:
     raise Bad("not a date (YYYY-MM-DD)")
 
 
+def _moment(raw: Any) -> datetime | None:
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        value = raw
+    elif isinstance(raw, str):
+        try:
+            value = datetime.fromisoformat(raw.strip())
+        except ValueError:
+            raise Bad("not a time (ISO 8601)") from None
+    else:
+        raise Bad("not a time (ISO 8601)")
+    if value.tzinfo is None:
+        raise Bad("a time without its offset (add +08:00)")
+    return value
+
+
 def _codes(raw: Any) -> tuple[str, ...] | None:
     if raw is None:
         return None
+    if type(raw).__name__ == "ndarray":  # a list field as GDAL reads it (StringList)
+        raw = raw.tolist()
     if isinstance(raw, str):
         text = raw.strip()
         if text.startswith("["):
@@ -292,6 +324,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     FLOAT: _float,
     BOOL: _bool,
     DATE: _date,
+    MOMENT: _moment,
     CODES: _codes,
     JSON: _json,
 }
@@ -593,6 +626,133 @@ KINDS: dict[str, Kind] = {
             label="fee year",
         ),
         Kind(
+            "townships",
+            ("code",),
+            (
+                _f("code", TEXT, "乡镇代码", pattern=_digits(9)),
+                _CODE_NAME[1],
+                _f("kind", TEXT, choices=TOWNSHIP_KINDS, default="town"),
+            ),
+            ("Polygon", "MultiPolygon"),
+            measured=True,
+            disjoint=True,
+            label="township",
+        ),
+        Kind(
+            "villages",
+            ("code",),
+            (
+                _f("code", TEXT, "村代码", pattern=_digits(12)),
+                _CODE_NAME[1],
+                _f("township_code", TEXT, "乡镇代码", refers="townships"),
+            ),
+            ("Polygon", "MultiPolygon"),
+            measured=True,
+            disjoint=True,
+            label="village",
+            rules=(_within("code", "township_code", "township"),),
+        ),
+        Kind(
+            "duty_shifts",
+            ("code",),
+            (_f("code"), _f("name"), _f("start", pattern=HH_MM), _f("end", pattern=HH_MM)),
+            label="duty shift",
+            importable=False,
+        ),
+        Kind(
+            "duty_lines",
+            ("township_code",),
+            (_f("township_code", refers="townships"), _f("hotline")),
+            label="duty line",
+            importable=False,
+        ),
+        Kind(
+            "duty_officers",
+            ("id",),
+            (
+                _f("id"),
+                _f("township_code", refers="townships"),
+                _f("name"),
+                _f("phone"),
+                _f("role", choices=DUTY_ROLES),
+                _f("shift_code"),
+            ),
+            label="duty officer",
+            importable=False,
+        ),
+        Kind(
+            "duty_rules",
+            ("township_code",),
+            (_f("township_code", refers="townships"), _f("anchor", DATE), _f("cycle", JSON), _f("teams", JSON)),
+            label="duty rule",
+            importable=False,
+        ),
+        Kind(
+            "weather_events",
+            ("code",),
+            (
+                _f("code"),
+                _f("kind", choices=EVENT_KINDS),
+                _f("name"),
+                _f("warning_level", choices=WARNING_LEVELS),
+                _f("warned_at", MOMENT),
+                _f("starts_on", DATE),
+                _f("ends_on", DATE, required=False, default=None),
+            ),
+            label="weather event",
+            importable=False,
+        ),
+        Kind(
+            "guidance_groups",
+            ("code",),
+            (
+                _f("code"),
+                _f("event_code", refers="weather_events"),
+                _f("name"),
+                _f("township_codes", CODES),
+                _f("hotline", default=""),
+            ),
+            label="guidance group",
+            importable=False,
+        ),
+        Kind(
+            "technicians",
+            ("id",),
+            (
+                _f("id"),
+                _f("group_code", refers="guidance_groups"),
+                _f("name"),
+                _f("phone"),
+                _f("specialty", choices=SPECIALTIES),
+                _f("role", choices=TECHNICIAN_ROLES),
+            ),
+            label="technician",
+            importable=False,
+        ),
+        Kind(
+            "guidance_visits",
+            ("id",),
+            (
+                _f("id", INT, minimum=1),
+                _f("client_id"),
+                _f("event_code", refers="weather_events"),
+                _f("group_code", refers="guidance_groups"),
+                _f("township_code", refers="townships"),
+                _f("village_code", required=False, default=None, refers="villages"),
+                _f("site", choices=VISIT_SITES),
+                _f("kind", choices=VISIT_KINDS),
+                _f("visited_on", DATE),
+                _f("technician_ids", CODES),
+                _f("advice", default=""),
+                _f("hazards_found", INT, minimum=0, default=0),
+                _f("logged_by"),
+                _f("logged_at", MOMENT),
+            ),
+            ("Point",),
+            label="guidance visit",
+            importable=False,
+        ),
+        Kind(
             "squads",
             ("code",),
             (_f("code"), _f("name"), _f("sector_code"), _f("hotline", default="")),
@@ -661,6 +821,16 @@ ORDER = (
     "officers",
     "merchants",
     "frontage_agreements",
+    "townships",
+    "villages",
+    "duty_shifts",
+    "duty_lines",
+    "duty_officers",
+    "duty_rules",
+    "weather_events",
+    "guidance_groups",
+    "technicians",
+    "guidance_visits",
 )
 """Kinds in the order they are written: each after the kinds it refers to."""
 

@@ -16,6 +16,19 @@ from hub.store import contract as c
 from hub.store.catalog import Catalog
 
 Key = tuple[Any, ...]
+KEPT = (
+    "squads",
+    "shifts",
+    "officers",
+    "duty_shifts",
+    "duty_lines",
+    "duty_officers",
+    "duty_rules",
+    "weather_events",
+    "guidance_groups",
+    "technicians",
+)
+"""Kinds the catalog keeps in a dict by their (one-column) key."""
 
 
 class Existing:
@@ -80,7 +93,7 @@ def _records(catalog: Catalog, name: str) -> tuple[dict[Key, Any], Callable[[Key
         return {(f.compound_id, f.year): f for f in catalog.fee_years}, _none
     if name == "frontage_agreements":
         return {(m.id,): m.agreement for m in catalog.merchants if m.agreement is not None}, _none
-    if name in ("squads", "shifts", "officers"):
+    if name in KEPT:
         return {(k,): v for k, v in getattr(catalog, name).items()}, _none
     raise KeyError(name)
 

@@ -224,6 +224,56 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    # 8: the rural side of the district: townships (11 镇 and 2 乡) and their administrative villages (行政村)
+    f"""
+    CREATE TABLE townships (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, {SPATIAL});
+    CREATE TABLE villages (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL,
+        township_code TEXT NOT NULL REFERENCES townships(code), {SPATIAL});
+    """
+)
+
+MIGRATIONS.append(
+    # 9: the townships' 24-hour duty rosters (值班值守) and agricultural guidance in extreme weather (农技指导组);
+    # technician tokens are bound to a guidance group
+    f"""
+    ALTER TABLE tokens ADD COLUMN group_code TEXT;
+    CREATE TABLE duty_shifts (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL);
+    CREATE TABLE duty_lines (
+        township_code TEXT PRIMARY KEY REFERENCES townships(code), hotline TEXT NOT NULL);
+    CREATE TABLE duty_officers (
+        id TEXT PRIMARY KEY, township_code TEXT NOT NULL REFERENCES townships(code), name TEXT NOT NULL,
+        phone TEXT NOT NULL, role TEXT NOT NULL, shift_code TEXT NOT NULL);
+    CREATE TABLE duty_rules (
+        township_code TEXT PRIMARY KEY REFERENCES townships(code), anchor TEXT NOT NULL, cycle TEXT NOT NULL,
+        teams TEXT NOT NULL, updated_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE duty_exceptions (
+        id INTEGER PRIMARY KEY, on_date TEXT NOT NULL, staff_id TEXT NOT NULL REFERENCES duty_officers(id),
+        kind TEXT NOT NULL, shift_code TEXT, township_code TEXT, swap_with TEXT, note TEXT NOT NULL DEFAULT '',
+        created_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE weather_events (
+        code TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, warning_level TEXT NOT NULL,
+        warned_at TEXT NOT NULL, starts_on TEXT NOT NULL, ends_on TEXT, declared_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE guidance_groups (
+        code TEXT PRIMARY KEY, event_code TEXT NOT NULL REFERENCES weather_events(code), name TEXT NOT NULL,
+        township_codes TEXT NOT NULL, hotline TEXT NOT NULL DEFAULT '', updated_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE technicians (
+        id TEXT PRIMARY KEY, group_code TEXT NOT NULL REFERENCES guidance_groups(code), name TEXT NOT NULL,
+        phone TEXT NOT NULL, specialty TEXT NOT NULL, role TEXT NOT NULL);
+    CREATE TABLE guidance_visits (
+        id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE,
+        event_code TEXT NOT NULL REFERENCES weather_events(code),
+        group_code TEXT NOT NULL REFERENCES guidance_groups(code),
+        township_code TEXT NOT NULL REFERENCES townships(code), village_code TEXT REFERENCES villages(code),
+        site TEXT NOT NULL, kind TEXT NOT NULL, visited_on TEXT NOT NULL, technician_ids TEXT NOT NULL,
+        advice TEXT NOT NULL DEFAULT '', hazards_found INTEGER NOT NULL DEFAULT 0, logged_by TEXT NOT NULL,
+        logged_at TEXT NOT NULL, {SPATIAL});
+    """
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -39,6 +39,26 @@ class Community(Spatial):
 
 
 @dataclass(frozen=True, slots=True)
+class Township(Spatial):
+    """A rural township-level unit: a town (镇, ``kind`` ``town``) or a township (乡, ``township``), 9-digit code."""
+
+    code: str = ""
+    name: str = ""
+    kind: str = "town"
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Village(Spatial):
+    """An administrative village (行政村) of a township, 12-digit code."""
+
+    code: str = ""
+    name: str = ""
+    township_code: str = ""
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Grid(Spatial):
     code: str = ""
     community_code: str = ""
@@ -242,6 +262,8 @@ class Token:
     label: str
     created_at: str
     revoked: bool = False
+    group_code: str | None = None
+    """A technician token's guidance group."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,3 +345,121 @@ class RosterException:
     swap_with: str | None = None
     note: str = ""
     created_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DutyOfficer:
+    """One of a township's duty officers (值班人员), who keep its 24-hour duty (值班值守) in turn."""
+
+    id: str
+    township_code: str
+    name: str
+    phone: str
+    role: str
+    """LEADER (带班领导) or STAFF (值班员)."""
+    shift_code: str
+    """The standing shift (``OFF`` when only the township's rule puts them on duty)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DutyLine:
+    """A township's duty telephone (值班电话), published instead of the duty officers' own phones."""
+
+    township_code: str
+    hotline: str
+
+
+@dataclass(frozen=True, slots=True)
+class DutyRule:
+    """How a township's duty officers take their turns: a cycle of shift codes (``OFF`` for a day off)."""
+
+    township_code: str
+    anchor: date
+    cycle: tuple[str, ...]
+    teams: tuple[tuple[str, int], ...]
+    """(duty officer id, offset into the cycle) for each duty officer of the township."""
+    updated_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DutyException:
+    """A dated change to a township's duty roster: leave, a swap, or cover of another township."""
+
+    id: int
+    on_date: date
+    staff_id: str
+    kind: str
+    """LEAVE, SWAP or COVER."""
+    shift_code: str | None = None
+    township_code: str | None = None
+    """For COVER: the township covered."""
+    swap_with: str | None = None
+    note: str = ""
+    created_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WeatherEvent:
+    """Extreme weather the agriculture bureau answers with guidance groups: the warning and the days it covers."""
+
+    code: str
+    kind: str
+    """COLD_WAVE, BLIZZARD, GALE, FREEZING_RAIN, RAINSTORM, HEAT_WAVE, DROUGHT or OTHER."""
+    name: str
+    warning_level: str
+    """BLUE, YELLOW, ORANGE or RED."""
+    warned_at: datetime
+    starts_on: date
+    ends_on: date | None = None
+    declared_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GuidanceGroup:
+    """A technical guidance group (农技指导组) formed for a weather event, and the townships it is sent to."""
+
+    code: str
+    event_code: str
+    name: str
+    township_codes: tuple[str, ...] = ()
+    hotline: str = ""
+    """The group's public contact (published instead of the technicians' own phones)."""
+    updated_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Technician:
+    """An agricultural technician (农技人员) of the bureau, in one guidance group."""
+
+    id: str
+    group_code: str
+    name: str
+    phone: str
+    specialty: str
+    """CROPS, HORTICULTURE, PLANT_PROTECTION, SOIL_FERTILIZER or AGRI_MACHINERY."""
+    role: str
+    """LEADER or MEMBER."""
+
+
+@dataclass(frozen=True, slots=True)
+class GuidanceVisit(Spatial):
+    """A guidance group's visit to a village, farm or greenhouse (a point) in a township, on a local date."""
+
+    id: int = 0
+    client_id: str = ""
+    event_code: str = ""
+    group_code: str = ""
+    township_code: str = ""
+    village_code: str | None = None
+    site: str = ""
+    """VILLAGE, FARM or GREENHOUSE."""
+    kind: str = ""
+    """WHEAT_FROST, GREENHOUSE_REINFORCEMENT, GREENHOUSE_HEATING or OTHER."""
+    visited_on: date | None = None
+    technician_ids: tuple[str, ...] = ()
+    advice: str = ""
+    """The advice given, as the technician wrote it (free text: staff only)."""
+    hazards_found: int = 0
+    """Safety hazards found at the site (险情: a sagging greenhouse, a heater too near the film, …)."""
+    logged_by: str = ""
+    logged_at: datetime | None = None

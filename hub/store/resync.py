@@ -26,9 +26,16 @@ COLLECTIONS = (
     "shifts",
     "old_town",
     "incident_steps",
+    "duty_officers",
+    "duty_lines",
+    "duty_shifts",
+    "weather_events",
+    "guidance_groups",
+    "technicians",
 )
 """The catalog's records kept outside layers, replaced whole when they differ."""
 ROSTER = ("roster_rules", "roster_exceptions")
+DUTY = ("duty_rules", "duty_exceptions")
 
 
 def _differs(old: Any, new: Any) -> bool:
@@ -62,6 +69,10 @@ def merge(catalog: Catalog, fresh: Catalog) -> tuple[tuple[Any, bool], ...]:
         for name in ROSTER:
             setattr(catalog, name, getattr(fresh, name))
         catalog.roster_version += 1
+    if any(getattr(catalog, n) != getattr(fresh, n) for n in DUTY):
+        for name in DUTY:
+            setattr(catalog, name, getattr(fresh, name))
+        catalog.duty_version += 1
     if changed:
         catalog.records_version += 1
     catalog.faults = fresh.faults

@@ -35,12 +35,19 @@ DBF_NAME = 10
 """Characters a Shapefile keeps of a column's name."""
 UNREADABLE = "__unreadable_geometry__"
 DEMO_JSON = {
-    "property_companies.json": ("companies", "property_companies"),
-    "meetings.json": ("meetings", "meetings"),
-    "management_history.json": ("periods", "management_periods"),
-    "fee_collection.json": ("years", "fee_years"),
+    "property_companies.json": (("companies", "property_companies"),),
+    "meetings.json": (("meetings", "meetings"),),
+    "management_history.json": (("periods", "management_periods"),),
+    "fee_collection.json": (("years", "fee_years"),),
+    "township_duty.json": (
+        ("shifts", "duty_shifts"),
+        ("lines", "duty_lines"),
+        ("officers", "duty_officers"),
+        ("rules", "duty_rules"),
+    ),
+    "guidance.json": (("events", "weather_events"), ("groups", "guidance_groups"), ("technicians", "technicians")),
 }
-"""The demo layout's JSON files (not GeoJSON): the member holding the records, and their kind."""
+"""The demo layout's JSON files (not GeoJSON): the members holding records, and their kinds."""
 
 
 def _columns(kind: c.Kind) -> dict[str, str]:
@@ -89,11 +96,13 @@ def rows_of(records: list[dict[str, Any]], kind: c.Kind, source: str, geoms: Any
         batch.add(kind.name, Row(source, i + 1, values, geometry, unreadable=record.get(UNREADABLE)))
 
 
-def _kind_for(path: Path, layer: str, given: str | None, several: bool) -> c.Kind:
+def _kind_for(path: Path, layer: str, given: str | None, several: bool, any_kind: bool = False) -> c.Kind:
     """The kind a layer holds: the one given, else the file's name, else the layer's (a GeoPackage's layers
-    are named after their kinds)."""
+    are named after their kinds); ``any_kind`` takes those only ``hub init`` loads too."""
     names = [given] if given else [layer] if several else [path.stem, layer]
     for name in names:
+        if any_kind and name in c.KINDS:
+            return c.KINDS[name]
         try:
             return c.kind_named(name)
         except c.Bad as exc:
@@ -102,8 +111,11 @@ def _kind_for(path: Path, layer: str, given: str | None, several: bool) -> c.Kin
     raise InputError(f"{where}: {problem} (or say which with --kind)")
 
 
-def read_file(path: Path, batch: Batch, *, kind: str | None = None, crs: str | None = None) -> None:
-    """Read one file (every layer of a GeoPackage) into ``batch``."""
+def read_file(
+    path: Path, batch: Batch, *, kind: str | None = None, crs: str | None = None, any_kind: bool = False
+) -> None:
+    """Read one file (every layer of a GeoPackage) into ``batch`` (``any_kind``: kinds only ``hub init`` loads
+    too, such as the old town's and the guidance's)."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     suffix = path.suffix.lower()
@@ -117,7 +129,7 @@ def read_file(path: Path, batch: Batch, *, kind: str | None = None, crs: str | N
     except Exception as exc:  # GDAL cannot open it: say so, with GDAL's reason
         raise InputError(f"{path.name}: GDAL cannot read it ({_first_line(exc)})") from exc
     for layer in layers:
-        target = _kind_for(path, layer, kind, several=len(layers) > 1)
+        target = _kind_for(path, layer, kind, several=len(layers) > 1, any_kind=any_kind)
         _read_layer(path, layer, target, batch, crs)
 
 
@@ -167,15 +179,16 @@ def _to_wgs84(geoms: np.ndarray, crs: str | None, source: str) -> np.ndarray:
 
 
 def _read_demo_json(path: Path, batch: Batch) -> None:
-    member, kind = DEMO_JSON[path.name]
     try:
         doc = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise InputError(f"{path.name}: not valid JSON: {exc}") from exc
-    records = doc.get(member) if isinstance(doc, dict) else None
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise InputError(f"{path.name}: expected a JSON object with a list {member!r} of objects")
-    rows_of(records, c.KINDS[kind], path.name, None, batch)
+    for member, kind in DEMO_JSON[path.name]:
+        records = doc.get(member) if isinstance(doc, dict) else None
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise InputError(f"{path.name}: expected a JSON object with a list {member!r} of objects")
+        source = path.name if len(DEMO_JSON[path.name]) == 1 else f"{path.name}:{member}"
+        rows_of(records, c.KINDS[kind], source, None, batch)
 
 
 def read_path(path: Path, *, kind: str | None = None, crs: str | None = None) -> Batch:

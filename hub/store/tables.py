@@ -82,6 +82,14 @@ TABLES: dict[type, Table] = {
         Table("problems", r.Problem, "id", autoincrement=True),
         Table("public_rooms", r.PublicRoom, "id", autoincrement=True),
         Table("credit_scores", r.CreditScore, "company_id,year"),
+        Table("duty_rules", r.DutyRule, "township_code"),
+        Table("duty_exceptions", r.DutyException, "id", autoincrement=True),
+        Table("duty_officers", r.DutyOfficer, "id"),
+        Table("duty_lines", r.DutyLine, "township_code"),
+        Table("weather_events", r.WeatherEvent, "code"),
+        Table("guidance_groups", r.GuidanceGroup, "code"),
+        Table("technicians", r.Technician, "id"),
+        Table("guidance_visits", r.GuidanceVisit, "id", autoincrement=True),
     )
 }
 

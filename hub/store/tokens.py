@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from hub.errors import NotFound
 from hub.store.base import Database
 from hub.store.records import Token
@@ -32,7 +34,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(db: Database, role: str, *, squad_code: str | None = None, label: str = "") -> tuple[Token, str]:
+def create_token(
+    db: Database, role: str, *, squad_code: str | None = None, label: str = "", group_code: str | None = None
+) -> tuple[Token, str]:
     """Store a new token (who may hold which is checked by ``hub.services.tokens``); returns the record and the
     token text (shown once, never stored)."""
     token_id = secrets.token_hex(4)
@@ -41,17 +45,22 @@ def create_token(db: Database, role: str, *, squad_code: str | None = None, labe
 
     def insert(conn: Any) -> None:
         conn.execute(
-            "INSERT INTO tokens (id, hash, role, squad_code, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (token_id, token_hash(text), role, squad_code, label, created),
+            "INSERT INTO tokens (id, hash, role, squad_code, label, created_at, group_code) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (token_id, token_hash(text), role, squad_code, label, created, group_code),
         )
         conn.execute(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?, 'cli', 'create', "
             "'token', ?, ?)",
-            (created, token_id, f'{{"role": "{role}", "squad": "{squad_code or ""}"}}'),
+            (
+                created,
+                token_id,
+                orjson.dumps({"role": role, "squad": squad_code or "", "group": group_code or ""}).decode(),
+            ),
         )
 
     db.write(insert)
-    return Token(token_id, role, squad_code, label, created), text
+    return Token(token_id, role, squad_code, label, created, group_code=group_code), text
 
 
 def find_token(db: Database, text: str) -> Token | None:
@@ -61,7 +70,7 @@ def find_token(db: Database, text: str) -> Token | None:
     row = db.read_one("SELECT * FROM tokens WHERE hash = ? AND revoked = 0", (token_hash(text),))
     if row is None:
         return None
-    return Token(row["id"], row["role"], row["squad_code"], row["label"], row["created_at"], bool(row["revoked"]))
+    return _token(row)
 
 
 def revoke_token(db: Database, token_id: str) -> None:
@@ -78,10 +87,7 @@ def revoke_token(db: Database, token_id: str) -> None:
 
 
 def list_tokens(db: Database) -> list[Token]:
-    return [
-        Token(r["id"], r["role"], r["squad_code"], r["label"], r["created_at"], bool(r["revoked"]))
-        for r in db.read("SELECT * FROM tokens ORDER BY created_at, id")
-    ]
+    return [_token(r) for r in db.read("SELECT * FROM tokens ORDER BY created_at, id")]
 
 
 class RevocationWatch:
@@ -150,3 +156,8 @@ class RevocationWatch:
                     self.changed()
             except Exception:  # a busy or closing database: look again next time
                 log.exception("could not check the tokens table for revocations")
+
+
+def _token(row: Any) -> Token:
+    revoked = bool(row["revoked"])
+    return Token(row["id"], row["role"], row["squad_code"], row["label"], row["created_at"], revoked, row["group_code"])
