@@ -37,6 +37,8 @@ class Role(Enum):
     ANALYST = "analyst"
     OFFICER = "officer"
     TECHNICIAN = "technician"
+    INSPECTOR = "inspector"
+    VOLUNTEER = "volunteer"
     ADMIN = "admin"
 
 

@@ -202,6 +202,10 @@ KEYS: dict[str, Callable[[Any], Hashable]] = {
 """How each layer keys its records (by ``id`` when not listed)."""
 
 
+CASE_LAYERS = {"hazard": "hazards", "service_request": "service_requests"}
+"""The layer of each kind of case whose steps are ``CaseStep`` records."""
+
+
 TILINGS = frozenset({"subdistricts", "communities", "grids", "sectors", "townships", "villages"})
 """Layers that tile the ground (neighbours share borders): generalised as a coverage."""
 
@@ -257,6 +261,15 @@ class Catalog:
     guidance_groups: dict[str, r.GuidanceGroup] = field(default_factory=dict)
     technicians: dict[str, r.Technician] = field(default_factory=dict)
     guidance_visits: Layer[r.GuidanceVisit] = field(default_factory=lambda: _empty("guidance_visits"))
+    safety_campaigns: dict[str, r.SafetyCampaign] = field(default_factory=dict)
+    premises: Layer[r.Premises] = field(default_factory=lambda: _empty("premises"))
+    inspections: Layer[r.Inspection] = field(default_factory=lambda: _empty("inspections"))
+    hazards: Layer[r.Hazard] = field(default_factory=lambda: _empty("hazards"))
+    volunteer_teams: dict[str, r.VolunteerTeam] = field(default_factory=dict)
+    volunteers: dict[str, r.Volunteer] = field(default_factory=dict)
+    service_requests: Layer[r.ServiceRequest] = field(default_factory=lambda: _empty("service_requests"))
+    case_steps: dict[tuple[str, int], list[r.CaseStep]] = field(default_factory=dict)
+    """The steps of hazards and service requests, by (kind, case id), oldest first."""
     memo: dict[Any, Any] = field(default_factory=dict)
     """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
     generation: int = 0
@@ -304,6 +317,23 @@ class Catalog:
             self.guidance_groups[record.code] = record
         elif isinstance(record, r.Technician):
             self.technicians[record.id] = record
+        elif isinstance(record, r.Hazard):
+            self.hazards.upsert(record)
+        elif isinstance(record, r.ServiceRequest):
+            self.service_requests.upsert(record)
+        elif isinstance(record, r.CaseStep):
+            self.case_steps.setdefault((record.kind, record.case_id), []).append(record)
+            getattr(self, CASE_LAYERS[record.kind]).touch(record.case_id)  # the figures derived from its steps change
+        elif isinstance(record, r.Inspection):
+            self.inspections.upsert(record)
+        elif isinstance(record, r.Premises):
+            self.premises.upsert(record)
+        elif isinstance(record, r.SafetyCampaign):
+            self.safety_campaigns[record.code] = record
+        elif isinstance(record, r.VolunteerTeam):
+            self.volunteer_teams[record.code] = record
+        elif isinstance(record, r.Volunteer):
+            self.volunteers[record.id] = record
         elif isinstance(record, r.FrontageAgreement):
             merchant = self.merchants.get(record.merchant_id)
             if merchant is not None:
@@ -478,6 +508,9 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
     for step in tables.read_all(db, r.IncidentStep):
         steps[step.incident_id].append(step)
     steps = dict(steps)
+    case_steps: dict[tuple[str, int], list[r.CaseStep]] = defaultdict(list)
+    for cs in tables.read_all(db, r.CaseStep):
+        case_steps[(cs.kind, cs.case_id)].append(cs)
     return Catalog(
         subdistricts=_layer("subdistricts", subdistricts),
         communities=_layer("communities", communities),
@@ -529,4 +562,12 @@ def load_catalog(db: SQLiteDatabase) -> Catalog:
         guidance_groups={x.code: x for x in tables.read_all(db, r.GuidanceGroup)},
         technicians={x.id: x for x in tables.read_all(db, r.Technician)},
         guidance_visits=_layer("guidance_visits", tables.read_all(db, r.GuidanceVisit)),
+        safety_campaigns={x.code: x for x in tables.read_all(db, r.SafetyCampaign)},
+        premises=_layer("premises", tables.read_all(db, r.Premises)),
+        inspections=_layer("inspections", tables.read_all(db, r.Inspection)),
+        hazards=_layer("hazards", tables.read_all(db, r.Hazard)),
+        volunteer_teams={x.code: x for x in tables.read_all(db, r.VolunteerTeam)},
+        volunteers={x.id: x for x in tables.read_all(db, r.Volunteer)},
+        service_requests=_layer("service_requests", tables.read_all(db, r.ServiceRequest)),
+        case_steps=dict(case_steps),
     )

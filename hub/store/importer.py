@@ -121,6 +121,87 @@ LAYERS: tuple[_Layer, ...] = (
         optional=True,
     ),
     _Layer(
+        "premises.geojson",
+        "premises",
+        ("id", "name", "category", "township_code", "village_code"),
+        _POINT,
+        measure=False,
+        optional=True,
+    ),
+    _Layer(
+        "inspections.geojson",
+        "inspections",
+        (
+            "id",
+            "client_id",
+            "campaign_code",
+            "premises_id",
+            "township_code",
+            "category",
+            "inspected_on",
+            "departments",
+            "hazards_found",
+            "logged_by",
+            "logged_at",
+        ),
+        _POINT,
+        row=lambda p: {**p, "departments": _jsonish(list(p.get("departments") or []))},
+        measure=False,
+        optional=True,
+    ),
+    _Layer(
+        "hazards.geojson",
+        "hazards",
+        (
+            "id",
+            "inspection_id",
+            "campaign_code",
+            "premises_id",
+            "township_code",
+            "village_code",
+            "category",
+            "kind",
+            "severity",
+            "description",
+            "found_at",
+            "due_on",
+            "state",
+            "closed_at",
+            "reported_by",
+        ),
+        _POINT,
+        measure=False,
+        optional=True,
+    ),
+    _Layer(
+        "service_requests.geojson",
+        "service_requests",
+        (
+            "id",
+            "client_id",
+            "team_code",
+            "compound_id",
+            "community_code",
+            "subdistrict_code",
+            "kind",
+            "channel",
+            "description",
+            "resident_name",
+            "resident_phone",
+            "requested_at",
+            "deadline",
+            "state",
+            "volunteer_ids",
+            "rating",
+            "closed_at",
+            "logged_by",
+        ),
+        _POINT,
+        row=lambda p: {**p, "volunteer_ids": _jsonish(list(p.get("volunteer_ids") or []))},
+        measure=False,
+        optional=True,
+    ),
+    _Layer(
         "merchants.geojson",
         "merchants",
         ("id", "name", "trade", "sector_code", "frontage"),
@@ -406,6 +487,47 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
         )
     )
 
+    safety = _read_json(folder / "safety.json") if (folder / "safety.json").exists() else {}
+    staged.append(
+        (
+            "safety_campaigns",
+            ("code", "township_code", "name", "starts_on", "ends_on", "departments"),
+            [
+                (c["code"], c["township_code"], c["name"], c["starts_on"], c.get("ends_on"), _jsonish(c["departments"]))
+                for c in safety.get("campaigns", [])
+            ],
+        )
+    )
+    services = _read_json(folder / "microservices.json") if (folder / "microservices.json").exists() else {}
+    staged.append(
+        (
+            "volunteer_teams",
+            ("code", "name", "kind", "subdistrict_code", "community_codes", "hotline"),
+            [
+                (t["code"], t["name"], t["kind"], t["subdistrict_code"], _jsonish(t["community_codes"]), t["hotline"])
+                for t in services.get("teams", [])
+            ],
+        )
+    )
+    staged.append(
+        (
+            "volunteers",
+            ("id", "team_code", "name", "phone", "role"),
+            [(v["id"], v["team_code"], v["name"], v["phone"], v["role"]) for v in services.get("volunteers", [])],
+        )
+    )
+    staged.append(
+        (
+            "case_steps",
+            ("kind", "case_id", "at", "actor", "action", "from_state", "to_state", "note"),
+            [
+                (x["kind"], x["case_id"], x["at"], x["actor"], x["action"], x.get("from_state"), x["to_state"], x["note"])
+                for doc in (safety, services)
+                for x in doc.get("steps", [])
+            ],
+        )
+    )
+
     periods = _optional(folder / "management_history.json", "periods")
     staged.append(
         (
@@ -446,6 +568,10 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
         "guidance_groups",
         "technicians",
         "guidance_visits",
+        "safety_campaigns",
+        "premises",
+        "inspections",
+        "hazards",
         "property_companies",
         "credit_scores",
         "compounds",
@@ -464,6 +590,10 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
         "officers",
         "merchants",
         "frontage_agreements",
+        "volunteer_teams",
+        "volunteers",
+        "service_requests",
+        "case_steps",
     ]
     staged.sort(key=lambda t: order.index(t[0]))
 
