@@ -521,7 +521,16 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
             "case_steps",
             ("kind", "case_id", "at", "actor", "action", "from_state", "to_state", "note"),
             [
-                (x["kind"], x["case_id"], x["at"], x["actor"], x["action"], x.get("from_state"), x["to_state"], x["note"])
+                (
+                    x["kind"],
+                    x["case_id"],
+                    x["at"],
+                    x["actor"],
+                    x["action"],
+                    x.get("from_state"),
+                    x["to_state"],
+                    x["note"],
+                )
                 for doc in (safety, services)
                 for x in doc.get("steps", [])
             ],
