@@ -282,7 +282,7 @@ class Subscription:
         viewer = ctx.viewer
         followed = services.followed_sector(ctx.hub, viewer, sector)
         subscription = ctx.events.subscribe(
-            lambda e: e.topic == "incident" and (followed is None or e.sector_code == followed)
+            lambda e: e.topic == "incident" and (followed is None or e.place_code == followed)
         )
         async for event in subscription:
             if viewer.token_id is not None and not await _token_live(ctx, viewer.token_id):

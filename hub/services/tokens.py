@@ -50,9 +50,11 @@ def create_token(
         raise InputError(f"{article} {role} token needs --{unit} CODE (the {unit} it works for)", field=unit)
     if unit is None and unit_code:
         raise InputError("only inspector and volunteer tokens are bound to a township or a team", field="unit")
-    known = {"township": hub.data.townships, "team": hub.data.volunteer_teams}.get(unit or "")
-    if unit_code and known is not None and known.get(unit_code) is None:
-        raise NotFound(f"no {unit} {unit_code!r}", field=unit or "unit")
+    if unit == "township" and unit_code and hub.data.townships.get(unit_code) is None:
+        raise NotFound(f"no township {unit_code!r}", field="township")
+    if unit == "team" and unit_code and unit_code not in hub.data.volunteer_teams:
+        known_teams = ", ".join(sorted(hub.data.volunteer_teams)) or "none"
+        raise NotFound(f"no volunteer team {unit_code!r}; known teams: {known_teams}", field="team")
     return kept.create_token(
         hub.store.db, role, squad_code=squad_code, label=label, group_code=group_code, unit_code=unit_code
     )
