@@ -100,6 +100,8 @@ class Bulletin:
     total: Line
     overdue: tuple[r.Hazard, ...]
     """The overdue hazards, the most overdue first (at most ``MAX_LISTED``)."""
+    premises_names: dict[int, str]
+    """The names of the listed hazards' premises, by id."""
 
     @property
     def rectification_rate(self) -> float | None:
@@ -198,6 +200,7 @@ def weekly_bulletin(catalog: Catalog, campaign_code: str, day: date | None, now:
         lines=lines,
         total=total,
         overdue=listed,
+        premises_names={x.premises_id: q.name for x in listed if (q := catalog.premises.get(x.premises_id))},
     )
 
 
