@@ -1,6 +1,6 @@
 """The hub's OGC API and GeoPackage export against tipg and ogr2ogr serving the same PostGIS rows.
 
-A throwaway PostgreSQL 15 + PostGIS 3 cluster (``bench_postgis.cluster``; Debian's packages,
+A throwaway PostgreSQL 15 + PostGIS 3 cluster (``bench.pg.cluster``; Debian's packages,
 installed with apt-get when missing) and a hub store hold the same 100,000 seeded synthetic
 occupations (12-corner polygons of 12–40 m): 5,000 over the six z14 tiles of the old town, 95,000
 over the district. tipg (PyPI), installed into a temporary virtual environment made by this
@@ -42,8 +42,9 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import synth
-from bench.bench_postgis import PG_COUNT, bbox_around, cluster, load_postgis
+from bench.bench_postgis import PG_COUNT, bbox_around, load_postgis
 from bench.common import BenchServer, free_port, report
+from bench.pg import cluster
 from hub.geo import mvt
 
 SEED = 43

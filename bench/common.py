@@ -21,6 +21,16 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 
 
+UNCOMPRESSED = {"accept-encoding": "identity"}
+"""Asked of the hub by benches whose other side does not compress (a SQL driver, PostGraphile, in-process work):
+the hub gzips large answers a client accepts compressed, pure cost over loopback, so both sides do the same work."""
+
+
+def plain_client(base_url: str, **kwargs: object) -> httpx.Client:
+    """An HTTP client that asks for answers uncompressed (``UNCOMPRESSED``)."""
+    return httpx.Client(base_url=base_url, headers=UNCOMPRESSED, **kwargs)  # type: ignore[arg-type]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,6 +74,18 @@ class BenchServer:
         self.proc.terminate()
         self.proc.wait(10)
         self.tmp.cleanup()
+
+
+def admin_token(db: Path) -> str:
+    """A bearer token of the admin role, made with ``hub token create`` on the store at ``db``."""
+    return subprocess.run(
+        [sys.executable, "-m", "hub", "token", "create", "--role", "admin", "--label", "bench"],
+        cwd=ROOT,
+        env={**os.environ, "HUB_DB": str(db)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def median_time(fn: Callable[[], object], *, runs: int, warmup: int = 20) -> float:

@@ -190,6 +190,16 @@ def compound_geometries(db: SQLiteDatabase) -> tuple[np.ndarray, np.ndarray]:
     return np.array([r["id"] for r in found]), shapely.from_wkb([r["geom"] for r in found])
 
 
+def read_geometries(path: Path, table: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, geometries) of a table of a store file, in key order, read without opening the store."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        found = conn.execute(f"SELECT {key}, geom FROM {table} ORDER BY {key}").fetchall()
+    finally:
+        conn.close()
+    return np.array([k for k, _ in found]), shapely.from_wkb([g for _, g in found])
+
+
 def write(db: SQLiteDatabase, occ: Occupations, *, replace: bool, chunk: int = 100_000) -> float:
     """Insert the occupations (after deleting the demo ones when ``replace``); returns seconds taken."""
     t0 = time.perf_counter()

@@ -38,3 +38,14 @@ def test_every_command_and_option_is_in_the_readme(path, command):
 def test_the_readme_gives_the_two_commands():
     assert "python3 dev.py serve" in README
     assert "python3 dev.py test" in README
+
+
+BENCHES = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "bench").glob("bench_*.py"))
+
+
+@pytest.mark.parametrize("program", BENCHES)
+def test_every_benchmark_is_in_the_readme_with_its_cold_figure(program):
+    section = README.split("## Benchmarks", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if program in line]
+    assert lines, f"bench/{program} is not in the README's benchmarks"
+    assert any("≤" in line or "≥" in line for line in lines), f"the README gives no target for bench/{program}"

@@ -10,6 +10,7 @@ coverage per zoom band so neighbours keep their shared borders.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -501,19 +502,24 @@ def remembered(catalog: Catalog, names: Sequence[str], key: Hashable, build: Cal
     """A whole answer (bytes) for ``key``, built once per version of the layers it reads.
 
     Map clients ask for the same views again and again; tiles are kept the same way. The answers
-    kept are bounded in total size; the least recently used go first.
+    kept are bounded in total size; the least recently used go first. Answers are built in worker threads
+    as well as on the event loop: the kept answers change under a lock (the building does not hold it).
     """
+    lock: threading.Lock = catalog.memo.setdefault("collections_lock", threading.Lock())
     store: OrderedDict[Hashable, bytes] = catalog.memo.setdefault("collections", OrderedDict())
     full_key = (key, tuple(LAYERS[n].layer(catalog).version for n in names))
-    hit = store.get(full_key)
-    if hit is not None:
-        store.move_to_end(full_key)
-        return hit
+    with lock:
+        hit = store.get(full_key)
+        if hit is not None:
+            store.move_to_end(full_key)
+            return hit
     body = build()
-    store[full_key] = body
-    size = catalog.memo.get("collections_bytes", 0) + len(body)
-    while size > MAX_REMEMBERED_BYTES and store:
-        _, old = store.popitem(last=False)
-        size -= len(old)
-    catalog.memo["collections_bytes"] = size
+    with lock:
+        if full_key not in store:
+            store[full_key] = body
+            size = catalog.memo.get("collections_bytes", 0) + len(body)
+            while size > MAX_REMEMBERED_BYTES and store:
+                _, old = store.popitem(last=False)
+                size -= len(old)
+            catalog.memo["collections_bytes"] = size
     return body

@@ -29,6 +29,7 @@ import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,8 +116,9 @@ BRIGADE = Roster(
 """The old-town enforcement brigade: officers of four squads, each squad in its sector, 07:00–02:00."""
 
 
+@cache
 def minutes(hhmm: str) -> int:
-    """Minutes after midnight of an ``HH:MM`` time; ``24:00`` is 1440.
+    """Minutes after midnight of an ``HH:MM`` time; ``24:00`` is 1440 (remembered: shifts are few).
 
     >>> minutes("07:30"), minutes("24:00")
     (450, 1440)
@@ -265,15 +267,40 @@ def rostered(catalog: Catalog, member: Any, day: date, roster: Roster = BRIGADE)
     rule = roster.rules(catalog).get(roster.unit_of(member))
     if rule is None or not rule.cycle:
         return str(member.shift_code)
-    offset = dict(rule.teams).get(member.id)
+    offset = _offsets(catalog, roster).get(member.id)
     if offset is None:
         return str(member.shift_code)
     return str(rule.cycle[(offset + (day - rule.anchor).days) % len(rule.cycle)])
 
 
+def _remembered(catalog: Catalog, name: str, roster: Roster, work_out: Callable[[], Any]) -> Any:
+    """What ``work_out`` gives for this roster, remembered until the roster changes (``roster.version``)."""
+    key = (name, roster.name)
+    version = roster.version(catalog)
+    hit = catalog.memo.get(key)
+    if hit is None or hit[0] != version:
+        hit = catalog.memo[key] = (version, work_out())
+    return hit[1]
+
+
+def _offsets(catalog: Catalog, roster: Roster) -> dict[str, int]:
+    """Member id → offset into their unit's cycle, from every rule (worked out once per roster version)."""
+    rules = roster.rules(catalog)
+    return _remembered(
+        catalog, "roster_offsets", roster, lambda: {m: n for rule in rules.values() for m, n in rule.teams}
+    )
+
+
 def exceptions_on(catalog: Catalog, day: date, roster: Roster = BRIGADE) -> list[Any]:
     """The roster exceptions dated ``day``, in the order they were made (by id)."""
-    return sorted((x for x in roster.exceptions(catalog).values() if x.on_date == day), key=lambda x: x.id)
+
+    def by_day() -> dict[date, list[Any]]:
+        out: dict[date, list[Any]] = {}
+        for x in sorted(roster.exceptions(catalog).values(), key=lambda x: x.id):
+            out.setdefault(x.on_date, []).append(x)
+        return out
+
+    return list(_remembered(catalog, "exceptions_by_day", roster, by_day).get(day, ()))
 
 
 def involved(exc: Any, roster: Roster = BRIGADE) -> tuple[str, ...]:
@@ -284,14 +311,19 @@ def involved(exc: Any, roster: Roster = BRIGADE) -> tuple[str, ...]:
     return (member,)
 
 
-def plan(catalog: Catalog, day: date, roster: Roster = BRIGADE) -> dict[str, tuple[str, str | None]]:
+def plan(
+    catalog: Catalog, day: date, roster: Roster = BRIGADE, only: Iterable[str] | None = None
+) -> dict[str, tuple[str, str | None]]:
     """Member id → (shift code or ``OFF``, place code) on a date, after that date's exceptions.
 
-    Exceptions apply in id order; a swap exchanges whatever the two members have at that point.
+    Exceptions apply in id order; a swap exchanges whatever the two members have at that point. ``only``
+    plans those members alone (they must include everyone the date's exceptions name).
     """
     out: dict[str, tuple[str, str | None]] = {}
     units = roster.units(catalog)
-    for member in roster.members(catalog).values():
+    members = roster.members(catalog)
+    chosen = members.values() if only is None else (members[m] for m in only if m in members)
+    for member in chosen:
         unit = units.get(roster.unit_of(member))
         out[member.id] = (rostered(catalog, member, day, roster), roster.home(unit) if unit is not None else None)
     for exc in exceptions_on(catalog, day, roster):
@@ -344,37 +376,69 @@ def assignments(
 MEMO_DAYS = 64
 
 
+def _assign(catalog: Catalog, day: date, roster: Roster, only: Iterable[str] | None = None) -> list[Assignment]:
+    """The assignments of a date (of the members ``only`` names, when given), by start and member id."""
+    out = []
+    members, shifts = roster.members(catalog), roster.shifts(catalog)
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for member_id, (code, place) in plan(catalog, day, roster, only).items():
+        member = members[member_id]
+        shift = shifts.get(code)
+        if shift is None or place is None:
+            continue
+        when = spans.get(code)
+        if when is None:
+            when = spans[code] = span(shift.start, shift.end, day)
+        out.append(Assignment(day, member, roster.unit_of(member), place, shift, *when))
+    out.sort(key=lambda a: (a.start, a.member.id))
+    return out
+
+
 def _day(catalog: Catalog, day: date, roster: Roster) -> tuple[Assignment, ...]:
     """All of a date's assignments, remembered until the roster changes (``roster.version``)."""
     days: dict[Any, tuple[Assignment, ...]] = catalog.memo.setdefault(("assignments", roster.name), {})
     key = (day, roster.version(catalog))
     hit = days.get(key)
     if hit is None:
-        out = []
-        members, shifts = roster.members(catalog), roster.shifts(catalog)
-        for member_id, (code, place) in plan(catalog, day, roster).items():
-            member = members[member_id]
-            shift = shifts.get(code)
-            if shift is None or place is None:
-                continue
-            start, end = span(shift.start, shift.end, day)
-            out.append(Assignment(day, member, roster.unit_of(member), place, shift, start, end))
-        out.sort(key=lambda a: (a.start, a.member.id))
         if len(days) >= MEMO_DAYS:
             days.clear()
-        hit = days[key] = tuple(out)
+        hit = days[key] = tuple(_assign(catalog, day, roster))
     return hit
 
 
+def _members_at(catalog: Catalog, place: str, roster: Roster) -> tuple[str, ...]:
+    """The members whose unit works in a place (remembered until the roster changes)."""
+
+    def by_place() -> dict[str | None, tuple[str, ...]]:
+        units = roster.units(catalog)
+        out: dict[str | None, list[str]] = {}
+        for member in roster.members(catalog).values():
+            unit = units.get(roster.unit_of(member))
+            out.setdefault(roster.home(unit) if unit is not None else None, []).append(member.id)
+        return {k: tuple(v) for k, v in out.items()}
+
+    found: tuple[str, ...] = _remembered(catalog, "members_by_place", roster, by_place).get(place, ())
+    return found
+
+
 def _in_place(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Assignment, ...]:
-    """A date's assignments in one place, remembered with the date's (dispatch asks for them on every report)."""
+    """A date's assignments in one place, remembered (dispatch and ``locate`` ask for them on every call).
+
+    Worked out from the members whose unit works there and those the date's exceptions name (only they
+    can work there that day), unless the whole date is known already.
+    """
     places: dict[Any, tuple[Assignment, ...]] = catalog.memo.setdefault(("assignments_in", roster.name), {})
-    key = (day, place, roster.version(catalog))
+    version = roster.version(catalog)
+    key = (day, place, version)
     hit = places.get(key)
     if hit is None:
         if len(places) >= MEMO_DAYS * 8:
             places.clear()
-        hit = places[key] = tuple(a for a in _day(catalog, day, roster) if a.place == place)
+        whole = catalog.memo.get(("assignments", roster.name), {}).get((day, version))
+        if whole is None:
+            named = {m for x in exceptions_on(catalog, day, roster) for m in involved(x, roster)}
+            whole = _assign(catalog, day, roster, [*_members_at(catalog, place, roster), *sorted(named)])
+        hit = places[key] = tuple(a for a in whole if a.place == place)
     return hit
 
 

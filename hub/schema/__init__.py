@@ -6,23 +6,27 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import date, datetime
 from functools import partial
+from inspect import isawaitable
 from typing import Any
 
 import anyio
 import orjson
 import strawberry
 from graphql import GraphQLError
+from graphql import execute as graphql_execute
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
-from hub.schema import admission
+from hub.errors import HubError
+from hub.schema import admission, cost
 from hub.schema import types as t
 from hub.schema.context import Context
 from hub.schema.convert import compile_inputs
 from hub.schema.errors import is_internal, shape_error
 from hub.schema.extensions import DATETIME_SCALAR, CachedNameConverter
-from hub.schema.fast import execution_context_class
+from hub.schema.fast import FAST_PATH, execution_context_class
 from hub.schema.figures import FigureQuery
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
 from hub.schema.governance import GovernanceQuery, PublicRoom
@@ -71,6 +75,9 @@ class HubSchema(strawberry.Schema):
 
     documents: admission.Documents
     heavy: anyio.CapacityLimiter | None = None
+    direct: bool = False
+    """Small operations go straight to graphql-core (``_direct``): only with the fast path's graphql-core, whose
+    ``execute`` takes the execution context as ``executor_class``."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         internal = [e for e in errors if is_internal(e)]
@@ -109,6 +116,15 @@ class HubSchema(strawberry.Schema):
                 if self.heavy is None:
                     self.heavy = anyio.CapacityLimiter(HEAVY_AT_ONCE)
                 return await anyio.to_thread.run_sync(run, limiter=self.heavy)
+            if found is not None and self.direct and not found.subscription:
+                direct = self._direct(
+                    prepared, found, operation_name, variable_values, context_value, root_value, kwargs
+                )
+                if direct is not None:
+                    try:
+                        return _shaped(await direct if isawaitable(direct) else direct)
+                    except admission.Aborted as stop:
+                        return _stopped(stop)
         try:
             return _shaped(
                 await super().execute(
@@ -122,6 +138,55 @@ class HubSchema(strawberry.Schema):
             )
         except admission.Aborted as stop:
             return _stopped(stop)
+
+    def _direct(
+        self,
+        prepared: admission.Prepared,
+        found: Any,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+        ctx: Any,
+        root_value: Any,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """A small operation on a document already parsed and validated, handed straight to graphql-core's
+        ``execute`` with the hub's execution context: what strawberry's pipeline would do for it (the
+        document, its validation, the budget, the meter) is done here once, without its per-request
+        machinery. None when the operation is not one this path takes (strawberry's pipeline runs it)."""
+        document = prepared.document
+        operation = cost.operation_of(document, operation_name) if document is not None else None
+        if document is None or prepared.errors or operation is None:
+            return None
+        allowed = kwargs.get("allowed_operation_types")
+        if allowed is not None and OperationType(operation.operation.value) not in allowed:
+            return None  # strawberry refuses it with the right error
+        budget = admission.budget_of(self.documents.settings, ctx.viewer.role)
+        ctx.estimate = None
+        try:
+            admission.check(found, budget, ctx.viewer.role)
+        except HubError as exc:
+            return ExecutionResult(data=None, errors=[GraphQLError(str(exc), original_error=exc)])
+        ctx.meter = admission.Meter(budget)
+        result = graphql_execute(
+            self._schema,
+            document,
+            root_value=root_value,
+            context_value=ctx,
+            variable_values=variables,
+            operation_name=operation_name,
+            executor_class=self.execution_context_class,
+        )
+        if isawaitable(result):
+            return self._finish(result)
+        return self._result(result)
+
+    async def _finish(self, pending: Any) -> ExecutionResult:
+        return self._result(await pending)
+
+    def _result(self, result: Any) -> ExecutionResult:
+        if result.errors:
+            self.process_errors(result.errors, None)
+        return ExecutionResult(data=result.data, errors=result.errors)
 
     def _run_off_loop(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Run an operation in this (worker) thread and encode its answer here too, so the loop only sends bytes."""
@@ -242,5 +307,6 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
     )
     documents.bind(schema._schema)
     schema.documents = documents
+    schema.direct = FAST_PATH
     compile_inputs(schema)
     return schema

@@ -8,7 +8,7 @@ Validation errors (unknown field, bad argument type, limits) get ``BAD_REQUEST``
 
 from __future__ import annotations
 
-from graphql import ArgumentNode, GraphQLError, Visitor, parse, visit
+from graphql import ArgumentNode, GraphQLError, ObjectFieldNode, Visitor, parse, visit
 
 from hub.errors import HubError
 
@@ -25,8 +25,11 @@ def shape_error(error: GraphQLError) -> GraphQLError:
     if is_internal(error):
         return GraphQLError("internal error", nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL"})
     if error.extensions and "code" in error.extensions:
-        return error
-    code = "LIMIT_EXCEEDED" if any(w in error.message for w in LIMIT_WORDS) else "BAD_REQUEST"
+        if error.path is not None or "field" in error.extensions:
+            return error
+        code = str(error.extensions["code"])  # a literal a custom scalar refused: name its argument too
+    else:
+        code = "LIMIT_EXCEEDED" if any(w in error.message for w in LIMIT_WORDS) else "BAD_REQUEST"
     extensions = {"code": code}
     message = error.message
     argument = _argument_of(error)
@@ -37,15 +40,28 @@ def shape_error(error: GraphQLError) -> GraphQLError:
 
 
 class _Arguments(Visitor):
+    """Finds the argument, and the input fields within it, whose value holds a position of the document."""
+
     def __init__(self, start: int) -> None:
         super().__init__()
         self.start = start
-        self.found: str | None = None
+        self.path: list[str] = []
+
+    def _holds(self, node: ArgumentNode | ObjectFieldNode) -> bool:
+        loc = node.value.loc
+        return loc is not None and loc.start <= self.start < loc.end
 
     def enter_argument(self, node: ArgumentNode, *_: object) -> None:
-        loc = node.value.loc
-        if loc is not None and loc.start <= self.start < loc.end:
-            self.found = node.name.value  # the innermost argument holding the value, visited last
+        if self._holds(node):
+            self.path = [node.name.value]
+
+    def enter_object_field(self, node: ObjectFieldNode, *_: object) -> None:
+        if self.path and self._holds(node):  # nested inside the argument found: visited after it, outermost first
+            self.path.append(node.name.value)
+
+    @property
+    def found(self) -> str | None:
+        return ".".join(self.path) or None
 
 
 def _argument_of(error: GraphQLError) -> str | None:

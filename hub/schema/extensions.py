@@ -12,6 +12,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.schema.name_converter import NameConverter
 
+from hub.schema.scalars import literal
+
 
 class CachedNameConverter(NameConverter):
     """strawberry's name converter, remembering each python → GraphQL name.
@@ -38,12 +40,13 @@ def _parse_datetime(value: Any) -> datetime:
             f"a DateTime is an ISO 8601 string, got {type(value).__name__}", extensions={"code": "BAD_INPUT"}
         )
     try:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise GraphQLError(
             f"{value!r} is not an ISO 8601 date-time (e.g. 2024-06-01T21:30:00+08:00)",
             extensions={"code": "BAD_INPUT"},
         ) from None
+    return moment  # the years it may fall in are checked where it is used (hub.domain.roster.local_time)
 
 
 DATETIME_SCALAR = strawberry.scalar(
@@ -51,4 +54,5 @@ DATETIME_SCALAR = strawberry.scalar(
     description="An ISO 8601 date-time; without an offset it is read as Asia/Shanghai local time.",
     serialize=lambda v: v.isoformat(),
     parse_value=_parse_datetime,
+    parse_literal=literal(_parse_datetime),
 )

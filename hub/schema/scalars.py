@@ -10,7 +10,7 @@ from typing import Any, NewType
 
 import orjson
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, value_from_ast_untyped
 
 from hub.domain.filters import decode_cursor, encode_cursor
 from hub.errors import InputError
@@ -41,11 +41,25 @@ def _parse_date(value: Any) -> date:
             f"a Date is an ISO 8601 string, got {type(value).__name__}", extensions={"code": "BAD_INPUT"}
         )
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise GraphQLError(
             f"{value!r} is not an ISO 8601 date (e.g. 2024-06-05)", extensions={"code": "BAD_INPUT"}
         ) from None
+    return day
+
+
+def literal(parse: Any) -> Any:
+    """A scalar's ``parse_literal`` from its ``parse_value``: a refused literal's error points at the literal, so
+    the answer can name the argument it was given for (``hub.schema.errors``)."""
+
+    def parse_literal(node: Any, variables: Any = None) -> Any:
+        try:
+            return parse(value_from_ast_untyped(node, variables))
+        except GraphQLError as exc:
+            raise GraphQLError(exc.message, nodes=node, extensions=exc.extensions) from None
+
+    return parse_literal
 
 
 DATE_SCALAR = strawberry.scalar(
@@ -53,6 +67,7 @@ DATE_SCALAR = strawberry.scalar(
     description="An ISO 8601 calendar date (2024-06-05), in the district's local time where it matters.",
     serialize=lambda v: v.isoformat(),
     parse_value=_parse_date,
+    parse_literal=literal(_parse_date),
 )
 
 GeoJSON = NewType("GeoJSON", object)
@@ -63,6 +78,7 @@ GEOJSON_SCALAR = strawberry.scalar(
     description="An RFC 7946 GeoJSON geometry object (WGS84 longitude/latitude, 6 decimals, exterior rings CCW).",
     serialize=_serialize_geojson,
     parse_value=_parse_geojson,
+    parse_literal=literal(_parse_geojson),
 )
 
 

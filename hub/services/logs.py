@@ -7,6 +7,7 @@ from datetime import datetime
 
 from hub.domain.access import KINDS, Viewer
 from hub.domain.guards import require_admin
+from hub.domain.roster import local_time
 from hub.errors import InputError, LimitExceeded
 from hub.services.hub import Hub
 from hub.store import AuditEntry, Disclosure, find_audit, find_disclosures
@@ -22,6 +23,16 @@ class LogFilter:
     first: int = 100
 
 
+def _checked(where: LogFilter) -> LogFilter:
+    """The filter with its moments checked to be within the range the hub answers for (a year-1 moment has no
+    UTC form to compare with)."""
+    for name in ("since", "until"):
+        moment = getattr(where, name)
+        if moment is not None:
+            local_time(moment, field=name)
+    return where
+
+
 def _limit(hub: Hub, first: int) -> int:
     if not 0 < first <= hub.settings.max_page:
         raise LimitExceeded(f"first must be between 1 and {hub.settings.max_page:,}, got {first:,}", field="first")
@@ -35,7 +46,7 @@ def disclosures(
     require_admin(viewer, "read the disclosure log")
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
-    limit = _limit(hub, where.first)
+    limit = _limit(hub, _checked(where).first)
     return find_disclosures(
         hub.store.db, kind=kind, actor=where.actor, subject=subject, since=where.since, until=where.until, limit=limit
     )
@@ -52,7 +63,7 @@ def audit_log(
 ) -> list[AuditEntry]:
     """The writes: who made each, when, and what it changed (a database read: blocking)."""
     require_admin(viewer, "read the audit log")
-    limit = _limit(hub, where.first)
+    limit = _limit(hub, _checked(where).first)
     return find_audit(
         hub.store.db,
         entity=entity,

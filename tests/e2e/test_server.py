@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -88,7 +90,114 @@ def test_an_oversized_body_is_refused_with_413(server):
     assert r.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
 
 
-def test_bad_input_leaves_the_data_as_it_was(server):
-    before = server.graphql("{ stats { compounds occupiedAreaClearedM2 } }").json()
-    server.graphql('{ compounds(where: {within: {type: "Polygon", coordinates: [[[0,0]]]}}) { totalCount } }')
-    assert server.graphql("{ stats { compounds occupiedAreaClearedM2 } }").json() == before
+SNAPSHOT = """{
+  stats { compounds compoundsWithPartyBranch compoundsWithCommittee compoundsCollectingFees compoundsFormerlyUnmanaged
+    jointMeetings issuesRaised issuesResolved occupiedAreaClearedM2 occupiedAreaRemainingM2 publicRoomsRecoveredM2
+    squads officers subdistricts communities grids }
+  occupations(first: 1000) { totalCount nodes { id status clearedOn areaM2 } }
+  incidents(first: 1000) { totalCount nodes { id state } }
+  rosterRules { squadCode anchor cycle }
+  rosterExceptions { id }
+  frontageSignedCounts { sectorCode signed merchants }
+  auditLog(first: 1000) { id }
+}"""
+"""Everything a write can change, read as an admin (the audit log too: a refused write leaves no row)."""
+SQUARE_IN_THE_SEA = {"type": "Polygon", "coordinates": [[[0, 0], [0.001, 0], [0.001, 0.001], [0, 0.001], [0, 0]]]}
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [[[115.61, 34.37], [115.611, 34.371], [115.611, 34.37], [115.61, 34.371], [115.61, 34.37]]],
+}
+BAD_WRITES = [
+    ("reportOccupation", "ReportOccupationInput", {"geometry": SQUARE_IN_THE_SEA, "kind": "STORAGE"}),
+    ("reportOccupation", "ReportOccupationInput", {"geometry": BOWTIE, "kind": "STORAGE"}),
+    (
+        "reportOccupation",
+        "ReportOccupationInput",
+        {"geometry": {"type": "Polygon", "coordinates": [[[0, 0]]]}, "kind": "STORAGE"},
+    ),
+    ("clearOccupation", "ClearOccupationInput", {"occupationId": "999999"}),
+    (
+        "reportIncident",
+        "ReportIncidentInput",
+        {
+            "category": "ILLEGAL_PARKING_MOTOR",
+            "lon": 34.3767,
+            "lat": 115.6097,
+            "description": "lat and lon swapped",
+            "seenAt": "2024-06-01T10:00:00Z",
+        },
+    ),
+    (
+        "reportIncident",
+        "ReportIncidentInput",
+        {
+            "category": "NO_SUCH_CATEGORY",
+            "lon": 115.6097,
+            "lat": 34.3767,
+            "description": "x",
+            "seenAt": "2024-06-01T10:00:00Z",
+        },
+    ),
+    (
+        "reportIncident",
+        "ReportIncidentInput",
+        {
+            "category": "ILLEGAL_PARKING_MOTOR",
+            "lon": 115.6097,
+            "lat": 34.3767,
+            "description": "x",
+            "seenAt": (datetime.now(UTC) + timedelta(days=2)).isoformat(),  # in the future
+        },
+    ),
+    (
+        "logPatrol",
+        "LogPatrolInput",
+        {
+            "squadCode": "SQ1",
+            "officerIds": ["NO-SUCH-OFFICER"],
+            "startedAt": "2024-06-01T10:00:00Z",
+            "endedAt": "2024-06-01T09:00:00Z",
+            "track": {"type": "LineString", "coordinates": [[115.61, 34.37], [115.62, 34.38]]},
+        },
+    ),
+    (
+        "setRosterRule",
+        "SetRosterRuleInput",
+        {"squadCode": "SQ1", "anchor": "2024-06-01", "cycle": ["NO_SUCH_SHIFT"], "teams": []},
+    ),
+    (
+        "addRosterException",
+        "AddRosterExceptionInput",
+        {"date": "2024-06-01", "officerId": "NO-SUCH-OFFICER", "kind": "LEAVE"},
+    ),
+    (
+        "signFrontageAgreement",
+        "SignFrontageAgreementInput",
+        {"merchantId": "NO-SUCH-MERCHANT", "officerId": "OF01", "duties": ["SANITATION"]},
+    ),
+    ("reportOccupation", "ReportOccupationInput", {"clientId": "not-a-uuid", "geometry": BOWTIE, "kind": "STORAGE"}),
+]
+
+
+@pytest.fixture(scope="module")
+def admin(server):
+    return server.token("--role", "admin", "--label", "bad writes")
+
+
+@pytest.mark.parametrize(("mutation", "input_type", "fields"), BAD_WRITES, ids=[w[0] for w in BAD_WRITES])
+def test_a_bad_write_is_refused_with_a_reason_and_leaves_the_data_as_it_was(
+    server, admin, mutation, input_type, fields
+):
+    token = admin
+    before = server.graphql(SNAPSHOT, token=token).json()
+    assert "errors" not in before, before
+    document = (
+        f"mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ userErrors {{ field message code }} }} }}"
+    )
+    answer = server.graphql(document, {"input": {"clientId": str(uuid.uuid4()), **fields}}, token=token)
+    assert answer.status_code == 200, answer.text
+    assert server.graphql(SNAPSHOT, token=token).json() == before
+    body = answer.json()
+    errors = body.get("errors") or (body["data"][mutation] or {}).get("userErrors")
+    assert errors, body  # refused, with what and where
+    assert all(e.get("code") != "INTERNAL" and "internal" not in e["message"].lower() for e in errors), errors

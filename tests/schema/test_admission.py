@@ -171,17 +171,18 @@ def test_the_audit_log_is_marked_as_a_database_read(demo_store):
 
 
 @pytest.mark.parametrize(
-    ("document", "code"),
+    ("document", "code", "argument"),
     [
-        ('{ locate(lon: 115.64, lat: 34.37, at: "yesterday") { lon } }', "BAD_INPUT"),
-        ('{ compounds(where: {intersects: "{bad"}) { totalCount } }', "BAD_GEOMETRY"),
-        ('{ assignments(date: "not a date") { start } }', "BAD_INPUT"),
-        ("{ locate(lon: 115.64, lat: 34.37, at: 5) { lon } }", "BAD_INPUT"),
+        ('{ locate(lon: 115.64, lat: 34.37, at: "yesterday") { lon } }', "BAD_INPUT", "at"),
+        ('{ compounds(where: {intersects: "{bad"}) { totalCount } }', "BAD_GEOMETRY", "where.intersects"),
+        ('{ assignments(date: "not a date") { start } }', "BAD_INPUT", "date"),
+        ("{ locate(lon: 115.64, lat: 34.37, at: 5) { lon } }", "BAD_INPUT", "at"),
     ],
 )
-def test_a_bad_literal_of_a_custom_scalar_is_the_clients_mistake_not_an_internal_error(run, document, code):
+def test_a_bad_literal_of_a_custom_scalar_is_the_clients_mistake_named_with_its_argument(run, document, code, argument):
     out = run(document)
     assert code_of(out) == code, out
+    assert out["errors"][0]["message"].startswith(f"{argument}: "), out
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 import pytest
 from pyproj import Geod
@@ -126,14 +127,32 @@ def test_the_public_and_analysts_cannot_report(writable):
         assert out["data"]["reportOccupation"]["userErrors"][0]["code"] == "FORBIDDEN"
 
 
-def test_clearing_twice_is_refused(writable):
-    occupied = next(o for o in writable.store.data.occupations if o.status == "OCCUPIED")
-    gid = writable("{ occupations(status: OCCUPIED, first: 1) { nodes { id } } }")["data"]["occupations"]["nodes"][0]
-    first = writable(CLEAR, {"input": {"clientId": str(uuid.uuid4()), "occupationId": gid["id"]}})
-    assert first["data"]["clearOccupation"]["userErrors"] == [], first
-    again = writable(CLEAR, {"input": {"clientId": str(uuid.uuid4()), "occupationId": gid["id"]}})
-    assert again["data"]["clearOccupation"]["userErrors"][0]["code"] == "CONFLICT"
-    assert occupied is not None
+def test_clearing_twice_is_refused_and_the_first_clearing_stands(writable):
+    nodes = writable("{ occupations(status: OCCUPIED, first: 1) { nodes { id areaM2 } } }")["data"]["occupations"]
+    target = nodes["nodes"][0]
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    before = writable(STATS)["data"]["stats"]
+    first = writable(
+        CLEAR, {"input": {"clientId": str(uuid.uuid4()), "occupationId": target["id"], "clearedOn": yesterday}}
+    )["data"]["clearOccupation"]
+    assert first["userErrors"] == [], first
+    assert (first["occupation"]["status"], first["occupation"]["clearedOn"]) == ("CLEARED", yesterday)
+    cleared = writable(STATS)["data"]["stats"]
+    assert cleared["occupiedAreaClearedM2"] == pytest.approx(
+        before["occupiedAreaClearedM2"] + target["areaM2"], abs=0.01
+    )
+
+    again = writable(
+        CLEAR, {"input": {"clientId": str(uuid.uuid4()), "occupationId": target["id"]}}, role="officer", squad="SQ2"
+    )["data"]["clearOccupation"]
+    (err,) = again["userErrors"]
+    assert (err["code"], err["field"]) == ("CONFLICT", "occupationId")
+    assert yesterday in err["message"]  # says when it was cleared
+    node = writable(
+        "query($id: ID!) { node(id: $id) { ... on Occupation { status clearedOn } } }", {"id": target["id"]}
+    )
+    assert node["data"]["node"] == {"status": "CLEARED", "clearedOn": yesterday}  # the first clearing stands
+    assert writable(STATS)["data"]["stats"] == cleared  # its area counted once
 
 
 def test_every_write_leaves_an_audit_row(writable):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
 import pytest
+import shapely
 from pyproj import Geod
 
-from tests.common import CENTRE
+from tests.common import CENTRE, layer
 
 GEOD = Geod(ellps="WGS84")
 LOCATE = """query($lon: Float!, $lat: Float!, $at: DateTime) { locate(lon: $lon, lat: $lat, at: $at) {
@@ -79,11 +81,36 @@ def test_each_quadrant_locates_to_its_sector(run, bearing, code):
 
 
 def test_a_point_in_a_compound_locates_to_that_compound_and_its_community(run):
-    from tests.common import layer
-
     c = layer("compounds").iloc[10]
     p = c.geometry.representative_point()
     loc = run(LOCATE, {"lon": p.x, "lat": p.y})["data"]["locate"]
     assert loc["compound"]["name"] == c["name"]
     assert loc["community"]["code"] == c["community_code"]
     assert loc["grid"]["code"].startswith(c["community_code"])
+
+
+def shared_vertex(store, table: str) -> tuple[tuple[float, float], list[str]]:
+    """A vertex that two or more of a layer's stored polygons have exactly (a point on their shared border,
+    the one shared by the fewest), and the codes of every polygon of the layer the point lies in or on,
+    worked out with shapely from the geometries as stored (WKB), not through the hub."""
+    rows = store.db.read(f"SELECT code, geom FROM {table} ORDER BY code")
+    geoms = shapely.from_wkb([r["geom"] for r in rows])
+    owners: dict[tuple[float, float], set[str]] = defaultdict(set)
+    for row, geom in zip(rows, geoms, strict=True):
+        for poly in getattr(geom, "geoms", [geom]):
+            for xy in poly.exterior.coords:
+                owners[xy].add(row["code"])
+    fewest = min(len(codes) for codes in owners.values() if len(codes) >= 2)
+    xy = min(xy for xy, codes in owners.items() if len(codes) == fewest)
+    return xy, sorted(r["code"] for r, on in zip(rows, shapely.intersects_xy(geoms, *xy), strict=True) if on)
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [("sectors", "sector"), ("grids", "grid"), ("communities", "community"), ("subdistricts", "subdistrict")],
+)
+def test_a_point_on_a_shared_border_locates_to_the_neighbour_with_the_lowest_code(run, demo_store, table, field):
+    (lon, lat), codes = shared_vertex(demo_store, table)
+    assert len(codes) >= 2, codes  # the point really is on (at least) two of them
+    loc = run(LOCATE, {"lon": lon, "lat": lat})["data"]["locate"]
+    assert loc[field]["code"] == min(codes)

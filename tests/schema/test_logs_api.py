@@ -129,3 +129,10 @@ def test_admins_read_who_changed_what_in_the_audit_log_newest_first(hub):
     assert ids == sorted(ids, reverse=True)
     out = hub(AUDIT, role="analyst")
     assert out["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_a_moment_outside_the_hubs_range_is_named_not_an_internal_error(writable):
+    for field in ("disclosures", "auditLog"):
+        out = writable(f'{{ {field}(until: "0001-01-01T00:00:00+08:00") {{ actor }} }}')
+        (error,) = out["errors"]
+        assert error["extensions"]["code"] == "BAD_INPUT" and "until" in error["message"], error
