@@ -1,9 +1,10 @@
 """A throwaway PostgreSQL 15 + PostGIS 3 cluster for the benchmarks that compare the hub with PostGIS.
 
 ``cluster()`` makes a fresh cluster in a temporary folder (Debian's packages, installed with
-apt-get when missing), listening on a free port on 127.0.0.1, and removes it afterwards whatever
-happens. It runs with ``fsync=on`` and ``synchronous_commit=on`` (PostgreSQL's defaults, set
-explicitly): a commit is on disk before it is acknowledged, as the hub's ``HUB_SYNC=full``.
+apt-get when missing; ``tests/pg.py`` makes it, for the tests and the benches alike), listening on a
+free port on 127.0.0.1, and removes it afterwards whatever happens. It runs with ``fsync=on`` and
+``synchronous_commit=on`` (PostgreSQL's defaults, set explicitly): a commit is on disk before it is
+acknowledged, as the hub's ``HUB_SYNC=full``.
 initdb's ``--no-sync`` only skips syncing the files initdb itself writes.
 
 ``mirror()`` copies the tables of a hub SQLite store into it: the same rows, the geometry as
@@ -14,30 +15,22 @@ schema, so a SQL-compiling GraphQL engine sees the same relations the hub serves
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
-from bench.common import free_port
+from tests import pg as testing_pg
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-POSTGIS_CONTROL = Path("/usr/share/postgresql/15/extension/postgis.control")
-INITDB = ("-E", "UTF8", "--locale=C", "--no-sync")
 DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 
 
 def ensure_postgis() -> None:
-    missing = [str(p) for p in (PG_BIN / "initdb", PG_BIN / "pg_ctl", POSTGIS_CONTROL) if not p.exists()]
-    if not missing:
-        return
-    print(f"PostGIS not found ({', '.join(missing)}): installing postgresql-15-postgis-3 with apt-get", flush=True)
-    apt_install("postgresql-15-postgis-3")
+    """Debian's PostgreSQL 15 + PostGIS 3, installed with apt-get when missing (``tests/pg.py``)."""
+    testing_pg.ensure_postgis()
 
 
 def apt_install(*packages: str) -> None:
@@ -57,47 +50,10 @@ def apt_install(*packages: str) -> None:
 @contextmanager
 def cluster(settings: dict[str, str] | None = None) -> Iterator[str]:
     """A fresh cluster on a free port on 127.0.0.1 (``DURABLE`` plus ``settings``); yields its connection
-    string. Stopped and removed after."""
+    string. Stopped and removed after. The cluster is ``tests/pg.py``'s, which the tests use too."""
     ensure_postgis()
-    root = Path(tempfile.mkdtemp(prefix="hub-bench-pg-"))
-    data, log = root / "data", root / "server.log"
-    as_owner: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        shutil.chown(root, "postgres", "postgres")
-        as_owner = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    started = False
-    try:
-        subprocess.run(
-            [*as_owner, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", *INITDB],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        options = " ".join(
-            f"-c {k}={v}"
-            for k, v in {
-                "listen_addresses": "127.0.0.1",
-                "port": str(port),
-                "unix_socket_directories": str(root),
-                **DURABLE,
-                **(settings or {}),
-            }.items()
-        )
-        subprocess.run(
-            [*as_owner, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        started = True
-        yield f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
-    finally:
-        if started:
-            subprocess.run(
-                [*as_owner, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                stdout=subprocess.DEVNULL,
-                check=False,
-            )
-        shutil.rmtree(root, ignore_errors=True)
+    with testing_pg.Cluster(settings={**DURABLE, **(settings or {})}) as c:
+        yield f"host=127.0.0.1 port={c.port} user=postgres dbname=postgres"
 
 
 def url(dsn: str) -> str:

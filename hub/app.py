@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import os
 import sys
 import threading
 from collections.abc import AsyncIterator
@@ -52,6 +53,8 @@ from hub.schema import Context, build_schema
 from hub.services import Hub, tokens
 from hub.settings import Settings
 from hub.store import Store
+from hub.store.base import redact
+from hub.store.migrations import SCHEMA_VERSION
 
 log = logging.getLogger("hub")
 
@@ -111,9 +114,17 @@ class HubGraphQL(GraphQLOverHTTP, GraphQL[Context, None]):
 
 
 def _warm(store: Store) -> None:
+    """Build what is otherwise built on first use: the spatial trees, then the tilings' generalisations."""
+    for layer in store.data.layers().values():
+        layer.warm()
     for layer in store.data.layers().values():
         if layer.tiling:
             layer.generalized  # noqa: B018 (built on first use)
+
+
+def app_from_env() -> ASGIApp:
+    """The app for each of ``hub serve --workers N``'s processes (settings from ``HUB_*``)."""
+    return create_app(Settings.from_env())
 
 
 def store_for(settings: Settings) -> Store:
@@ -145,14 +156,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     async def healthz(request: Request) -> Response:
         data = store.data
-        return JSONResponse(
-            {
-                "status": "ok",
-                "schemaVersion": store.db.schema_version,
-                "compounds": len(data.compounds),
-                "sectors": len(data.sectors),
-            }
-        )
+        body: dict[str, Any] = {
+            "status": "ok",
+            "schemaVersion": SCHEMA_VERSION,  # the store was migrated to it on open; no query on the event loop
+            "compounds": len(data.compounds),
+            "sectors": len(data.sectors),
+            "worker": os.getpid(),
+        }
+        if store.feed is not None:  # PostgreSQL: how far this worker has applied the change feed
+            body["changeSeq"] = store.feed.seq
+            body["following"] = store.feed.connected.is_set()
+        return JSONResponse(body)
 
     async def map_page(request: Request) -> Response:
         return FileResponse(STATIC / "map.html")
@@ -164,8 +178,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         if store.catalog is None:
             await anyio.to_thread.run_sync(lambda: store.open(fixtures=settings.fixtures, load_demo=settings.load_demo))
-        log.info("hub ready: %s (%d compounds)", settings.db, len(store.data.compounds))
-        # coverage generalisation of the tilings takes ~0.1 s for the grids: build it now, not in a request
+        log.info("hub ready: %s (%d compounds)", redact(settings.db), len(store.data.compounds))
+        # the spatial trees (0.5 s for a million features) and the coverage generalisation of the tilings
+        # (~0.1 s for the grids) are built on first use: build them now, not in a request
         threading.Thread(target=_warm, args=(store,), name="hub-warm", daemon=True).start()
         try:
             yield

@@ -6,10 +6,11 @@ Run ``hub --help`` or ``hub COMMAND --help``: every option says what it does and
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import orjson
@@ -17,10 +18,16 @@ import orjson
 from hub.errors import HubError
 from hub.settings import Settings
 
-DB_HELP = "SQLite file of the hub (env HUB_DB; default ./hub.db). Created and loaded with the demo data if new."
+T = TypeVar("T")
+
+DB_HELP = (
+    "The store (env HUB_DB; default ./hub.db): a SQLite file, created and loaded with the demo data if new, "
+    "or a postgresql://user@host/database URL of a PostgreSQL + PostGIS database."
+)
+db_option = click.option("--db", default=None, metavar="PATH|URL", help=DB_HELP)
 
 
-def _settings(db: Path | None, **overrides: object) -> Settings:
+def _settings(db: str | None, **overrides: object) -> Settings:
     try:
         return Settings.from_env().with_overrides(db=db, **overrides)
     except ValueError as exc:  # a malformed HUB_* variable: say which and what it must be
@@ -50,7 +57,14 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (env HUB_HOST; default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to listen on (env HUB_PORT; default 8000).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+@db_option
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes (env HUB_WORKERS; default 1). More than one needs a PostgreSQL store: each worker "
+    "keeps the layers in memory, current from the database's change feed.",
+)
 @click.option(
     "--get",
     "get_path",
@@ -58,27 +72,66 @@ def main() -> None:
     metavar="PATH",
     help="Instead of serving, make one GET request in-process (e.g. /healthz), print it and exit.",
 )
-def serve(host: str | None, port: int | None, db: Path | None, get_path: str | None) -> None:
+def serve(host: str | None, port: int | None, db: str | None, workers: int | None, get_path: str | None) -> None:
     """Serve the hub with uvicorn: GraphQL and GraphiQL at /graphql, the map at /map, vector tiles at
     /tiles/{layer}/{z}/{x}/{y}.mvt, health at /healthz, metrics at /metrics."""
     import uvicorn
 
-    settings = _settings(db, host=host, port=port)
+    from hub.store import is_postgres
+
+    settings = _settings(db, host=host, port=port, workers=workers)
+    shared = _checked(lambda: is_postgres(settings.db))
+    if settings.workers > 1 and not shared:
+        raise click.ClickException(
+            f"--workers {settings.workers} needs a PostgreSQL store: a SQLite file has one writer, so it is served by "
+            "one process. Serve it with one worker, or move it with `hub copy --from FILE --to postgresql://…` "
+            "and serve that"
+        )
     if get_path is not None:
         status, body = asyncio.run(_get_in_process(settings, get_path))
         click.echo(body.decode())
         sys.exit(0 if status < 400 else 1)
-    store = _open_store(settings)  # before uvicorn starts, so a bad store or data set is a sentence here
-    click.echo(f"hub: serving {settings.db} at http://{settings.host}:{settings.port}/graphql", err=True)
-    uvicorn.run(
-        _app(settings, store),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        workers=1,
-        lifespan="on",
-        ws_max_size=settings.max_body_bytes,  # a websocket message is capped like a request body
-    )
+    where = f"{_shown(settings.db)} at http://{settings.host}:{settings.port}/graphql"
+    served = {"host": settings.host, "port": settings.port, "log_level": "info", "lifespan": "on"}
+    served["ws_max_size"] = settings.max_body_bytes  # a websocket message is capped like a request body
+    if settings.workers == 1:
+        store = _open_store(settings)  # before uvicorn starts, so a bad store or data set is a sentence here
+        click.echo(f"hub: serving {where}", err=True)
+        uvicorn.run(_app(settings, store), **served)  # type: ignore[arg-type]
+        return
+    # several processes: migrate and load the data set once, here; each worker opens the store itself,
+    # with these settings passed on through the environment
+    _checked(lambda: _prepare(settings))
+    os.environ.update(HUB_DB=settings.db, HUB_HOST=settings.host, HUB_PORT=str(settings.port), HUB_WORKERS="1")
+    click.echo(f"hub: serving {where} with {settings.workers} workers", err=True)
+    uvicorn.run("hub.app:app_from_env", factory=True, workers=settings.workers, **served)  # type: ignore[arg-type]
+
+
+def _checked(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except HubError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _shown(db: str) -> str:
+    from hub.store.base import redact
+
+    return redact(db)
+
+
+def _prepare(settings: Settings) -> None:
+    """Create and migrate the store, and load the data set if it is empty and asked to (without the catalog)."""
+    from hub.app import store_for
+    from hub.store.importer import import_dataset
+
+    store = store_for(settings)
+    try:
+        store.db.open()
+        if settings.load_demo and store.is_empty():
+            import_dataset(store.db, settings.fixtures)
+    finally:
+        store.db.close()
 
 
 def _app(settings: Settings, store: Any) -> Any:
@@ -128,7 +181,7 @@ async def _get_in_process(settings: Settings, path: str) -> tuple[int, bytes]:
 
 
 @main.command()
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+@db_option
 @click.option(
     "--fixtures",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -136,19 +189,20 @@ async def _get_in_process(settings: Settings, path: str) -> tuple[int, bytes]:
     help="Folder of a data set in the demo layout (default: the bundled Suiyang demo set).",
 )
 @click.option("--empty", is_flag=True, help="Create the schema only, without loading any data.")
-def init(db: Path | None, fixtures: Path | None, empty: bool) -> None:
+def init(db: str | None, fixtures: Path | None, empty: bool) -> None:
     """Create the store and load a data set (all or nothing; every rejected row is listed)."""
     settings = _settings(db, fixtures=fixtures)
     from hub.store import Store
 
-    store = Store(settings.db)
+    shown = _shown(settings.db)
+    store = _checked(lambda: Store(settings.db))
     try:
         store.db.open()
         if empty:
-            click.echo(f"created {settings.db} (schema version {store.db.schema_version}), no data loaded")
+            click.echo(f"created {shown} (schema version {store.db.schema_version}), no data loaded")
             return
         if not store.is_empty():
-            raise click.ClickException(f"{settings.db} already holds data; use a new --db path to load again")
+            raise click.ClickException(f"{shown} already holds data; use a new --db path or database to load again")
         from hub.store.importer import import_dataset
 
         report = import_dataset(store.db, settings.fixtures)
@@ -156,7 +210,41 @@ def init(db: Path | None, fixtures: Path | None, empty: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
-    click.echo(f"loaded {settings.db}: " + ", ".join(f"{n} {t}" for t, n in report.counts.items()))
+    click.echo(f"loaded {shown}: " + ", ".join(f"{n} {t}" for t, n in report.counts.items()))
+
+
+@main.command()
+@click.option("--from", "source", required=True, metavar="PATH|URL", help="The store to copy: a SQLite file or URL.")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="PATH|URL",
+    help="An empty store to copy into (created and migrated if new), e.g. postgresql://hub@db.local/suiyang.",
+)
+def copy(source: str, target: str) -> None:
+    """Copy a whole store into an empty one, e.g. a SQLite file into PostgreSQL + PostGIS: all or nothing, with
+    every table's row count and the district's figures compared before it commits."""
+    from hub.domain.stats import compute_stats
+    from hub.store import Store
+    from hub.store.catalog import load_catalog
+    from hub.store.copy import copy_store
+
+    def same_figures(src: Any, dst: Any) -> None:
+        theirs, ours = compute_stats(load_catalog(src)), compute_stats(load_catalog(dst))
+        if theirs != ours:
+            raise HubError(f"the figures differ after the copy ({ours} against {theirs}); nothing was copied")
+
+    stores = [_checked(lambda: Store(source)), _checked(lambda: Store(target))]
+    try:
+        for s in stores:
+            _checked(s.db.open)
+        counts = _checked(lambda: copy_store(stores[0].db, stores[1].db, check=same_figures))
+    finally:
+        for s in stores:
+            s.close()
+    rows = ", ".join(f"{n} {t}" for t, n in counts.items() if n)
+    click.echo(f"copied {_shown(source)} to {_shown(target)}: {rows}; counts and figures match")
 
 
 @main.group()
@@ -180,7 +268,7 @@ def token() -> None:
 @click.option("--township", default=None, help="Township an inspector token works for (e.g. 411403100); inspectors.")
 @click.option("--team", default=None, help="Volunteer team a volunteer token belongs to (e.g. WH-DY); volunteers.")
 @click.option("--label", default="", help="A note saying whose token this is.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+@db_option
 def token_create(
     role: str,
     squad: str | None,
@@ -188,7 +276,7 @@ def token_create(
     township: str | None,
     team: str | None,
     label: str,
-    db: Path | None,
+    db: str | None,
 ) -> None:
     """Create a token and print it (send it as `Authorization: Bearer <token>`)."""
     from hub.services import Hub
@@ -223,8 +311,8 @@ def token_create(
 
 
 @token.command("list")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
-def token_list(db: Path | None) -> None:
+@db_option
+def token_list(db: str | None) -> None:
     """List tokens (ids and roles, never the secrets)."""
     from hub.services import Hub
     from hub.services.tokens import list_tokens
@@ -242,8 +330,8 @@ def token_list(db: Path | None) -> None:
 
 @token.command("revoke")
 @click.argument("token_id")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
-def token_revoke(token_id: str, db: Path | None) -> None:
+@db_option
+def token_revoke(token_id: str, db: str | None) -> None:
     """Revoke a token by its id (the 8 hex digits after `hub_`)."""
     from hub.services import Hub
     from hub.services.tokens import revoke_token
@@ -271,7 +359,7 @@ def token_revoke(token_id: str, db: Path | None) -> None:
 @click.option("--squad", default=None, help="Squad code when --role officer.")
 @click.option("--group", default=None, help="Guidance group code when --role technician.")
 @click.option("--unit", default=None, help="Township code when --role inspector, team code when --role volunteer.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+@db_option
 def query(
     document: str,
     variables: str | None,
@@ -279,7 +367,7 @@ def query(
     squad: str | None,
     group: str | None,
     unit: str | None,
-    db: Path | None,
+    db: str | None,
 ) -> None:
     """Run one GraphQL query against the store and print the JSON result, e.g. hub query '{ stats { compounds } }'."""
     from hub.domain.access import Viewer

@@ -15,8 +15,9 @@ from pathlib import Path
 class Settings:
     """Configuration of one hub process."""
 
-    db: Path = Path("hub.db")
-    """SQLite file; created and loaded with the demo data on first start (``HUB_DB``)."""
+    db: str = "hub.db"
+    """The store (``HUB_DB``): a SQLite file path, created and loaded with the demo data on first start, or a
+    ``postgresql://`` URL of a PostgreSQL + PostGIS database shared by several workers."""
     fixtures: Path | None = None
     """Folder of the demo data set to load into an empty store; default: the bundled Suiyang set (``HUB_FIXTURES``)."""
     load_demo: bool = True
@@ -25,6 +26,8 @@ class Settings:
     """Address to listen on (``HUB_HOST``)."""
     port: int = 8000
     """Port to listen on (``HUB_PORT``)."""
+    workers: int = 1
+    """Server processes (``HUB_WORKERS``); more than one needs a PostgreSQL store."""
     max_depth: int = 12
     """Deepest nesting a GraphQL query may have (``HUB_MAX_DEPTH``)."""
     max_aliases: int = 30
@@ -58,7 +61,8 @@ class Settings:
     """The same for admins' tokens (``HUB_MAX_ANSWER_MB_ADMIN``)."""
     sync: str = "full"
     """When an acknowledged write is on disk (``HUB_SYNC``): ``full``, before the answer (survives a power cut);
-    ``normal``, within the OS's own write-back (survives the process being killed, not a power cut)."""
+    ``normal``, within the OS's own write-back (survives the process being killed, not a power cut). SQLite only:
+    on PostgreSQL every write waits for its commit to reach the disk (``synchronous_commit=on``)."""
     token_cache_s: float = 30.0
     """Longest a token check is remembered (``HUB_TOKEN_CACHE_S``). Any change to the tokens table, from any
     process, drops the remembered checks within a second, so a revoked token stops working then, for requests
@@ -119,7 +123,7 @@ def _coerce(name: str, default: object, raw: str) -> object:
             raise ValueError(f"HUB_{name.upper()} must be {kind}, got {raw!r}") from None
     if name == "sync" and raw.lower() not in ("full", "normal"):
         raise ValueError(f"HUB_SYNC must be full or normal, got {raw!r}")
-    if name in ("db", "fixtures", "categories"):
+    if name in ("fixtures", "categories"):
         return Path(raw)
     if name == "public_url" and not raw.startswith(("http://", "https://")):
         raise ValueError(f"HUB_PUBLIC_URL must start with http:// or https://, got {raw!r}")

@@ -1,9 +1,16 @@
-"""Shared fixtures: a demo store built once per session, an in-process GraphQL runner, the real server."""
+"""Shared fixtures: a demo store built once per session, an in-process GraphQL runner, the real server.
+
+Every fixture that makes a store does so through ``stores``, which runs the tests that use it twice:
+on a SQLite file and on a throwaway PostgreSQL 15 + PostGIS 3 cluster (``tests/pg.py``). Without
+PostgreSQL on the machine the PostgreSQL runs are skipped, except in CI (env ``CI``), where they fail.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,16 +28,70 @@ from hub.schema import Context, build_schema
 from hub.services import Hub
 from hub.settings import Settings
 from hub.store import Store
+from tests import pg
 
 ROOT = Path(__file__).resolve().parents[1]
 
 Run = Callable[..., dict[str, Any]]
 
+STORES = tuple(os.environ.get("HUB_TEST_STORES", "sqlite,postgresql").split(","))
+"""The stores the suite runs on (``HUB_TEST_STORES=sqlite`` for SQLite alone: CI's second run, on the lowest
+strawberry and graphql-core, whose differences do not reach the store)."""
+
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The Suiyang demo data set loaded into a fresh SQLite file (read-only use, please)."""
-    store = Store(tmp_path_factory.mktemp("demo") / "hub.db").open()
+def pg_cluster() -> Iterator[pg.Cluster]:
+    """A PostgreSQL 15 + PostGIS 3 cluster of the test session's own."""
+    if not pg.available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL 15 + PostGIS 3 are missing in CI: .ci/run installs {pg.PACKAGE}")
+        pytest.skip(f"PostgreSQL 15 + PostGIS 3 are not installed (apt-get install {pg.PACKAGE})")
+    with pg.Cluster() as cluster:
+        yield cluster
+
+
+class Stores:
+    """New stores of one kind: SQLite file paths, or URLs of new databases in the test cluster."""
+
+    def __init__(self, kind: str, folder: Path, cluster: pg.Cluster | None) -> None:
+        self.kind = kind
+        self.folder = folder
+        self.cluster = cluster
+        self._names = itertools.count(1)
+        self._demo: str | None = None
+
+    def __repr__(self) -> str:
+        return self.kind
+
+    def new(self) -> str:
+        """An empty store (created and migrated on first open)."""
+        if self.cluster is not None:
+            return self.cluster.new_database()
+        return str(self.folder / f"hub-{next(self._names)}.db")
+
+    def demo(self) -> str:
+        """A store holding the demo data set (copied from one loaded once per session)."""
+        if self._demo is None:
+            self._demo = self.new()
+            Store(self._demo).open().close()
+        if self.cluster is not None:
+            return self.cluster.new_database(template=self._demo.rsplit("/", 1)[1])
+        path = self.new()
+        shutil.copy(self._demo, path)
+        return path
+
+
+@pytest.fixture(scope="session", params=STORES)
+def stores(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Stores:
+    """Where tests make their stores: run once on SQLite and once on PostgreSQL + PostGIS."""
+    cluster = request.getfixturevalue("pg_cluster") if request.param == "postgresql" else None
+    return Stores(request.param, tmp_path_factory.mktemp(request.param), cluster)
+
+
+@pytest.fixture(scope="session")
+def demo_store(stores: Stores) -> Iterator[Store]:
+    """The Suiyang demo data set in a fresh store (read-only use, please)."""
+    store = Store(stores.demo()).open()
     yield store
     store.close()
 
@@ -85,7 +146,7 @@ def free_port() -> int:
 class Server:
     """A real `hub serve` process on a free port."""
 
-    def __init__(self, db: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, db: str | Path, env: dict[str, str] | None = None) -> None:
         self.db = db
         self.env = env or {}
         self.port = free_port()
@@ -93,6 +154,9 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
+        """Start the server (again, after it stopped or was killed: on the same port and store)."""
+        if self.proc is not None and self.proc.stderr is not None:
+            self.proc.stderr.close()
         env = {**os.environ, "HUB_DB": str(self.db), **self.env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hub", "serve", "--port", str(self.port)],
@@ -150,18 +214,18 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(stores: Stores) -> Iterator[Server]:
     """The real server, started with `python -m hub serve` on a new database (demo data loaded on start)."""
-    srv = Server(tmp_path_factory.mktemp("e2e") / "hub.db").start()
+    srv = Server(stores.new()).start()
     yield srv
     srv.stop()
 
 
 @pytest.fixture(scope="module")
-def writable(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Any]:
+def writable(stores: Stores, settings: Settings) -> Iterator[Any]:
     """A demo store of this module's own, for writes, and a runner that executes as any role on it
     (``token`` names the caller in the audit and disclosure logs: ``role:token``)."""
-    store = Store(tmp_path_factory.mktemp("w") / "hub.db").open()
+    store = Store(stores.demo()).open()
     schema = build_schema(settings)
     hub = Hub(store, settings)
 

@@ -11,7 +11,7 @@ def test_variables_override_defaults_with_the_right_types(tmp_path):
     s = Settings.from_env(
         {"HUB_PORT": "9001", "HUB_LOAD_DEMO": "0", "HUB_DB": str(tmp_path / "x.db"), "HUB_QUERY_TIMEOUT_S": "2.5"}
     )
-    assert (s.port, s.load_demo, s.db, s.query_timeout_s) == (9001, False, tmp_path / "x.db", 2.5)
+    assert (s.port, s.load_demo, s.db, s.query_timeout_s) == (9001, False, str(tmp_path / "x.db"), 2.5)
 
 
 @pytest.mark.parametrize(

@@ -42,12 +42,13 @@ time); one reported rectified is with the re-inspectors and no longer overdue.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from hub.domain.access import ADMIN, INSPECTOR, Viewer
+from hub.domain.events import Event
 from hub.domain.guidance import check_code
 from hub.domain.locate import at_point
 from hub.domain.roster import LOCAL, local_time
@@ -486,3 +487,20 @@ def matches(x: r.Hazard, f: HazardFilter, now: datetime) -> bool:
 
 def steps_of(catalog: Catalog, hazard_id: int) -> Sequence[r.CaseStep]:
     return catalog.case_steps.get((KIND, hazard_id), [])
+
+
+def events(catalog: Catalog, written: Iterable[tuple[Any, bool]]) -> list[Event]:
+    """The live events one committed transaction makes: one per hazard it found or moved, with the hazard as the
+    catalog now holds it and its last step (kind ``REPORT`` for a new hazard, else the action), for the
+    subscribers of its township. Published from the store's change notices, as the cases' are."""
+    moved: dict[int, list[r.CaseStep]] = {}
+    for record, deleted in written:
+        if isinstance(record, r.CaseStep) and record.kind == KIND and not deleted:
+            moved.setdefault(record.case_id, []).append(record)
+    out = []
+    for hazard_id, steps in moved.items():
+        hazard = catalog.hazards.get(hazard_id)
+        if hazard is not None:
+            kind = REPORT if any(s.action == REPORT for s in steps) else steps[-1].action
+            out.append(Event("hazard", kind, hazard.township_code, hazard, steps[-1]))
+    return out

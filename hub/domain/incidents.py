@@ -51,6 +51,7 @@ from urllib.parse import urlsplit
 from hub.domain import guards
 from hub.domain.access import ADMIN, OFFICER, Viewer
 from hub.domain.categories import CATEGORIES, WORKING_HOURS, Category, WorkingHours, deadline
+from hub.domain.events import Event
 from hub.domain.locate import at_point
 from hub.domain.roster import Duty, local_time, on_duty
 from hub.domain.workflow import Party, Workflow, clean_text
@@ -397,3 +398,22 @@ def as_open311(
 
 def _iso(at: datetime | None) -> str | None:
     return None if at is None else local_time(at).isoformat(timespec="seconds")
+
+
+def events(catalog: Catalog, written: Iterable[tuple[Any, bool]]) -> list[Event]:
+    """The live events one committed transaction makes: one per case it moved, with the case as the
+    catalog now holds it and the last step written (kind ``REPORTED`` for a new case, else the action).
+
+    Published from the store's change notices, so subscribers on every worker get every case's moves.
+    """
+    steps: dict[int, list[IncidentStep]] = {}
+    for record, deleted in written:
+        if isinstance(record, IncidentStep) and not deleted:
+            steps.setdefault(record.incident_id, []).append(record)
+    out = []
+    for incident_id, moves in steps.items():
+        incident = catalog.incidents.get(incident_id)
+        if incident is not None:
+            kind = "REPORTED" if any(m.action == REGISTER for m in moves) else moves[-1].action
+            out.append(Event("incident", kind, incident.sector_code, incident, moves[-1]))
+    return out

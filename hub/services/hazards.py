@@ -18,7 +18,6 @@ import numpy as np
 from hub.domain import hazards as rules
 from hub.domain.access import ADMIN, INSPECTOR, Viewer
 from hub.domain.bulletin import Bulletin, weekly_bulletin
-from hub.domain.events import Event
 from hub.domain.figures.periods import DateRange
 from hub.domain.filters import SpatialFilter
 from hub.domain.guards import require_admin, require_inspector
@@ -144,15 +143,7 @@ def log_inspection(hub: Hub, viewer: Viewer, command: LogInspection, *, now: dat
         uow.audit("log", "inspection", inspection.id, detail)
         return {"inspection": inspection.id, "premises": premises.id, "hazards": ids}
 
-    return write(
-        hub,
-        viewer,
-        operation="logInspection",
-        key=c.client_id,
-        payload=payload,
-        apply=apply,
-        events=lambda result: [e for i in result["hazards"] for e in hazard_events(hub, rules.REPORT, i)],
-    )
+    return write(hub, viewer, operation="logInspection", key=c.client_id, payload=payload, apply=apply)
 
 
 def _with(record: Any, **changes: Any) -> Any:
@@ -175,24 +166,7 @@ def advance_hazard(hub: Hub, viewer: Viewer, command: AdvanceHazard, *, now: dat
         uow.audit(c.action.lower(), "hazard", stored.id, {"input": payload, "from": hazard.state, "to": stored.state})
         return {"hazard": stored.id}
 
-    return write(
-        hub,
-        viewer,
-        operation="advanceHazard",
-        key=c.client_id,
-        payload=payload,
-        apply=apply,
-        events=lambda result: hazard_events(hub, c.action, result["hazard"]),
-    )
-
-
-def hazard_events(hub: Hub, kind: str, hazard_id: int) -> list[Event]:
-    """The live event of a hazard as it now stands, with its latest step (followed by its township)."""
-    hazard = hub.data.hazards.get(hazard_id)
-    if hazard is None:
-        return []
-    steps = rules.steps_of(hub.data, hazard_id)
-    return [Event("hazard", kind, hazard.township_code, hazard, steps[-1] if steps else None)]
+    return write(hub, viewer, operation="advanceHazard", key=c.client_id, payload=payload, apply=apply)
 
 
 def followed_township(hub: Hub, viewer: Viewer, township: str | None) -> str | None:

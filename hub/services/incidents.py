@@ -13,7 +13,6 @@ from typing import Any
 
 from hub.domain import incidents as rules
 from hub.domain.access import ADMIN, OFFICER, Viewer
-from hub.domain.events import Event
 from hub.domain.guards import require_staff
 from hub.errors import AccessDenied, InputError, NotFound
 from hub.geo.datum import point_to_wgs84
@@ -85,7 +84,6 @@ def report_incident(hub: Hub, viewer: Viewer, command: ReportIncident, *, now: d
         key=c.client_id,
         payload=payload,
         apply=apply,
-        events=lambda result: incident_events(hub, "REPORTED", result["incident"]),
     )
 
 
@@ -113,17 +111,7 @@ def advance_incident(hub: Hub, viewer: Viewer, command: AdvanceIncident, *, now:
         key=c.client_id,
         payload=payload,
         apply=apply,
-        events=lambda result: incident_events(hub, c.action, result["incident"]),
     )
-
-
-def incident_events(hub: Hub, kind: str, incident_id: int) -> list[Event]:
-    """The live event of a case as it now stands, with its latest step."""
-    incident = hub.data.incidents.get(incident_id)
-    if incident is None:
-        return []
-    steps = hub.data.incident_steps.get(incident_id, [])
-    return [Event("incident", kind, incident.sector_code, incident, steps[-1] if steps else None)]
 
 
 def followed_sector(hub: Hub, viewer: Viewer, sector: str | None) -> str | None:

@@ -1,8 +1,10 @@
 """How every write use-case runs: one transaction on the store's single writer, idempotent on the caller's key.
 
 A phone retries; every write carries a client-generated UUID (``clientId``). :func:`write` checks
-it, runs ``apply`` inside the store's transaction (record, audit row and key together), and hands
-the events of a write that happened (not of a replay) to the broker. Callers check who may write
+it and runs ``apply`` inside the store's transaction (record, audit row and key together). Live
+events are not published here but from what the store reports committed (``Hub`` listens to
+``Store.on_change``): so a write made on another worker reaches this worker's subscribers too, and
+a replay publishes nothing. Callers check who may write
 *before* calling it, so a caller who may not write is refused before any replay; the key belongs
 to the caller (``hub.store.unit_of_work``).
 """
@@ -15,7 +17,6 @@ from typing import Any
 
 from hub.domain import guards
 from hub.domain.access import Viewer
-from hub.domain.events import Event
 from hub.services.hub import Hub
 from hub.store import UnitOfWork
 
@@ -36,13 +37,9 @@ def write(
     key: str,
     payload: Any,
     apply: Callable[[UnitOfWork], Any],
-    events: Callable[[Any], list[Event]] | None = None,
 ) -> Done:
     """Run one idempotent write as ``viewer`` (blocking: it waits for the writer and the disk)."""
     outcome = hub.store.submit(
         operation=operation, client_id=guards.client_id(key), actor=viewer.actor, payload=payload, apply=apply
     )
-    if events is not None and not outcome.replayed:
-        for event in events(outcome.result):
-            hub.events.publish(event)
     return Done(outcome.result, outcome.replayed)

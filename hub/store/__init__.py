@@ -1,7 +1,13 @@
-"""Persistence behind one interface: the SQLite file and the in-memory layers loaded from it.
+"""Persistence behind one interface: a SQLite file or a PostgreSQL + PostGIS database, and the
+in-memory layers loaded from it.
 
-``Store(path).open()`` creates and migrates the file, loads the demo data into an empty store when
-asked, and reads every record into a :class:`~hub.store.catalog.Catalog` with spatial indexes.
+``Store(target).open()`` creates and migrates the database (a file path, or a ``postgresql://``
+URL: ``hub.store.base``), loads the demo data into an empty store when asked, and reads every
+record into a :class:`~hub.store.catalog.Catalog` with spatial indexes. Writes go through
+:meth:`Store.submit`; reads through :attr:`Store.data`. On PostgreSQL several workers share the
+database, and each keeps its catalog current from the change feed (``hub.store.feed``).
+Whatever changes the catalog — this worker's writes or another's — is handed to the functions
+given to :meth:`Store.on_change` (live subscriptions are published from there).
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ from typing import Any
 
 from hub.store import unit_of_work
 from hub.store.audit import AuditEntry, find_audit
+from hub.store.base import Database, is_postgres, open_database
 from hub.store.catalog import Catalog, Layer, load_catalog
 from hub.store.disclosures import Disclosure, DisclosureLog, find_disclosures
 from hub.store.importer import DEFAULT_FIXTURES, ImportReport, import_dataset
 from hub.store.records import Token
 from hub.store.sqlite import SQLiteDatabase
+from hub.store.tables import TABLES
 from hub.store.tokens import RevocationWatch, find_token
 from hub.store.unit_of_work import Outcome, UnitOfWork
 
@@ -27,6 +35,7 @@ __all__ = [
     "DEFAULT_FIXTURES",
     "AuditEntry",
     "Catalog",
+    "Database",
     "Disclosure",
     "DisclosureLog",
     "ImportReport",
@@ -35,9 +44,13 @@ __all__ = [
     "SQLiteDatabase",
     "Store",
     "UnitOfWork",
+    "Written",
     "find_audit",
     "find_disclosures",
+    "is_postgres",
 ]
+
+Written = tuple[tuple[Any, bool], ...]
 
 TOKEN_CACHE_S = 30.0
 
@@ -73,7 +86,7 @@ class _Remembered:
 
 
 class Store:
-    """One hub's data: the database file and its in-memory catalog."""
+    """One hub's data: the database and its in-memory catalog."""
 
     def __init__(
         self,
@@ -83,23 +96,37 @@ class Store:
         synchronous: str = "full",
         token_cache_s: float = TOKEN_CACHE_S,
     ) -> None:
-        self.db = SQLiteDatabase(path, query_timeout_s=query_timeout_s, synchronous=synchronous)
+        self.db: Database = open_database(path, query_timeout_s=query_timeout_s, synchronous=synchronous)
+        self.shared = is_postgres(path)
+        """The database is shared by several workers (PostgreSQL): the catalog follows its change feed."""
         self.catalog: Catalog | None = None
         self.disclosures: DisclosureLog | None = None
         """Who was served whose personal data unmasked (open while the store is)."""
+        self.feed: Any = None
+        """The change feed this worker follows (``hub.store.feed.Feed``; PostgreSQL only)."""
         self._tokens = _Remembered(token_cache_s)
         self._live = _Remembered(token_cache_s)
+        self._listeners: list[Callable[[Written], None]] = []
         self._watch: RevocationWatch | None = None
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-writer")
         """The one thread that writes, for callers on an event loop (``loop.run_in_executor(store.writer, …)``)."""
 
     def open(self, *, fixtures: Path | None = None, load_demo: bool = True) -> Store:
-        """Open (creating and migrating) the file; import the data set if the store is empty and asked to."""
+        """Open (creating and migrating) the database; import the data set if the store is empty and asked to."""
         self.db.open()
         if load_demo and self.is_empty():
             import_dataset(self.db, fixtures)
         self.db.write(unit_of_work.purge_keys)
-        self.catalog = load_catalog(self.db)
+        if self.shared:
+            from hub.store import feed
+
+            self.db.write(feed.purge, exclusive=False)
+            self.feed = feed.Feed(self.db, lambda: self.data, self._changed)  # type: ignore[arg-type]
+        with self.db.snapshot() as snap:  # the catalog and the feed's position at one moment
+            self.catalog = load_catalog(snap)
+            seq = feed.last_seq(snap) if self.shared else 0
+        if self.feed is not None:
+            self.feed.start(seq)
         self.disclosures = DisclosureLog(self.db)
         self._watch = RevocationWatch(self.db, self.forget_tokens).start()
         return self
@@ -109,10 +136,21 @@ class Store:
             self._watch.stop()
             self._watch = None
         self.writer.shutdown(wait=True)
+        if self.feed is not None:
+            self.feed.stop()
         if self.disclosures is not None:
             self.disclosures.close()
             self.disclosures = None
         self.db.close()
+
+    def on_change(self, listener: Callable[[Written], None]) -> None:
+        """Call ``listener(written)`` after each committed transaction's records reach the catalog, this
+        worker's and (on PostgreSQL) every other's: ``written`` holds (record, deleted) pairs."""
+        self._listeners.append(listener)
+
+    def _changed(self, written: Written) -> None:
+        for listener in self._listeners:
+            listener(written)
 
     def submit(
         self,
@@ -126,19 +164,33 @@ class Store:
     ) -> Outcome:
         """Run one write (see ``hub.store.unit_of_work``) in one transaction, then update the catalog.
 
+        On PostgreSQL the catalog first catches up with every committed write (under the write lock,
+        so the domain's checks see them all), and the write's changes join the feed.
         Blocking: call it from a worker thread when on an event loop.
         """
+        feed = self.feed
 
-        def refresh(outcome: Outcome) -> None:
+        def work(conn: Any) -> tuple[Outcome, int]:
+            if feed is not None:
+                feed.catch_up(conn)
+            outcome = unit_of_work.run(
+                conn, operation=operation, client_id=client_id, actor=actor, payload=payload, apply=apply, now=now
+            )
+            kept = tuple(w for w in outcome.written if type(w[0]) in TABLES)
+            return outcome, (feed.record(conn, kept) if feed is not None and kept else 0)
+
+        def refresh(done: tuple[Outcome, int]) -> None:
+            outcome, seq = done
+            if not outcome.written:
+                return
+            if feed is not None:
+                feed.applied(seq, outcome.written)
+                return
             for record, deleted in outcome.written:
                 self.data.apply(record, deleted=deleted)
+            self._changed(outcome.written)
 
-        return self.db.write(
-            lambda conn: unit_of_work.run(
-                conn, operation=operation, client_id=client_id, actor=actor, payload=payload, apply=apply, now=now
-            ),
-            after=refresh,
-        )
+        return self.db.write(work, after=refresh)[0]
 
     def is_empty(self) -> bool:
         row = self.db.read_one("SELECT count(*) FROM subdistricts")

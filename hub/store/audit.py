@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 
-from hub.store.sqlite import SQLiteDatabase, where
+from hub.store.base import Reader
+from hub.store.sqlite import where
 from hub.store.unit_of_work import stamp
 
 
@@ -30,7 +31,7 @@ class AuditEntry:
 
 
 def find_audit(
-    db: SQLiteDatabase,
+    db: Reader,
     *,
     entity: str | None = None,
     entity_id: str | None = None,

@@ -23,7 +23,7 @@ from hub.geo.generalize import Generalized
 from hub.geo.index import SpatialIndex
 from hub.store import records as r
 from hub.store import tables
-from hub.store.sqlite import SQLiteDatabase
+from hub.store.base import Reader
 
 R = TypeVar("R", bound=r.Spatial)
 
@@ -49,6 +49,10 @@ class Layer(Generic[R]):
         """Bumped by every write to the layer (tile and response caches key on it)."""
         self._journal: tuple[int, list[int]] = (0, [])
         """(base version, the position of each write since it, oldest first); replaced whole when trimmed."""
+
+    def warm(self) -> None:
+        """Build the spatial tree now rather than in the first query that needs it."""
+        self._index.warm()
 
     def key_of(self, record: R) -> Hashable:
         return self._key(record)
@@ -275,6 +279,20 @@ class Catalog:
     generation: int = 0
     """Bumped by every record applied: anything derived from the whole catalog can key on it."""
 
+    @property
+    def _layers_by_type(self) -> dict[type, Layer[Any]]:
+        """The layers that writes change, by the type of their records."""
+        return {
+            r.Occupation: self.occupations,
+            r.Incident: self.incidents,
+            r.Patrol: self.patrols,
+            r.GuidanceVisit: self.guidance_visits,
+            r.Premises: self.premises,
+            r.Inspection: self.inspections,
+            r.Hazard: self.hazards,
+            r.ServiceRequest: self.service_requests,
+        }
+
     def layers(self) -> dict[str, Layer[Any]]:
         """Every spatial layer, by name."""
         return {f.name: v for f in dataclasses.fields(self) if isinstance(v := getattr(self, f.name), Layer)}
@@ -282,15 +300,18 @@ class Catalog:
     def apply(self, record: Any, *, deleted: bool = False) -> None:
         """Bring the in-memory side up to date with a record just committed (or deleted)."""
         self.generation += 1
-        if isinstance(record, r.Occupation):
-            self.occupations.upsert(record)
-        elif isinstance(record, r.Incident):
-            self.incidents.upsert(record)
+        layer = self._layers_by_type.get(type(record))
+        if layer is not None and deleted:
+            layer.delete(layer.key_of(record))
+        elif layer is not None:
+            layer.upsert(record)
         elif isinstance(record, r.IncidentStep):
-            self.incident_steps.setdefault(record.incident_id, []).append(record)
+            steps = self.incident_steps.setdefault(record.incident_id, [])
+            if deleted:
+                steps[:] = [s for s in steps if s.id != record.id]
+            elif not any(s.id == record.id for s in steps):  # applied once, from whichever side came first
+                steps.append(record)
             self.incidents.touch(record.incident_id)  # the figures derived from its steps change
-        elif isinstance(record, r.Patrol):
-            self.patrols.upsert(record)
         elif isinstance(record, r.RosterRule):
             self.roster_rules[record.squad_code] = record
             self.roster_version += 1
@@ -309,25 +330,19 @@ class Catalog:
                 self.duty_exceptions.pop(record.id, None)
             else:
                 self.duty_exceptions[record.id] = record
-        elif isinstance(record, r.GuidanceVisit):
-            self.guidance_visits.upsert(record)
         elif isinstance(record, r.WeatherEvent):
             self.weather_events[record.code] = record
         elif isinstance(record, r.GuidanceGroup):
             self.guidance_groups[record.code] = record
         elif isinstance(record, r.Technician):
             self.technicians[record.id] = record
-        elif isinstance(record, r.Hazard):
-            self.hazards.upsert(record)
-        elif isinstance(record, r.ServiceRequest):
-            self.service_requests.upsert(record)
         elif isinstance(record, r.CaseStep):
-            self.case_steps.setdefault((record.kind, record.case_id), []).append(record)
+            case_steps = self.case_steps.setdefault((record.kind, record.case_id), [])
+            if deleted:
+                case_steps[:] = [s for s in case_steps if s.id != record.id]
+            elif not any(s.id == record.id for s in case_steps):  # applied once, from whichever side came first
+                case_steps.append(record)
             getattr(self, CASE_LAYERS[record.kind]).touch(record.case_id)  # the figures derived from its steps change
-        elif isinstance(record, r.Inspection):
-            self.inspections.upsert(record)
-        elif isinstance(record, r.Premises):
-            self.premises.upsert(record)
         elif isinstance(record, r.SafetyCampaign):
             self.safety_campaigns[record.code] = record
         elif isinstance(record, r.VolunteerTeam):
@@ -341,18 +356,46 @@ class Catalog:
         else:
             raise TypeError(f"the catalog does not keep {type(record).__name__} records")
 
+    def current(self, cls: type, key: Any) -> Any:
+        """The record of this kind and key the catalog holds now, or None (for a change that deleted it)."""
+        if cls is r.IncidentStep:
+            return next((s for steps in self.incident_steps.values() for s in steps if s.id == key), None)
+        if cls is r.RosterRule:
+            return self.roster_rules.get(key)
+        if cls is r.RosterException:
+            return self.roster_exceptions.get(key)
+        if cls is r.FrontageAgreement:
+            merchant = self.merchants.get(key)
+            return None if merchant is None else merchant.agreement
+        if cls is r.CaseStep:
+            return next((s for steps in self.case_steps.values() for s in steps if s.id == key), None)
+        kept: dict[type, dict[Any, Any]] = {
+            r.SafetyCampaign: self.safety_campaigns,
+            r.VolunteerTeam: self.volunteer_teams,
+            r.Volunteer: self.volunteers,
+            r.WeatherEvent: self.weather_events,
+            r.GuidanceGroup: self.guidance_groups,
+            r.Technician: self.technicians,
+        }
+        if cls in kept:
+            return kept[cls].get(key)
+        layer = self._layers_by_type.get(cls)
+        if layer is None:
+            raise TypeError(f"the catalog does not keep {cls.__name__} records")
+        return layer.get(key)
+
 
 def _d(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-def _spatial(db: SQLiteDatabase, table: str, columns: str, order: str) -> tuple[list[Any], list[Any]]:
+def _spatial(db: Reader, table: str, columns: str, order: str) -> tuple[list[Any], list[Any]]:
     rows = db.read(f"SELECT {columns}, geom, geojson FROM {table} ORDER BY {order}")
     geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows else []
     return rows, list(geoms)
 
 
-def load_catalog(db: SQLiteDatabase) -> Catalog:
+def load_catalog(db: Reader) -> Catalog:
     """Read every table into records and build the spatial indexes."""
     rows, g = _spatial(db, "subdistricts", "code, name, kind, area_m2", "code")
     subdistricts = [

@@ -19,7 +19,8 @@ from typing import Any
 
 import orjson
 
-from hub.store.sqlite import SQLiteDatabase, where
+from hub.store.base import Database
+from hub.store.sqlite import where
 
 log = logging.getLogger("hub.store")
 
@@ -46,7 +47,7 @@ class Disclosure:
 class DisclosureLog:
     """Gathers unmasked views and writes them to the ``disclosures`` table every ``interval_s``."""
 
-    def __init__(self, db: SQLiteDatabase, interval_s: float = FLUSH_INTERVAL_S) -> None:
+    def __init__(self, db: Database, interval_s: float = FLUSH_INTERVAL_S) -> None:
         self.db = db
         self.interval_s = interval_s
         self._pending: deque[tuple[float, str, str, str, Any]] = deque()
@@ -81,7 +82,8 @@ class DisclosureLog:
                     "INSERT INTO disclosures (first_at, last_at, actor, role, kind, subjects, views) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
-                )
+                ),
+                exclusive=False,  # no other writer's data is read: no need to wait for the write lock
             )
         except Exception:
             self._keep(taken)  # for the next try; the caller says what went wrong
@@ -117,7 +119,7 @@ def _stamp(t: float) -> str:
 
 
 def find_disclosures(
-    db: SQLiteDatabase,
+    db: Database,
     *,
     kind: str | None = None,
     actor: str | None = None,
@@ -130,7 +132,7 @@ def find_disclosures(
     clause, params = where(
         ("kind = ?", kind),
         ("actor = ?", actor),
-        ("EXISTS (SELECT 1 FROM json_each(subjects) WHERE value = ?)", subject),
+        (db.dialect.json_array_has.format(column="subjects"), subject),
         ("last_at >= ?", None if since is None else _stamp(since.timestamp())),
         ("last_at < ?", None if until is None else _stamp(until.timestamp())),
     )

@@ -9,20 +9,23 @@ The layout is documented in ``fixtures/README.md``.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from hub.errors import HubError, InputError
 from hub.geo.geojson import parse_geometry
 from hub.geo.sectors import sector
+from hub.store.dialect import SQLITE
 from hub.store.migrations import DERIVED_PERIODS
-from hub.store.sqlite import SQLiteDatabase
 from hub.store.tables import SPATIAL_COLUMNS, spatial_values
+from hub.store.unit_of_work import stamp
+
+if TYPE_CHECKING:
+    from hub.store.base import Database
 
 DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "suiyang"
 
@@ -221,11 +224,12 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: not valid JSON: {exc}") from exc
 
 
-def _insert(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+def insert_rows(conn: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows into a table, in either store's dialect (geometry given as WKB)."""
     if not rows:
         return
     cols = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
+    marks = getattr(conn, "dialect", SQLITE).marks(columns)
     conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
 
@@ -265,7 +269,7 @@ def _date_or_none(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportReport:
+def import_dataset(db: Database, folder: Path | None = None) -> ImportReport:
     """Check and load a whole data set into an empty store in one transaction; raise InputError listing rejects."""
     folder = folder or DEFAULT_FIXTURES
     if not folder.is_dir():
@@ -392,7 +396,7 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
                 (
                     p["id"],
                     b["established_on"],
-                    bool(b["provisional"]),
+                    int(bool(b["provisional"])),
                     b["secretary_name"],
                     b["secretary_role"],
                     *(int(b.get("members", {}).get(k, 0)) for k in branch_cols),
@@ -606,13 +610,13 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
     ]
     staged.sort(key=lambda t: order.index(t[0]))
 
-    def load(conn: sqlite3.Connection) -> None:
+    def load(conn: Any) -> None:
         if conn.execute("SELECT count(*) FROM compounds").fetchone()[0]:
             raise InputError("the store already holds data; import into an empty store")
         for table, columns, rows in staged:
             try:
-                _insert(conn, table, columns, rows)
-            except sqlite3.IntegrityError as exc:
+                insert_rows(conn, table, columns, rows)
+            except db.IntegrityError as exc:
                 raise InputError(f"{table}: {exc}") from exc
             report.counts[table] = len(rows)
         if not periods:  # a data set without a history: the periods its compounds imply
@@ -621,10 +625,11 @@ def import_dataset(db: SQLiteDatabase, folder: Path | None = None) -> ImportRepo
                     conn.execute(statement)
             report.counts["management_periods"] = conn.execute("SELECT count(*) FROM management_periods").fetchone()[0]
         conn.execute(
-            "INSERT INTO audit_log (at, actor, action, entity, detail) "
-            "VALUES (strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), 'hub init', 'import', 'dataset', ?)",
-            (orjson.dumps({"folder": str(folder), "counts": report.counts}).decode(),),
+            "INSERT INTO audit_log (at, actor, action, entity, detail) VALUES (?, 'hub init', 'import', 'dataset', ?)",
+            (stamp(), orjson.dumps({"folder": str(folder), "counts": report.counts}).decode()),
         )
+        if hasattr(conn, "sync_identities"):
+            conn.sync_identities()
 
     db.write(load)
     return report

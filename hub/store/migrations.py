@@ -1,17 +1,39 @@
-"""Versioned schema of the SQLite store. Append a migration; never edit one that has shipped.
+"""Versioned schema of the store, for SQLite and PostgreSQL. Append a migration; never edit one that has shipped.
 
-The version lives in ``PRAGMA user_version``. Each migration runs in the writer's transaction,
-so a store is either at the old version or the new one, never between.
+Each migration is written once, in SQLite's words, and translated mechanically for PostgreSQL +
+PostGIS (``hub.store.dialect.postgres_ddl``: column types, geometry with SRID 4326 and a GiST
+index); one that only one store needs is a :class:`Only` (the other store gets an empty step, so
+version numbers stay the same in both). ``tests/unit/store/test_both_schemas.py`` checks that both
+stores end with the same tables and columns.
+
+The version lives in ``PRAGMA user_version`` (SQLite) or the ``hub_schema`` table (PostgreSQL).
+Each migration runs in the writer's transaction, so a store is either at the old version or the
+new one, never between.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hub.store.dialect import Dialect
+
+
+@dataclass(frozen=True)
+class Only:
+    """A migration for one store only (``dialect`` is ``sqlite`` or ``postgresql``), written in its own SQL."""
+
+    dialect: str
+    script: str
+
 
 SPATIAL = (
     "area_m2 REAL NOT NULL DEFAULT 0, geom BLOB NOT NULL, geojson TEXT NOT NULL, "
     "minx REAL NOT NULL, miny REAL NOT NULL, maxx REAL NOT NULL, maxy REAL NOT NULL"
 )
 
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[str | Only] = [
     # 1: the demo data model, tokens and the audit log
     f"""
     CREATE TABLE subdistricts (
@@ -161,9 +183,9 @@ MIGRATIONS.append(
 
 DERIVED_PERIODS = """
     INSERT INTO management_periods (compound_id, since, mode, property_company_id)
-        SELECT c.id, NULL, 'UNMANAGED', NULL FROM compounds c WHERE c.formerly_unmanaged ORDER BY c.id;
+        SELECT c.id, NULL, 'UNMANAGED', NULL FROM compounds c WHERE c.formerly_unmanaged <> 0 ORDER BY c.id;
     INSERT INTO management_periods (compound_id, since, mode, property_company_id)
-        SELECT c.id, CASE WHEN c.formerly_unmanaged THEN m.established_on END, c.management_mode,
+        SELECT c.id, CASE WHEN c.formerly_unmanaged <> 0 THEN m.established_on END, c.management_mode,
                c.property_company_id
         FROM compounds c LEFT JOIN committees m ON m.compound_id = c.id ORDER BY c.id;
 """
@@ -187,7 +209,23 @@ MIGRATIONS.append(
 )
 
 MIGRATIONS.append(
-    # 7: the rural side of the district: townships (11 镇 and 2 乡) and their administrative villages (行政村)
+    # 7: the change feed (PostgreSQL): every committed change to a table the workers keep in memory, in
+    # commit order (writes hold the write lock until they commit), so each worker can bring its layers
+    # up to date by re-reading the rows named here; hub.store.feed. SQLite has one process, which knows
+    # every write as it makes it.
+    Only(
+        "postgresql",
+        """
+        CREATE TABLE changes (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tx bigint NOT NULL, tbl text NOT NULL,
+            key text NOT NULL, op text NOT NULL, origin text NOT NULL, at timestamptz NOT NULL DEFAULT now());
+        CREATE INDEX changes_at ON changes (at);
+        """,
+    )
+)
+
+MIGRATIONS.append(
+    # 8: the rural side of the district: townships (11 镇 and 2 乡) and their administrative villages (行政村)
     f"""
     CREATE TABLE townships (
         code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, {SPATIAL});
@@ -198,7 +236,7 @@ MIGRATIONS.append(
 )
 
 MIGRATIONS.append(
-    # 8: the townships' 24-hour duty rosters (值班值守) and agricultural guidance in extreme weather (农技指导组);
+    # 9: the townships' 24-hour duty rosters (值班值守) and agricultural guidance in extreme weather (农技指导组);
     # technician tokens are bound to a guidance group
     f"""
     ALTER TABLE tokens ADD COLUMN group_code TEXT;
@@ -237,7 +275,7 @@ MIGRATIONS.append(
 )
 
 MIGRATIONS.append(
-    # 9: safety-hazard campaigns (premises, inspections, hazards) and residents' micro-services (volunteer teams,
+    # 10: safety-hazard campaigns (premises, inspections, hazards) and residents' micro-services (volunteer teams,
     # volunteers, requests); the steps of both workflows; inspector and volunteer tokens are bound to a unit
     f"""
     ALTER TABLE tokens ADD COLUMN unit_code TEXT;
@@ -282,3 +320,11 @@ MIGRATIONS.append(
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migration(version: int, dialect: Dialect) -> str:
+    """The SQL that takes a store of ``dialect`` from ``version`` to ``version + 1``."""
+    step = MIGRATIONS[version]
+    if isinstance(step, Only):
+        return step.script if step.dialect == dialect.name else ""
+    return dialect.ddl(step)

@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hub.errors import StoreError
-from hub.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from hub.store.base import ConnReader
+from hub.store.dialect import SQLITE
+from hub.store.migrations import SCHEMA_VERSION, migration
 
 T = TypeVar("T")
 
@@ -57,6 +59,9 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
 
 class SQLiteDatabase:
     """A SQLite file opened for one process: a single writer and per-thread readers."""
+
+    dialect = SQLITE
+    IntegrityError = sqlite3.IntegrityError
 
     def __init__(self, path: str | Path, *, query_timeout_s: float = 10.0, synchronous: str = "full") -> None:
         if synchronous.lower() not in SYNC_MODES:
@@ -127,7 +132,7 @@ class SQLiteDatabase:
                     f"{self.path} has schema version {current}, newer than this hub ({SCHEMA_VERSION}); upgrade the hub"
                 )
             for version in range(current, SCHEMA_VERSION):
-                for statement in _statements(MIGRATIONS[version]):
+                for statement in _statements(migration(version, SQLITE)):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {version + 1}")
 
@@ -135,11 +140,14 @@ class SQLiteDatabase:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def write(self, fn: Callable[[sqlite3.Connection], T], after: Callable[[T], None] | None = None) -> T:
+    def write(
+        self, fn: Callable[[sqlite3.Connection], T], after: Callable[[T], None] | None = None, *, exclusive: bool = True
+    ) -> T:
         """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction on the writer; commit, or roll back on error.
 
         ``after(result)`` runs once the commit has succeeded, still holding the writer's lock, so
-        in-memory state derived from the write is current before the next write starts.
+        in-memory state derived from the write is current before the next write starts. (Every
+        write is exclusive here; ``exclusive`` is for the PostgreSQL store's interface.)
         """
         if self._writer is None:
             raise StoreError("the database is not open")
@@ -191,6 +199,16 @@ class SQLiteDatabase:
     def read_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         rows = self.read(sql, params)
         return rows[0] if rows else None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[ConnReader]:
+        """Reads that all see the file at one moment (loading the catalog), without a time limit."""
+        conn = _connect(self.path, readonly=True)
+        try:
+            conn.execute("BEGIN")
+            yield ConnReader(conn)
+        finally:
+            conn.close()
 
 
 class _Flusher:

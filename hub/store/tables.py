@@ -9,13 +9,14 @@ computed once here, at write time. Reading back applies the same rules in revers
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 import sys
 import types
 import typing
+from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ import shapely
 from hub.geo.geojson import geometry_json, to_geojson
 from hub.geo.measure import geodesic_area, geodesic_length
 from hub.store import records as r
+from hub.store.dialect import SQLITE, Dialect
 
 SPATIAL_COLUMNS = ("area_m2", "geom", "geojson", "minx", "miny", "maxx", "maxy")
 
@@ -140,7 +142,7 @@ def to_row(record: Any) -> dict[str, Any]:
     return row
 
 
-def from_row(cls: type, row: sqlite3.Row | dict[str, Any], geometry: Any = None) -> Any:
+def from_row(cls: type, row: Any, geometry: Any = None) -> Any:
     """A record of ``cls`` from a row (and its geometry, already decoded, for spatial records)."""
     names = row.keys()
     values = {
@@ -190,28 +192,37 @@ def _tuples(value: Any) -> Any:
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
-def insert(conn: sqlite3.Connection, record: Any) -> Any:
+def insert(conn: Any, record: Any) -> Any:
     """Insert a record (the database assigns an autoincrement key given as 0); returns it as stored."""
-    return _write(conn, "INSERT", record)
+    return _write(conn, record, replace=False)
 
 
-def replace(conn: sqlite3.Connection, record: Any) -> Any:
+def replace(conn: Any, record: Any) -> Any:
     """Insert or overwrite the record with the same key; returns it as stored."""
-    return _write(conn, "INSERT OR REPLACE", record)
+    return _write(conn, record, replace=True)
 
 
-def _write(conn: sqlite3.Connection, verb: str, record: Any) -> Any:
+def _write(conn: Any, record: Any, *, replace: bool) -> Any:
     table = TABLES[type(record)]
     row = to_row(record)
-    cur = conn.execute(_sql(verb, table.name, tuple(row)), tuple(row.values()))
-    return stored(record, row, cur.lastrowid)
+    dialect = getattr(conn, "dialect", SQLITE)
+    returned = conn.execute(_sql(dialect, table.name, table.key, tuple(row), replace), tuple(row.values())).fetchall()
+    return stored(record, row, returned[0][0] if returned else None)
 
 
 @cache
-def _sql(verb: str, table: str, columns: tuple[str, ...]) -> str:
-    """The statement writing these columns (made once per table and column set)."""
+def _sql(dialect: Dialect, table: str, key: str, columns: tuple[str, ...], replace: bool) -> str:
+    """The statement writing these columns (made once per table and column set), returning the key.
+
+    >>> print(_sql(SQLITE, "r", "code", ("code", "n"), True))
+    INSERT INTO r ("code", "n") VALUES (?, ?) ON CONFLICT ("code") DO UPDATE SET "n" = excluded."n" RETURNING "code"
+    """
     cols = ", ".join(f'"{c}"' for c in columns)
-    return f"{verb} INTO {table} ({cols}) VALUES ({', '.join('?' for _ in columns)})"
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({dialect.marks(columns)})"
+    if replace:
+        rest = [f'"{c}" = excluded."{c}"' for c in columns if c != key]
+        sql += f' ON CONFLICT ("{key}") DO ' + (f"UPDATE SET {', '.join(rest)}" if rest else "NOTHING")
+    return f'{sql} RETURNING "{key}"'
 
 
 def stored(record: Any, row: dict[str, Any], rowid: int | None) -> Any:
@@ -232,12 +243,12 @@ def stored(record: Any, row: dict[str, Any], rowid: int | None) -> Any:
     return dataclasses.replace(record, **changes) if changes else record
 
 
-def delete(conn: sqlite3.Connection, record: Any) -> None:
+def delete(conn: Any, record: Any) -> None:
     table = TABLES[type(record)]
     conn.execute(f"DELETE FROM {table.name} WHERE {table.key} = ?", (getattr(record, table.key),))
 
 
-def reread(conn: sqlite3.Connection, cls: type, key: Any, original: Any = None) -> Any:
+def reread(conn: Any, cls: type, key: Any, original: Any = None) -> Any:
     table = TABLES[cls]
     row = conn.execute(f"SELECT * FROM {table.name} WHERE {table.key} = ?", (key,)).fetchone()
     geometry = getattr(original, "geometry", None)
@@ -247,11 +258,58 @@ def reread(conn: sqlite3.Connection, cls: type, key: Any, original: Any = None) 
 
 
 def read_all(conn_or_db: Any, cls: type, order: str | None = None) -> list[Any]:
-    """Every record of a table, in key order; spatial geometry decoded in one vectorised call."""
+    """Every record of a table, in key order, built column by column (``build``); spatial geometry
+    decoded in one vectorised call. A million occupations load in about 4 s instead of 14 row by row."""
     table = TABLES[cls]
-    sql = f"SELECT * FROM {table.name} ORDER BY {order or table.key}"
-    rows = conn_or_db.read(sql) if hasattr(conn_or_db, "read") else conn_or_db.execute(sql).fetchall()
-    if issubclass(cls, r.Spatial):
-        geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows else []
-        return [from_row(cls, row, g) for row, g in zip(rows, geoms, strict=True)]
-    return [from_row(cls, row) for row in rows]
+    read = conn_or_db.read if hasattr(conn_or_db, "read") else lambda sql: conn_or_db.execute(sql).fetchall()
+    probe = read(f"SELECT * FROM {table.name} LIMIT 1")
+    if not probe:
+        return []
+    present = set(probe[0].keys())
+    names = [name for name, _ in _loaders(cls) if name in present]
+    spatial = issubclass(cls, r.Spatial)
+    selected = ", ".join(f'"{n}"' for n in names) + (", geom" if spatial else "")
+    rows = read(f"SELECT {selected} FROM {table.name} ORDER BY {order or table.key}")
+    columns = list(zip(*rows, strict=True))
+    del rows
+    values: dict[str, Any] = {}
+    loaders = dict(_loaders(cls))
+    for name, column in zip(names, columns, strict=False):
+        values[name] = _convert(column, loaders[name])
+    if spatial:
+        values["geometry"] = shapely.from_wkb(np.asarray(columns[-1], dtype=object))
+    return build(cls, values, len(columns[0]))
+
+
+def _convert(column: tuple[Any, ...], load: Any) -> Any:
+    """A column's values converted by ``load``; repeated values (dates, kinds, states) converted once each."""
+    if load is None:
+        return column
+    distinct = set(column)
+    if len(distinct) * 4 < len(column):
+        known = {v: load(v) for v in distinct}
+        return list(map(known.__getitem__, column))
+    return list(map(load, column))
+
+
+def build(cls: type, values: dict[str, Any], n: int) -> list[Any]:
+    """``n`` records of a frozen dataclass from columns of field values (a field without a column gets its
+    default), without calling ``__init__`` once per record: a frozen dataclass's ``__init__`` sets each field
+    through ``object.__setattr__``, about 2 µs a record of eleven fields; setting each slot for a whole column
+    at once is a quarter of that. Equal to ``cls(**fields)`` record for record (``tests/unit/store/test_tables.py``).
+    """
+    made: list[Any] = list(map(object.__new__, repeat(cls, n)))
+    for f in dataclasses.fields(cls):
+        column = values.get(f.name)
+        if column is None:
+            if f.default is dataclasses.MISSING:
+                raise TypeError(f"{cls.__name__}: no values for {f.name}")
+            column = repeat(f.default, n)
+        deque(map(getattr(cls, f.name).__set__, made, column), maxlen=0)
+    return made
+
+
+def key_type(cls: type) -> type:
+    """The Python type of a table's key (``int`` for ids, ``str`` for codes)."""
+    kind = _base(_hints(cls)[TABLES[cls].key])
+    return kind if isinstance(kind, type) else str

@@ -12,15 +12,15 @@ import hashlib
 import logging
 import re
 import secrets
-import sqlite3
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 
 from hub.errors import NotFound
+from hub.store.base import Database
 from hub.store.records import Token
-from hub.store.sqlite import SQLiteDatabase
 from hub.store.unit_of_work import stamp
 
 log = logging.getLogger("hub.store")
@@ -35,7 +35,7 @@ def token_hash(token: str) -> str:
 
 
 def create_token(
-    db: SQLiteDatabase,
+    db: Database,
     role: str,
     *,
     squad_code: str | None = None,
@@ -49,7 +49,7 @@ def create_token(
     text = f"hub_{token_id}_{secrets.token_urlsafe(32)}"
     created = stamp()
 
-    def insert(conn: sqlite3.Connection) -> None:
+    def insert(conn: Any) -> None:
         conn.execute(
             "INSERT INTO tokens (id, hash, role, squad_code, label, created_at, group_code, unit_code) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -71,7 +71,7 @@ def create_token(
     return Token(token_id, role, squad_code, label, created, group_code=group_code, unit_code=unit_code), text
 
 
-def find_token(db: SQLiteDatabase, text: str) -> Token | None:
+def find_token(db: Database, text: str) -> Token | None:
     """The live token with this text, or None when it is unknown, revoked or malformed."""
     if not TOKEN_RE.match(text):
         return None
@@ -81,8 +81,8 @@ def find_token(db: SQLiteDatabase, text: str) -> Token | None:
     return _token(row)
 
 
-def revoke_token(db: SQLiteDatabase, token_id: str) -> None:
-    def revoke(conn: sqlite3.Connection) -> None:
+def revoke_token(db: Database, token_id: str) -> None:
+    def revoke(conn: Any) -> None:
         cur = conn.execute("UPDATE tokens SET revoked = 1 WHERE id = ?", (token_id,))
         if cur.rowcount == 0:
             raise NotFound(f"no token with id {token_id!r}", field="id")
@@ -94,7 +94,7 @@ def revoke_token(db: SQLiteDatabase, token_id: str) -> None:
     db.write(revoke)
 
 
-def list_tokens(db: SQLiteDatabase) -> list[Token]:
+def list_tokens(db: Database) -> list[Token]:
     return [_token(r) for r in db.read("SELECT * FROM tokens ORDER BY created_at, id")]
 
 
@@ -102,13 +102,14 @@ class RevocationWatch:
     """Notices within ``interval_s`` that the tokens table changed, whoever changed it (``hub token
     revoke`` runs in another process), and calls ``changed`` so remembered token checks are dropped.
 
-    Each look is one ``PRAGMA data_version`` on the thread's own read connection: a number SQLite
-    changes whenever another connection commits, read from memory shared with the writers. Only when
-    it moved is the tokens table read (how many tokens, how many revoked), so the hub's other writes
-    cost one small query each and requests cost nothing.
+    On SQLite each look is one ``PRAGMA data_version`` on the thread's own read connection: a number
+    SQLite changes whenever another connection commits, read from memory shared with the writers. Only
+    when it moved is the tokens table read (how many tokens, how many revoked), so the hub's other
+    writes cost one small query each and requests cost nothing. PostgreSQL has no such number: there
+    the tokens table is read at every look (one small query on the pool, for a table of a few rows).
     """
 
-    def __init__(self, db: SQLiteDatabase, changed: Callable[[], None], interval_s: float = WATCH_INTERVAL_S) -> None:
+    def __init__(self, db: Database, changed: Callable[[], None], interval_s: float = WATCH_INTERVAL_S) -> None:
         self.db = db
         self.changed = changed
         self.interval_s = interval_s
@@ -123,7 +124,7 @@ class RevocationWatch:
         return self
 
     def _look(self) -> tuple[object, ...]:
-        row = self.db.read_one("SELECT count(*), total(revoked) FROM tokens")
+        row = self.db.read_one("SELECT count(*), coalesce(sum(revoked), 0) FROM tokens")
         return tuple(row) if row is not None else ()
 
     def stop(self) -> None:
@@ -133,12 +134,14 @@ class RevocationWatch:
 
     def _run(self) -> None:
         version: object = None
+        sqlite = self.db.dialect.name == "sqlite"
         while not self._stop.wait(self.interval_s):
             try:
-                now = self.db.read_one("PRAGMA data_version")
-                if now is None or now[0] == version:
-                    continue
-                version = now[0]
+                if sqlite:
+                    now = self.db.read_one("PRAGMA data_version")
+                    if now is None or now[0] == version:
+                        continue
+                    version = now[0]
                 seen = self._look()
                 if seen != self._tokens:
                     self._tokens = seen
@@ -147,7 +150,7 @@ class RevocationWatch:
                 log.exception("could not check the tokens table for revocations")
 
 
-def _token(row: sqlite3.Row) -> Token:
+def _token(row: Any) -> Token:
     revoked = bool(row["revoked"])
     return Token(
         row["id"],

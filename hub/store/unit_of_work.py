@@ -56,7 +56,7 @@ def payload_hash(operation: str, payload: Any) -> str:
 class UnitOfWork:
     """What one write may do inside its transaction."""
 
-    conn: sqlite3.Connection
+    conn: Any
     actor: str
     now: datetime
     written: list[tuple[Any, bool]] = field(default_factory=list)
@@ -93,7 +93,7 @@ class Outcome:
 
 
 def run(
-    conn: sqlite3.Connection,
+    conn: Any,
     *,
     operation: str,
     client_id: str | None,
@@ -120,7 +120,8 @@ def run(
     uow = UnitOfWork(conn, actor, now)
     try:
         result = apply(uow)
-    except sqlite3.IntegrityError as exc:  # e.g. a case whose clientId another caller already used
+    except getattr(conn, "IntegrityError", sqlite3.IntegrityError) as exc:  # e.g. a case whose clientId another
+        # caller already used (PostgreSQL's connection names its own class)
         raise Conflict(
             f"the write conflicts with a stored record ({exc}); use a new clientId", field="clientId"
         ) from exc
@@ -139,7 +140,7 @@ def run(
     return Outcome(result, replayed=False, written=tuple(uow.written))
 
 
-def purge_keys(conn: sqlite3.Connection, now: datetime | None = None) -> int:
+def purge_keys(conn: Any, now: datetime | None = None) -> int:
     """Drop idempotency keys older than the keeping period; returns how many went."""
     cutoff = stamp((now or datetime.now(UTC)) - KEEP_KEYS)
     return conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,)).rowcount

@@ -116,8 +116,8 @@ def test_the_subscription_limit_per_connection_holds(server):
 
 
 @pytest.mark.parametrize("sync", ["full", "normal"])
-def test_killing_the_server_mid_stream_loses_no_acknowledged_write(tmp_path, sync):
-    srv = Server(tmp_path / "kill.db", env={"HUB_SYNC": sync}).start()
+def test_killing_the_server_mid_stream_loses_no_acknowledged_write(stores, sync):
+    srv = Server(stores.new(), env={"HUB_SYNC": sync}).start()
     admin = srv.token("--role", "admin")
     acked: dict[int, str] = {}
     stop = threading.Event()
@@ -159,10 +159,10 @@ def test_killing_the_server_mid_stream_loses_no_acknowledged_write(tmp_path, syn
         again.stop()
 
 
-def test_a_revoked_token_stops_its_live_subscription(tmp_path):
+def test_a_revoked_token_stops_its_live_subscription(stores):
     """A lost phone: once its token is revoked, the next case in its sector ends the subscription
     with an error instead of reaching it."""
-    srv = Server(tmp_path / "revoke.db").start()  # token checks remembered 30 s: the store's watch must notice
+    srv = Server(stores.new()).start()  # token checks remembered 30 s: the store's watch must notice
     try:
         phone = srv.token("--role", "admin")
         desk = srv.token("--role", "admin")

@@ -29,8 +29,8 @@ SQ2_OFFICER = Viewer(role=OFFICER, squad_code="SQ2", token_id="o2")
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("d") / "h.db").open()
+def catalog(stores):
+    store = Store(stores.demo()).open()
     yield store.data
     store.close()
 

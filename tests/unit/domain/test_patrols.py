@@ -25,8 +25,8 @@ SQ1 = Viewer("officer", "SQ1", token_id="t-sq1")
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("p") / "h.db").open()
+def catalog(stores):
+    store = Store(stores.demo()).open()
     yield store.data
     store.close()
 

@@ -369,8 +369,8 @@ def test_a_malformed_exception_is_refused_saying_what_is_wrong(exc, error, words
 # --- the demo data --------------------------------------------------------------------------------
 
 
-def test_the_demo_brigade_covers_every_sector_from_seven_to_two_and_nobody_is_out_at_four(tmp_path):
-    store = Store(tmp_path / "h.db").open()
+def test_the_demo_brigade_covers_every_sector_from_seven_to_two_and_nobody_is_out_at_four(stores):
+    store = Store(stores.demo()).open()
     try:
         catalog = store.data
         assert sector_codes(catalog) == ["NE", "NW", "SE", "SW"]

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hub.errors import StoreError
+from hub.store.base import open_database
 from hub.store.disclosures import DisclosureLog, find_disclosures
-from hub.store.sqlite import SQLiteDatabase
 
 
 @pytest.fixture
-def db(tmp_path):
-    with SQLiteDatabase(tmp_path / "d.db") as d:
+def db(stores):
+    with open_database(stores.new()) as d:
         yield d
 
 
@@ -68,7 +68,7 @@ def test_views_that_cannot_be_written_are_kept_for_the_next_try(db, monkeypatch)
     try:
         log.saw("admin:t9", "admin", "officer.phone", "OF01")
 
-        def full_disk(fn, after=None):
+        def full_disk(fn, after=None, *, exclusive=True):
             raise StoreError("database or disk is full")
 
         with monkeypatch.context() as m:

@@ -1,0 +1,150 @@
+"""The PostgreSQL store shared by several workers: durable commits, one record per client UUID however many
+workers receive it, and every worker's catalog kept current by the change feed."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from hub.cli import main
+from hub.errors import StoreError
+from hub.store import Store
+from hub.store import records as r
+from hub.store.postgres import PostgresDatabase
+
+
+def occupation(n: int = 0) -> r.Occupation:
+    x = 115.61 + n * 1e-4
+    return r.Occupation(shapely.box(x, 34.38, x + 5e-5, 34.38005), "", compound_id=1, kind="STORAGE", status="OCCUPIED")
+
+
+def report(store: Store, client_id: str, n: int = 0):
+    return store.submit(
+        operation="reportOccupation",
+        client_id=client_id,
+        actor="officer:t",
+        payload={"n": n},
+        apply=lambda uow: {"id": uow.add(occupation(n)).id},
+    )
+
+
+def wait_for(predicate, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.fixture
+def two_workers(pg_cluster):
+    """Two stores on one database, as two worker processes would open it."""
+    url = pg_cluster.new_database()
+    a = Store(url).open()
+    b = Store(url).open()
+    yield a, b
+    a.close()
+    b.close()
+
+
+def test_every_connection_commits_durably(pg_cluster):
+    with PostgresDatabase(pg_cluster.new_database()) as db:
+        assert db.read_one("SHOW synchronous_commit")[0] == "on"
+
+
+def test_a_write_on_one_worker_is_in_the_others_memory_soon_after_and_in_its_own_at_once(two_workers):
+    a, b = two_workers
+    heard = []
+    b.on_change(heard.append)
+    done = report(a, str(uuid.uuid4()))
+    new = done.result["id"]
+    assert a.data.occupations.get(new) is not None  # read-your-writes: applied before submit returned
+    assert wait_for(lambda: b.data.occupations.get(new) is not None)
+    assert b.data.occupations.get(new).geojson == a.data.occupations.get(new).geojson
+    assert [type(rec).__name__ for rec, _ in heard[-1]] == ["Occupation"]
+
+
+def test_the_same_client_uuid_sent_to_two_workers_at_once_makes_one_record(two_workers):
+    a, b = two_workers
+    before = len(a.data.occupations)
+    cid = str(uuid.uuid4())
+    outcomes = []
+    start = threading.Barrier(2)
+
+    def send(store: Store) -> None:
+        start.wait()
+        outcomes.append(report(store, cid, n=7))
+
+    threads = [threading.Thread(target=send, args=(s,)) for s in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(o.replayed for o in outcomes) == [False, True]
+    assert outcomes[0].result == outcomes[1].result
+    assert a.db.read_one("SELECT count(*) FROM occupations")[0] == before + 1
+    assert wait_for(lambda: len(a.data.occupations) == len(b.data.occupations) == before + 1)
+
+
+def test_a_worker_catches_up_before_it_writes_so_its_checks_see_every_committed_write(two_workers):
+    a, b = two_workers
+    b.feed.stop()  # b hears nothing by itself now
+    first = report(a, str(uuid.uuid4()), n=1).result["id"]
+    assert b.data.occupations.get(first) is None
+    report(b, str(uuid.uuid4()), n=2)  # catches up under the write lock first
+    assert b.data.occupations.get(first) is not None
+
+
+def test_the_feed_reconnects_by_itself_when_its_connection_is_killed(two_workers, pg_cluster):
+    a, b = two_workers
+    assert wait_for(b.feed.connected.is_set)
+    with PostgresDatabase(b.db.url) as admin:
+        admin.write(
+            lambda c: c.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' "
+                "AND pid <> pg_backend_pid() AND datname = current_database()"
+            ),
+            exclusive=False,
+        )
+    new = report(a, str(uuid.uuid4()), n=3).result["id"]
+    assert wait_for(lambda: b.data.occupations.get(new) is not None)
+
+
+def test_a_store_from_a_newer_hub_is_refused(pg_cluster):
+    url = pg_cluster.new_database()
+    with PostgresDatabase(url) as db:
+        db.write(lambda c: c.execute("UPDATE hub_schema SET version = version + 1"))
+    with pytest.raises(StoreError, match="newer than this hub"):
+        PostgresDatabase(url).open()
+
+
+def test_a_connection_url_is_never_taken_for_a_file_path(tmp_path, monkeypatch, pg_cluster):
+    monkeypatch.chdir(tmp_path)
+    gone = f"postgresql://postgres@127.0.0.1:{pg_cluster.port + 1}/nowhere"  # nothing listens there
+    out = CliRunner().invoke(main, ["init", "--db", gone])
+    assert out.exit_code != 0 and "cannot connect" in out.output
+    other = CliRunner().invoke(main, ["init", "--db", "mysql://h/x"])
+    assert other.exit_code != 0 and "postgresql:// URL" in other.output
+    assert list(tmp_path.iterdir()) == []  # no folder named "postgresql:" or "mysql:"
+
+
+def test_init_copy_and_serve_refusals_on_the_command_line(tmp_path, pg_cluster):
+    runner = CliRunner()
+    lite = str(tmp_path / "h.db")
+    assert runner.invoke(main, ["init", "--db", lite]).exit_code == 0
+    url = pg_cluster.new_database()
+    copied = runner.invoke(main, ["copy", "--from", lite, "--to", url])
+    assert copied.exit_code == 0, copied.output
+    assert "619 compounds" in copied.output and "counts and figures match" in copied.output
+    again = runner.invoke(main, ["copy", "--from", lite, "--to", url])
+    assert again.exit_code != 0 and "already holds data" in again.output
+    out = runner.invoke(main, ["query", "--db", url, "{ stats { compounds squads } }"])
+    assert '"compounds": 619' in out.output
+    refused = runner.invoke(main, ["serve", "--db", lite, "--workers", "2"])
+    assert refused.exit_code != 0 and "needs a PostgreSQL store" in refused.output
