@@ -49,7 +49,7 @@ from typing import Any
 
 from hub.domain.access import ADMIN, INSPECTOR, Viewer
 from hub.domain.events import Event
-from hub.domain.guidance import check_code
+from hub.domain.guidance import check_code, where_is
 from hub.domain.locate import at_point
 from hub.domain.roster import LOCAL, local_time
 from hub.domain.workflow import Party, Workflow, clean_text, one_of
@@ -221,14 +221,6 @@ def check_campaign(catalog: Catalog, campaign: r.SafetyCampaign) -> None:
         raise InputError(
             f"campaign {campaign.code} is {old.township_code}'s; a campaign does not change township", field="township"
         )
-
-
-def where_is(catalog: Catalog, lon: float, lat: float) -> str:
-    """What a point outside every township is in, for the message that refuses it."""
-    sub = at_point(catalog.subdistricts, lon, lat)
-    if sub is not None:
-        return f"it lies in {sub.name} ({sub.code}), an urban subdistrict"
-    return "it lies outside the district"
 
 
 def township_at(catalog: Catalog, lon: float, lat: float, *, field: str = "location") -> r.Township:
