@@ -51,7 +51,7 @@ from hub.domain.access import ADMIN, INSPECTOR, Viewer
 from hub.domain.events import Event
 from hub.domain.guidance import check_code, where_is
 from hub.domain.locate import at_point
-from hub.domain.roster import LOCAL, local_time
+from hub.domain.roster import LOCAL, check_day, local_time
 from hub.domain.workflow import Party, Workflow, clean_text, one_of
 from hub.errors import AccessDenied, InputError, LimitExceeded, NotAssigned, NotFound, OutsideArea
 from hub.geo.geojson import point
@@ -206,6 +206,9 @@ def check_campaign(catalog: Catalog, campaign: r.SafetyCampaign) -> None:
     check_code(campaign.code, "campaign", field="code")
     if catalog.townships.get(campaign.township_code) is None:
         raise NotFound(f"no township {campaign.township_code!r}", field="township")
+    check_day(campaign.starts_on, field="startsOn")
+    if campaign.ends_on is not None:
+        check_day(campaign.ends_on, field="endsOn")
     if not campaign.name.strip():
         raise InputError('a campaign needs a name (e.g. 宋集镇安全生产"六查一打"专项行动)', field="name")
     if campaign.ends_on is not None and campaign.ends_on < campaign.starts_on:
@@ -387,6 +390,7 @@ def _hazard(
 ) -> r.Hazard:
     one_of(h.kind, KINDS, "kind of hazard", f"{where}.kind")
     one_of(h.severity, SEVERITIES, "severity", f"{where}.severity")
+    check_day(h.due_on, field=f"{where}.dueOn")
     text = clean_text(h.description, f"{where}.description", MAX_DESCRIPTION)
     if not text:
         raise InputError("describe the hazard", field=f"{where}.description")
