@@ -293,6 +293,18 @@ class Catalog:
             r.ServiceRequest: self.service_requests,
         }
 
+    @property
+    def _kept_by_type(self) -> dict[type, dict[Any, Any]]:
+        """The records outside layers that writes change (guidance, campaigns, volunteers), by their type."""
+        return {
+            r.WeatherEvent: self.weather_events,
+            r.GuidanceGroup: self.guidance_groups,
+            r.Technician: self.technicians,
+            r.SafetyCampaign: self.safety_campaigns,
+            r.VolunteerTeam: self.volunteer_teams,
+            r.Volunteer: self.volunteers,
+        }
+
     def layers(self) -> dict[str, Layer[Any]]:
         """Every spatial layer, by name."""
         return {f.name: v for f in dataclasses.fields(self) if isinstance(v := getattr(self, f.name), Layer)}
@@ -330,12 +342,15 @@ class Catalog:
                 self.duty_exceptions.pop(record.id, None)
             else:
                 self.duty_exceptions[record.id] = record
-        elif isinstance(record, r.WeatherEvent):
-            self.weather_events[record.code] = record
-        elif isinstance(record, r.GuidanceGroup):
-            self.guidance_groups[record.code] = record
-        elif isinstance(record, r.Technician):
-            self.technicians[record.id] = record
+        elif isinstance(
+            record, r.WeatherEvent | r.GuidanceGroup | r.Technician | r.SafetyCampaign | r.VolunteerTeam | r.Volunteer
+        ):
+            kept = self._kept_by_type[type(record)]
+            key = tables.TABLES[type(record)].key
+            if deleted:
+                kept.pop(getattr(record, key), None)
+            else:
+                kept[getattr(record, key)] = record
         elif isinstance(record, r.CaseStep):
             case_steps = self.case_steps.setdefault((record.kind, record.case_id), [])
             if deleted:
@@ -343,12 +358,6 @@ class Catalog:
             elif not any(s.id == record.id for s in case_steps):  # applied once, from whichever side came first
                 case_steps.append(record)
             getattr(self, CASE_LAYERS[record.kind]).touch(record.case_id)  # the figures derived from its steps change
-        elif isinstance(record, r.SafetyCampaign):
-            self.safety_campaigns[record.code] = record
-        elif isinstance(record, r.VolunteerTeam):
-            self.volunteer_teams[record.code] = record
-        elif isinstance(record, r.Volunteer):
-            self.volunteers[record.id] = record
         elif isinstance(record, r.FrontageAgreement):
             merchant = self.merchants.get(record.merchant_id)
             if merchant is not None:
@@ -364,21 +373,17 @@ class Catalog:
             return self.roster_rules.get(key)
         if cls is r.RosterException:
             return self.roster_exceptions.get(key)
+        if cls is r.DutyRule:
+            return self.duty_rules.get(key)
+        if cls is r.DutyException:
+            return self.duty_exceptions.get(key)
+        if cls in self._kept_by_type:
+            return self._kept_by_type[cls].get(key)
         if cls is r.FrontageAgreement:
             merchant = self.merchants.get(key)
             return None if merchant is None else merchant.agreement
         if cls is r.CaseStep:
             return next((s for steps in self.case_steps.values() for s in steps if s.id == key), None)
-        kept: dict[type, dict[Any, Any]] = {
-            r.SafetyCampaign: self.safety_campaigns,
-            r.VolunteerTeam: self.volunteer_teams,
-            r.Volunteer: self.volunteers,
-            r.WeatherEvent: self.weather_events,
-            r.GuidanceGroup: self.guidance_groups,
-            r.Technician: self.technicians,
-        }
-        if cls in kept:
-            return kept[cls].get(key)
         layer = self._layers_by_type.get(cls)
         if layer is None:
             raise TypeError(f"the catalog does not keep {cls.__name__} records")

@@ -1,6 +1,7 @@
 """Migration 6 gives a store made before it the management periods its compounds imply, as the data set has them;
-migration 8 gives an older store the (empty) townships and villages, and a data set may leave them out; migration 10
-gives an older store empty campaigns and micro-services."""
+migration 8 gives an older store the (empty) townships and villages, and a data set may leave them out;
+migration 9 the townships' duty and agricultural guidance (and the group of a technician's token); migration 10
+gives an older store empty campaigns and micro-services (and the unit of an inspector's or volunteer's token)."""
 
 from __future__ import annotations
 
