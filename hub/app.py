@@ -163,6 +163,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "sectors": len(data.sectors),
             "worker": os.getpid(),
         }
+        if data.faults:  # stored rows that break the store's contract, left out (hub.store.faults)
+            body["storeFaults"] = len(data.faults)
         if store.feed is not None:  # PostgreSQL: how far this worker has applied the change feed
             body["changeSeq"] = store.feed.seq
             body["following"] = store.feed.connected.is_set()

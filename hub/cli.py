@@ -213,6 +213,143 @@ def init(db: str | None, fixtures: Path | None, empty: bool) -> None:
     click.echo(f"loaded {shown}: " + ", ".join(f"{n} {t}" for t, n in report.counts.items()))
 
 
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and print the report; write nothing.")
+@click.option(
+    "--kind",
+    default=None,
+    help="The kind of record in PATH when its name does not say it (compounds, grids, fee_years, …).",
+)
+@click.option(
+    "--crs",
+    default=None,
+    help="The coordinate system of the geometry when the file does not say it, or says it wrongly: WGS84, "
+    "EPSG:4490 (CGCS2000), EPSG:4548, GCJ02, BD09 (default: the file's own, else WGS84).",
+)
+@click.option(
+    "--overlap-tolerance",
+    "tolerance",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Square metres two neighbouring grids, communities, subdistricts or compounds may overlap.",
+)
+@click.option(
+    "--report",
+    "report_to",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write every problem to this CSV file (UTF-8 with a byte-order mark, for Excel).",
+)
+@db_option
+def import_(
+    path: Path,
+    dry_run: bool,
+    kind: str | None,
+    crs: str | None,
+    tolerance: float,
+    report_to: Path | None,
+    db: str | None,
+) -> None:
+    """Keep records current from a file: upsert by their stable codes from GeoJSON, GeoPackage, Shapefile or
+    CSV with WKT (a folder: every file named after a kind). Every row is checked first; one bad row and nothing
+    is written, and the report names each: row, field, value, reason."""
+    from hub.domain.access import Viewer
+    from hub.services import Hub
+    from hub.services.imports import ImportRecords, import_records
+
+    settings = _settings(db)
+    store = _open_store(settings, load_demo=False)
+    bars = Bars()
+    try:
+        viewer = Viewer(role="admin", token_id="cli")
+        command = ImportRecords(path, kind=kind, crs=crs, dry_run=dry_run, tolerance_m2=tolerance)
+        result = _checked(lambda: import_records(Hub.from_settings(settings, store), viewer, command, progress=bars))
+    finally:
+        bars.close()
+        store.close()
+    _print_report(result, _shown(settings.db))
+    if report_to is not None:
+        _write_report(result, report_to)
+        click.echo(f"report: {report_to}")
+    if not result.ok:
+        sys.exit(1)
+
+
+class Bars:
+    """Progress bars (tqdm, on stderr) for the stages of a long import; none when stderr is not a terminal or
+    the stage is short."""
+
+    LONG = 5_000
+
+    def __init__(self) -> None:
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if total < self.LONG:
+            return
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=f"{stage:5}", unit=" rows", disable=None, file=sys.stderr)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _print_report(result: Any, db: str) -> None:
+    """The import's report: per kind what is new, changed and unchanged, then every problem (row, field, value,
+    reason) as a table."""
+    for note in result.ignored:
+        click.echo(f"note: {note}")
+    click.echo(f"{result.source}: {result.rows} rows checked against {db}")
+    for kind, tally in result.counts.items():
+        click.echo(f"  {kind}: " + ", ".join(f"{n} {state}" for state, n in tally.items()))
+    if result.problems:
+        shown = result.problems[:SHOWN_PROBLEMS]
+        rows = [("file", "row", "field", "value", "reason")]
+        rows += [(p.source, str(p.row), p.field, _cell(p.value), p.reason) for p in shown]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        click.echo(f"refused: {len(result.problems)} problems; nothing was written")
+        for r in rows:
+            click.echo("  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
+        if len(result.problems) > len(shown):
+            click.echo(f"… and {len(result.problems) - len(shown)} more (--report FILE.csv lists them all)")
+        return
+    changed = sum(n for t in result.changes().values() for n in t.values())
+    if result.dry_run:
+        click.echo(f"dry run: every row is sound; {changed} would be written (nothing was written)")
+    elif result.written:
+        click.echo(f"imported: {changed} rows written")
+    else:
+        click.echo("nothing to write: every row is as stored")
+
+
+SHOWN_PROBLEMS = 100
+"""Problems printed; ``--report`` writes them all."""
+
+
+def _write_report(result: Any, path: Path) -> None:
+    import csv
+
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(("file", "row", "field", "value", "reason"))
+        for p in result.problems:
+            writer.writerow((p.source, p.row, p.field, "" if p.value is None else p.value, p.reason))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "(empty)"
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 @main.command()
 @click.option("--from", "source", required=True, metavar="PATH|URL", help="The store to copy: a SQLite file or URL.")
 @click.option(

@@ -34,16 +34,17 @@ from hub.domain.locate import at_point
 from hub.domain.roster import local_time
 from hub.errors import AccessDenied, Conflict, InputError, NotAssigned, NotFound, OutsideArea
 from hub.geo.geojson import point
+from hub.store import contract
 from hub.store import records as r
 from hub.store.catalog import Catalog
 
-KINDS = ("WHEAT_FROST", "GREENHOUSE_REINFORCEMENT", "GREENHOUSE_HEATING", "OTHER")
+KINDS = contract.VISIT_KINDS
 """小麦防冻, 棚室加固, 棚室增温, other guidance."""
-SITES = ("VILLAGE", "FARM", "GREENHOUSE")
+SITES = contract.VISIT_SITES
 """Where a visit was made: in a village, at a farm, at a greenhouse (设施农业)."""
-EVENT_KINDS = ("COLD_WAVE", "BLIZZARD", "GALE", "FREEZING_RAIN", "RAINSTORM", "HEAT_WAVE", "DROUGHT", "OTHER")
+EVENT_KINDS = contract.EVENT_KINDS
 """寒潮, 暴雪, 大风, 冻雨, 暴雨, 高温, 干旱, other."""
-LEVELS = ("BLUE", "YELLOW", "ORANGE", "RED")
+LEVELS = contract.WARNING_LEVELS
 """The colours of China's meteorological warnings, from the lowest to the highest."""
 MAX_HAZARDS = 1000
 MAX_ADVICE = 2000

@@ -12,11 +12,15 @@ from enum import Enum
 import strawberry
 
 
-@strawberry.enum(description="How a compound is managed.")
+@strawberry.enum(
+    description="How a compound is managed: by a property company, by one its committee hires, by the "
+    "residents themselves, or not at all (UNMANAGED: 失管/三无, no company, no committee, no supervising unit)."
+)
 class ManagementMode(Enum):
     PROPERTY_COMPANY = "PROPERTY_COMPANY"
     COMMITTEE_HIRED = "COMMITTEE_HIRED"
     SELF_MANAGED = "SELF_MANAGED"
+    UNMANAGED = "UNMANAGED"
 
 
 @strawberry.enum(description="业主委员会 (elected by owners) or 物业管理委员会 (set up, led by the branch).")

@@ -12,6 +12,7 @@ given to :meth:`Store.on_change` (live subscriptions are published from there).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,11 +22,12 @@ from typing import Any
 
 from hub.store import unit_of_work
 from hub.store.audit import AuditEntry, find_audit
-from hub.store.base import Database, is_postgres, open_database
+from hub.store.base import ConnReader, Database, is_postgres, open_database
 from hub.store.catalog import Catalog, Layer, load_catalog
 from hub.store.disclosures import Disclosure, DisclosureLog, find_disclosures
 from hub.store.importer import DEFAULT_FIXTURES, ImportReport, import_dataset
 from hub.store.records import Token
+from hub.store.resync import merge
 from hub.store.sqlite import SQLiteDatabase
 from hub.store.tables import TABLES
 from hub.store.tokens import RevocationWatch, find_token
@@ -51,6 +53,8 @@ __all__ = [
 ]
 
 Written = tuple[tuple[Any, bool], ...]
+
+log = logging.getLogger("hub.store")
 
 TOKEN_CACHE_S = 30.0
 
@@ -85,6 +89,19 @@ class _Remembered:
         self._kept.clear()
 
 
+def _log_faults(catalog: Catalog) -> None:
+    """Name, in the server's log, each stored row left out because it breaks the store's contract."""
+    for fault in catalog.faults[:100]:
+        log.warning("%s", fault)
+    if len(catalog.faults) > 100:
+        log.warning("… and %d more stored rows left out", len(catalog.faults) - 100)
+
+
+def _data_version(conn: Any) -> Any:
+    """SQLite's number that moves when another connection commits (PRAGMA data_version)."""
+    return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
 class Store:
     """One hub's data: the database and its in-memory catalog."""
 
@@ -108,6 +125,9 @@ class Store:
         self._live = _Remembered(token_cache_s)
         self._listeners: list[Callable[[Written], None]] = []
         self._watch: RevocationWatch | None = None
+        self._seen_version: Any = None
+        """SQLite: the writer connection's ``data_version`` when the catalog was last brought up to the file (it
+        moves when another process commits: a ``hub import`` run beside the server)."""
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-writer")
         """The one thread that writes, for callers on an event loop (``loop.run_in_executor(store.writer, …)``)."""
 
@@ -122,13 +142,16 @@ class Store:
 
             self.db.write(feed.purge, exclusive=False)
             self.feed = feed.Feed(self.db, lambda: self.data, self._changed)  # type: ignore[arg-type]
+        else:
+            self._seen_version = self.db.write(_data_version)
         with self.db.snapshot() as snap:  # the catalog and the feed's position at one moment
             self.catalog = load_catalog(snap)
             seq = feed.last_seq(snap) if self.shared else 0
         if self.feed is not None:
             self.feed.start(seq)
+        _log_faults(self.catalog)
         self.disclosures = DisclosureLog(self.db)
-        self._watch = RevocationWatch(self.db, self.forget_tokens).start()
+        self._watch = RevocationWatch(self.db, self.forget_tokens, self._outside_write).start()
         return self
 
     def close(self) -> None:
@@ -171,8 +194,7 @@ class Store:
         feed = self.feed
 
         def work(conn: Any) -> tuple[Outcome, int]:
-            if feed is not None:
-                feed.catch_up(conn)
+            self._catch_up(conn)
             outcome = unit_of_work.run(
                 conn, operation=operation, client_id=client_id, actor=actor, payload=payload, apply=apply, now=now
             )
@@ -191,6 +213,55 @@ class Store:
             self._changed(outcome.written)
 
         return self.db.write(work, after=refresh)[0]
+
+    def _catch_up(self, conn: Any) -> None:
+        """Inside a write transaction: bring the catalog up to every write committed so far, this worker's or
+        another's (PostgreSQL: from the change feed; SQLite: read again when another process has written)."""
+        if self.feed is not None:
+            self.feed.catch_up(conn)
+            return
+        version = _data_version(conn)
+        if version != self._seen_version:
+            self._changed(merge(self.data, load_catalog(ConnReader(conn))))
+            self._seen_version = version
+
+    def catch_up(self) -> None:
+        """Bring the catalog up to writes other processes made (the store's watch calls this when the file
+        changed; a no-op on PostgreSQL, whose change feed does it)."""
+        if self.feed is None and self.catalog is not None:
+            self.db.write(self._catch_up)
+
+    def _outside_write(self) -> None:
+        if self.catalog is not None:
+            self.catch_up()
+
+    def bulk(self, fn: Callable[[Any], tuple[Any, bool]]) -> Any:
+        """Run ``fn(conn)`` — many records at once, an import — in one transaction, after the catalog has caught
+        up with every committed write (so ``fn``'s checks see them all). ``fn`` returns its result and whether it
+        wrote anything; if it did, after the commit the catalog is read again and merged (``hub.store.resync``),
+        here, and on PostgreSQL in every worker (the feed's resync)."""
+        feed = self.feed
+
+        def work(conn: Any) -> tuple[Any, bool, int]:
+            self._catch_up(conn)
+            result, wrote = fn(conn)
+            return result, wrote, (feed.record_resync(conn) if feed is not None and wrote else 0)
+
+        def after(done: tuple[Any, bool, int]) -> None:
+            if not done[1]:
+                return
+            if feed is not None:
+                feed.resync_to(done[2])
+            else:
+                self.resync()
+
+        return self.db.write(work, after=after)[0]
+
+    def resync(self) -> None:
+        """Read the catalog again and bring the one in use up to it (``hub.store.resync``); tell the listeners."""
+        with self.db.snapshot() as snap:
+            fresh = load_catalog(snap)
+        self._changed(merge(self.data, fresh))
 
     def is_empty(self) -> bool:
         row = self.db.read_one("SELECT count(*) FROM subdistricts")

@@ -21,8 +21,8 @@ import shapely
 
 from hub.geo.generalize import Generalized
 from hub.geo.index import SpatialIndex
+from hub.store import applying, faults, tables
 from hub.store import records as r
-from hub.store import tables
 from hub.store.base import Reader
 
 R = TypeVar("R", bound=r.Spatial)
@@ -278,6 +278,11 @@ class Catalog:
     """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
     generation: int = 0
     """Bumped by every record applied: anything derived from the whole catalog can key on it."""
+    records_version: int = 0
+    """Bumped by every change to the records kept outside layers (companies and their scores, meetings,
+    management periods, fee years): answers derived from them key on it."""
+    faults: tuple[Any, ...] = ()
+    """Stored rows left out because they break the store's contract (``hub.store.faults``)."""
 
     @property
     def _layers_by_type(self) -> dict[type, Layer[Any]]:
@@ -363,7 +368,7 @@ class Catalog:
             if merchant is not None:
                 self.merchants.upsert(dataclasses.replace(merchant, agreement=None if deleted else record))
         else:
-            raise TypeError(f"the catalog does not keep {type(record).__name__} records")
+            applying.apply(self, record, deleted)
 
     def current(self, cls: type, key: Any) -> Any:
         """The record of this kind and key the catalog holds now, or None (for a change that deleted it)."""
@@ -386,7 +391,7 @@ class Catalog:
             return next((s for steps in self.case_steps.values() for s in steps if s.id == key), None)
         layer = self._layers_by_type.get(cls)
         if layer is None:
-            raise TypeError(f"the catalog does not keep {cls.__name__} records")
+            return applying.current(self, cls, key)
         return layer.get(key)
 
 
@@ -396,12 +401,25 @@ def _d(value: str | None) -> date | None:
 
 def _spatial(db: Reader, table: str, columns: str, order: str) -> tuple[list[Any], list[Any]]:
     rows = db.read(f"SELECT {columns}, geom, geojson FROM {table} ORDER BY {order}")
-    geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows else []
-    return rows, list(geoms)
+    if not rows:
+        return [], []
+    wkb = [row["geom"] for row in rows]
+    geoms = shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="ignore")
+    keys = [row[0] for row in rows]
+    bad = faults.geometry_faults(table, keys, wkb, geoms)
+    for i, row in enumerate(rows):
+        if i not in bad and not faults.served_json(row["geojson"]):
+            bad[i] = faults.Fault(table, str(keys[i]), "geojson", row["geojson"], "not a GeoJSON object")
+    if bad and isinstance(db, faults.Screened):
+        db.faults.extend(bad.values())
+    keep = [i for i in range(len(rows)) if i not in bad]
+    return [rows[i] for i in keep], [geoms[i] for i in keep]
 
 
-def load_catalog(db: Reader) -> Catalog:
-    """Read every table into records and build the spatial indexes."""
+def load_catalog(reader: Reader) -> Catalog:
+    """Read every table into records and build the spatial indexes; rows that break the store's contract are
+    left out and named in ``Catalog.faults`` (``hub.store.faults``)."""
+    db = faults.Screened(reader)
     rows, g = _spatial(db, "subdistricts", "code, name, kind, area_m2", "code")
     subdistricts = [
         r.Subdistrict(g[i], x["geojson"], x["code"], x["name"], x["kind"], x["area_m2"]) for i, x in enumerate(rows)
@@ -436,7 +454,7 @@ def load_catalog(db: Reader) -> Catalog:
 
     scores: dict[str, list[r.CreditScore]] = defaultdict(list)
     for x in db.read("SELECT company_id, year, score FROM credit_scores ORDER BY company_id, year"):
-        scores[x["company_id"]].append(r.CreditScore(x["year"], x["score"]))
+        scores[x["company_id"]].append(r.CreditScore(x["year"], x["score"], x["company_id"]))
     companies = {
         x["id"]: r.PropertyCompany(x["id"], x["name"], x["credit_code"], x["hotline"], tuple(scores[x["id"]]))
         for x in db.read("SELECT * FROM property_companies ORDER BY id")
@@ -618,4 +636,5 @@ def load_catalog(db: Reader) -> Catalog:
         volunteers={x.id: x for x in tables.read_all(db, r.Volunteer)},
         service_requests=_layer("service_requests", tables.read_all(db, r.ServiceRequest)),
         case_steps=dict(case_steps),
+        faults=tuple(db.faults),
     )

@@ -35,8 +35,10 @@ import psycopg
 import shapely
 
 from hub.store import tables
-from hub.store.catalog import Catalog
+from hub.store.base import ConnReader
+from hub.store.catalog import Catalog, load_catalog
 from hub.store.postgres import PgConnection, PostgresDatabase
+from hub.store.resync import merge
 
 log = logging.getLogger("hub.store")
 
@@ -54,6 +56,8 @@ Written = tuple[tuple[Any, bool], ...]
 """Records a transaction wrote, each with whether it was deleted."""
 
 BY_TABLE = {t.name: t for t in tables.TABLES.values()}
+RESYNC = "resync"
+"""A change that names no record: many were written at once (an import); followers read the catalog again."""
 
 
 @dataclass
@@ -64,6 +68,9 @@ class Batch:
     """(seq, tx, table, key, op) in sequence order."""
     records: dict[tuple[str, str], Any] = field(default_factory=dict)
     """(table, key) → the record as it is now; absent when the row is gone."""
+    fresh: Catalog | None = None
+    """When the changes hold a resync: the whole catalog as of the snapshot, and the feed's last seq then."""
+    through: int = 0
 
     @property
     def last(self) -> int:
@@ -71,8 +78,13 @@ class Batch:
 
 
 def _typed(table: tables.Table, keys: Iterable[str]) -> list[Any]:
+    """The distinct values of the first key column the keys name (all of a key of one column)."""
     kind = tables.key_type(table.record)
-    return [kind(k) for k in keys]
+    return sorted({kind(k.split("|")[0]) for k in keys})
+
+
+def _row_key(table: tables.Table, row: Any) -> str:
+    return "|".join(str(row[k]) for k in table.keys)
 
 
 def fetch(conn: PgConnection, after: int, limit: int = BATCH) -> Batch:
@@ -85,18 +97,23 @@ def fetch(conn: PgConnection, after: int, limit: int = BATCH) -> Batch:
             ).fetchall()
         ]
     )
+    if any(op == RESYNC for *_, op in batch.changes):
+        reader = ConnReader(conn)
+        batch.fresh, batch.through = load_catalog(reader), last_seq(reader)
+        return batch
     wanted: dict[str, set[str]] = {}
     for _, _, tbl, key, _ in batch.changes:
         wanted.setdefault(tbl, set()).add(key)
     for tbl, keys in wanted.items():
         table = BY_TABLE[tbl]
         rows = conn.execute(
-            f'SELECT * FROM {table.name} WHERE "{table.key}" = ANY(?)', (_typed(table, sorted(keys)),)
+            f'SELECT * FROM {table.name} WHERE "{table.keys[0]}" = ANY(?)', (_typed(table, keys),)
         ).fetchall()
+        rows = [row for row in rows if _row_key(table, row) in keys]
         geoms = shapely.from_wkb([row["geom"] for row in rows]) if "geom" in (rows[0].keys() if rows else ()) else None
         for i, row in enumerate(rows):
             record = tables.from_row(table.record, row, None if geoms is None else geoms[i])
-            batch.records[(tbl, str(row[table.key]))] = record
+            batch.records[(tbl, _row_key(table, row))] = record
     return batch
 
 
@@ -138,7 +155,7 @@ class Feed:
         rows: list[Any] = []
         for record, deleted in written:
             table = tables.TABLES[type(record)]
-            rows += [table.name, str(getattr(record, table.key)), "delete" if deleted else "upsert", self.origin]
+            rows += [table.name, tables.key_text(record), "delete" if deleted else "upsert", self.origin]
         if not rows:
             return 0
         values = ", ".join("(txid_current(), ?, ?, ?, ?)" for _ in written)
@@ -146,6 +163,25 @@ class Feed:
         last = max(int(r[0]) for r in seqs.fetchall())
         conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(last)))
         return last
+
+    def record_resync(self, conn: PgConnection) -> int:
+        """Add a resync to the feed (an import wrote many records) and notify the followers; its seq."""
+        (seq,) = conn.execute(
+            "INSERT INTO changes (tx, tbl, key, op, origin) VALUES (txid_current(), '*', '*', ?, ?) RETURNING seq",
+            (RESYNC, self.origin),
+        ).fetchall()[0]
+        conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(seq)))
+        return int(seq)
+
+    def resync_to(self, seq: int) -> None:
+        """This worker's import committed as ``seq``: read the catalog again (unless the follower already has)."""
+        with self.lock:
+            if seq <= self.seq:
+                return
+            with self.db.snapshot() as snap:
+                fresh, through = load_catalog(snap), last_seq(snap)
+            self.publish(merge(self.catalog(), fresh))
+            self.seq = max(self.seq, through)
 
     # -- applying ----------------------------------------------------------------------------------
 
@@ -167,6 +203,10 @@ class Feed:
             if batch.last <= self.seq:
                 return
             catalog = self.catalog()
+            if batch.fresh is not None:
+                self.publish(merge(catalog, batch.fresh))
+                self.seq = max(batch.last, batch.through)
+                return
             current: list[tuple[Any, bool]] = []
             tx = None
             for seq, change_tx, tbl, key, _op in batch.changes:
@@ -178,7 +218,7 @@ class Feed:
                 tx = change_tx
                 record = batch.records.get((tbl, key))
                 if record is None:
-                    old = catalog.current(BY_TABLE[tbl].record, _typed(BY_TABLE[tbl], [key])[0])
+                    old = catalog.current(BY_TABLE[tbl].record, tables.parse_key(BY_TABLE[tbl].record, key))
                     if old is not None:
                         catalog.apply(old, deleted=True)
                         current.append((old, True))

@@ -71,6 +71,7 @@ class Grid(Spatial):
 class CreditScore:
     year: int
     score: float
+    company_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,11 +107,22 @@ class RevocationWatch:
     when it moved is the tokens table read (how many tokens, how many revoked), so the hub's other
     writes cost one small query each and requests cost nothing. PostgreSQL has no such number: there
     the tokens table is read at every look (one small query on the pool, for a table of a few rows).
+
+    On SQLite the same look serves the catalog: when the number moved, ``moved`` is called (the store
+    then checks whether another process wrote, a ``hub import`` run beside the server, and reads the
+    catalog again if so).
     """
 
-    def __init__(self, db: Database, changed: Callable[[], None], interval_s: float = WATCH_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        db: Database,
+        changed: Callable[[], None],
+        moved: Callable[[], None] | None = None,
+        interval_s: float = WATCH_INTERVAL_S,
+    ) -> None:
         self.db = db
         self.changed = changed
+        self.moved = moved
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="hub-token-watch", daemon=True)
@@ -142,6 +153,11 @@ class RevocationWatch:
                     if now is None or now[0] == version:
                         continue
                     version = now[0]
+                    if self.moved is not None:
+                        try:
+                            self.moved()
+                        except Exception:  # the catalog stays as it was; the tokens are still looked at
+                            log.exception("could not bring the catalog up to another process's writes")
                 seen = self._look()
                 if seen != self._tokens:
                     self._tokens = seen

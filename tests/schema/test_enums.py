@@ -6,15 +6,21 @@ import pytest
 
 from hub.domain import features, hazards, incidents, microservices, roster
 from hub.schema.enums import (
+    CommitteeKind,
     ExceptionKind,
+    FrontageDuty,
     HazardAction,
     HazardState,
     IncidentAction,
     IncidentState,
+    ManagementMode,
     MapLayer,
+    OccupationKind,
+    OccupationStatus,
     ServiceRequestAction,
     ServiceRequestState,
 )
+from hub.store import contract
 
 
 @pytest.mark.parametrize(
@@ -24,6 +30,11 @@ from hub.schema.enums import (
         (IncidentAction, incidents.ACTIONS),
         (ExceptionKind, roster.KINDS),
         (MapLayer, tuple(features.LAYERS)),
+        (ManagementMode, contract.MANAGEMENT_MODES),
+        (CommitteeKind, contract.COMMITTEE_KINDS),
+        (OccupationKind, contract.OCCUPATION_KINDS),
+        (OccupationStatus, contract.OCCUPATION_STATUSES),
+        (FrontageDuty, contract.FRONTAGE_DUTIES),
         (HazardState, hazards.STATES),
         (HazardAction, hazards.ACTIONS),
         (ServiceRequestState, microservices.STATES),
@@ -34,6 +45,11 @@ from hub.schema.enums import (
         "case actions",
         "roster exception kinds",
         "map layers",
+        "management modes",
+        "committee kinds",
+        "occupation kinds",
+        "occupation statuses",
+        "frontage duties",
         "hazard states",
         "hazard actions",
         "request states",

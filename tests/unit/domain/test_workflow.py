@@ -112,3 +112,24 @@ def test_a_volunteer_rates_a_done_request_with_the_residents_rating_and_others_m
     other = Viewer(role=VOLUNTEER, token_id="v9", unit_code="WH-GA")
     with pytest.raises(AccessDenied, match="request 3 is assigned to team WH-DY; volunteers of WH-GA cannot TAKE it"):
         microservices.advance(NOTHING, other, request("REQUESTED"), "TAKE", note="", now=LATER)
+
+
+@pytest.mark.parametrize(
+    ("stored", "domain"),
+    [
+        ("PREMISES_CATEGORIES", hazards.CATEGORIES),
+        ("DEPARTMENTS", hazards.DEPARTMENTS),
+        ("HAZARD_KINDS", hazards.KINDS),
+        ("SEVERITIES", hazards.SEVERITIES),
+        ("HAZARD_STATES", hazards.STATES),
+        ("TEAM_KINDS", microservices.TEAM_KINDS),
+        ("SERVICE_KINDS", microservices.KINDS),
+        ("CHANNELS", microservices.CHANNELS),
+        ("REQUEST_STATES", microservices.STATES),
+        ("CASE_KINDS", (hazards.KIND, microservices.KIND)),
+    ],
+)
+def test_the_store_contract_takes_exactly_the_codes_the_rules_know(stored, domain):
+    from hub.store import contract
+
+    assert getattr(contract, stored) == tuple(domain)
