@@ -37,7 +37,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from hub.domain.access import ANONYMOUS
 from hub.domain.tiles import TileCache
-from hub.http import export, ogc
+from hub.http import bulletins, export, ogc
 from hub.http import figures as figure_exports
 from hub.http.answers import REFUSED, http_exception
 from hub.http.auth import VIEWER, BearerAuth
@@ -198,6 +198,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             *tile_routes(hub, tiles),
             Route("/map", map_page),
             *ogc.routes(),
+            *bulletins.routes(),
             *export.routes(),
             metrics_route(metrics),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -392,18 +392,29 @@ def token() -> None:
 @token.command("create")
 @click.option(
     "--role",
-    type=click.Choice(["analyst", "officer", "technician", "admin"]),
+    type=click.Choice(["analyst", "officer", "technician", "inspector", "volunteer", "admin"]),
     required=True,
     help="analyst: figures and staff names; officer: their squad in full; technician: their guidance group in "
-    "full, logs its visits; admin: everything.",
+    "full, logs its visits; inspector: a township's safety inspections and hazards; volunteer: a volunteer "
+    "team's micro-service requests; admin: everything.",
 )
 @click.option("--squad", default=None, help="Squad code an officer token belongs to (e.g. SQ1); officers only.")
 @click.option(
     "--group", default=None, help="Guidance group a technician token belongs to (e.g. AG1); technicians only."
 )
+@click.option("--township", default=None, help="Township an inspector token works for (e.g. 411403100); inspectors.")
+@click.option("--team", default=None, help="Volunteer team a volunteer token belongs to (e.g. WH-DY); volunteers.")
 @click.option("--label", default="", help="A note saying whose token this is.")
 @db_option
-def token_create(role: str, squad: str | None, group: str | None, label: str, db: str | None) -> None:
+def token_create(
+    role: str,
+    squad: str | None,
+    group: str | None,
+    township: str | None,
+    team: str | None,
+    label: str,
+    db: str | None,
+) -> None:
     """Create a token and print it (send it as `Authorization: Bearer <token>`)."""
     from hub.services import Hub
     from hub.services.tokens import create_token
@@ -411,8 +422,15 @@ def token_create(role: str, squad: str | None, group: str | None, label: str, db
     settings = _settings(db)
     store = _open_store(settings)
     try:
+        if township and team:
+            raise click.ClickException("give --township (inspectors) or --team (volunteers), not both")
         record, text = create_token(
-            Hub.from_settings(settings, store), role, squad_code=squad, label=label, group_code=group
+            Hub.from_settings(settings, store),
+            role,
+            squad_code=squad,
+            label=label,
+            group_code=group,
+            unit_code=township or team,
         )
     except HubError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -423,6 +441,7 @@ def token_create(role: str, squad: str | None, group: str | None, label: str, db
         f"token {record.id}: role {record.role}"
         + (f", squad {record.squad_code}" if record.squad_code else "")
         + (f", group {record.group_code}" if record.group_code else "")
+        + (f", unit {record.unit_code}" if record.unit_code else "")
         + " (shown once; only its hash is stored)",
         err=True,
     )
@@ -440,7 +459,7 @@ def token_list(db: str | None) -> None:
     try:
         for t in list_tokens(Hub.from_settings(settings, store)):
             state = "revoked" if t.revoked else "live"
-            unit = t.squad_code or t.group_code or "-"
+            unit = t.squad_code or t.group_code or t.unit_code or "-"
             click.echo(f"{t.id}  {t.role:10} {unit:5} {state:8} {t.created_at}  {t.label}")
     finally:
         store.close()
@@ -470,15 +489,22 @@ def token_revoke(token_id: str, db: str | None) -> None:
 @click.option("--variables", default=None, help="Variables as a JSON object.")
 @click.option(
     "--role",
-    type=click.Choice(["public", "analyst", "officer", "technician", "admin"]),
+    type=click.Choice(["public", "analyst", "officer", "technician", "inspector", "volunteer", "admin"]),
     default="analyst",
     help="Run as this role (default analyst; local use only, no token needed).",
 )
 @click.option("--squad", default=None, help="Squad code when --role officer.")
 @click.option("--group", default=None, help="Guidance group code when --role technician.")
+@click.option("--unit", default=None, help="Township code when --role inspector, team code when --role volunteer.")
 @db_option
 def query(
-    document: str, variables: str | None, role: str, squad: str | None, group: str | None, db: str | None
+    document: str,
+    variables: str | None,
+    role: str,
+    squad: str | None,
+    group: str | None,
+    unit: str | None,
+    db: str | None,
 ) -> None:
     """Run one GraphQL query against the store and print the JSON result, e.g. hub query '{ stats { compounds } }'."""
     from hub.domain.access import Viewer
@@ -494,7 +520,7 @@ def query(
     try:
         schema = build_schema(settings)
         viewer = Viewer(  # "admin:cli" in logs
-            role=role, squad_code=squad, token_id="cli", log=store.disclosures, group_code=group
+            role=role, squad_code=squad, token_id="cli", log=store.disclosures, group_code=group, unit_code=unit
         )
         ctx = Context(hub=Hub.from_settings(settings, store), viewer=viewer)
         result = asyncio.run(schema.execute(document, variable_values=values, context_value=ctx))

@@ -238,8 +238,11 @@ def writable(stores: Stores, settings: Settings) -> Iterator[Any]:
         now: Any = None,
         token: str = "t",
         group: str | None = None,
+        unit: str | None = None,
     ) -> dict[str, Any]:
-        viewer = Viewer(role=role, squad_code=squad, token_id=token, log=store.disclosures, group_code=group)
+        viewer = Viewer(
+            role=role, squad_code=squad, token_id=token, log=store.disclosures, group_code=group, unit_code=unit
+        )
         ctx = Context(hub=hub, viewer=viewer)
         if now is not None:
             ctx.now = now

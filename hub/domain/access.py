@@ -1,7 +1,8 @@
 """Who is asking, and what of people's data they may see (PIPL: mask by default, log who saw it).
 
 Roles: ``public`` (no token), ``analyst``, ``officer`` (bound to one squad), ``technician`` (an
-agricultural technician, bound to one guidance group), ``admin``. Names of officers, technicians,
+agricultural technician, bound to one guidance group), ``inspector`` (a township's safety inspector, bound to
+the township), ``volunteer`` (bound to a volunteer team), ``admin``. Names of officers, technicians,
 township duty officers and grid workers are masked (``张*``) for anyone who does not need them; personal phone
 numbers are hidden from the public and masked (``138****5678``) for roles that only need to know a
 number exists. An officer sees their own squad in full, a technician their own group; an admin sees everyone.
@@ -37,7 +38,24 @@ TECHNICIAN_NAME = "technician.name"
 TECHNICIAN_PHONE = "technician.phone"
 DUTY_OFFICER_NAME = "dutyOfficer.name"
 DUTY_OFFICER_PHONE = "dutyOfficer.phone"
-FREE_TEXT = (INCIDENT_DESCRIPTION, STEP_NOTE, ROSTER_NOTE, PROBLEM_DESCRIPTION, VISIT_ADVICE, DUTY_NOTE)
+VOLUNTEER_NAME = "volunteer.name"
+VOLUNTEER_PHONE = "volunteer.phone"
+RESIDENT_NAME = "serviceRequest.residentName"
+RESIDENT_PHONE = "serviceRequest.residentPhone"
+HAZARD_DESCRIPTION = "hazard.description"
+REQUEST_DESCRIPTION = "serviceRequest.description"
+CASE_STEP_NOTE = "caseStep.note"
+FREE_TEXT = (
+    INCIDENT_DESCRIPTION,
+    STEP_NOTE,
+    ROSTER_NOTE,
+    PROBLEM_DESCRIPTION,
+    VISIT_ADVICE,
+    DUTY_NOTE,
+    HAZARD_DESCRIPTION,
+    REQUEST_DESCRIPTION,
+    CASE_STEP_NOTE,
+)
 """Free text: whoever wrote it may have put a name or a phone number in it, so it is personal data until proven
 otherwise (staff only, logged when served)."""
 KINDS = (
@@ -52,6 +70,10 @@ KINDS = (
     TECHNICIAN_PHONE,
     DUTY_OFFICER_NAME,
     DUTY_OFFICER_PHONE,
+    VOLUNTEER_NAME,
+    VOLUNTEER_PHONE,
+    RESIDENT_NAME,
+    RESIDENT_PHONE,
     *FREE_TEXT,
 )
 """What of people's data is logged when served unmasked, with the kind of key each names."""
@@ -67,6 +89,8 @@ PUBLIC = "public"
 ANALYST = "analyst"
 OFFICER = "officer"
 TECHNICIAN = "technician"
+INSPECTOR = "inspector"
+VOLUNTEER = "volunteer"
 ADMIN = "admin"
 
 
@@ -81,6 +105,8 @@ class Viewer:
     """Where this viewer's unmasked views are reported (None: nowhere, e.g. in-process tools and tests)."""
     group_code: str | None = None
     """A technician's guidance group."""
+    unit_code: str | None = None
+    """An inspector's township, a volunteer's team."""
 
     def saw(self, kind: str, subject: Any) -> None:
         """Report that this viewer is being served ``kind`` of ``subject`` unmasked."""
@@ -107,6 +133,11 @@ class Viewer:
     def sees_staff_names(self) -> bool:
         """Grid workers' and officers' names in full: authenticated staff roles."""
         return self.role in (ADMIN, OFFICER, ANALYST)
+
+    def works_in(self, role: str, unit_code: str | None) -> bool:
+        """True for admins, and for a viewer of ``role`` bound to that unit (an inspector's township, a volunteer's
+        team)."""
+        return self.is_admin or (self.role == role and unit_code is not None and unit_code == self.unit_code)
 
 
 ANONYMOUS = Viewer()
@@ -215,6 +246,61 @@ def advice(viewer: Viewer, visit: Any) -> str | None:
     if visit.advice:
         viewer.saw(VISIT_ADVICE, visit.id)
     return str(visit.advice)
+
+
+def volunteer_name(viewer: Viewer, person: Any) -> str:
+    """A volunteer's name: in full for their own team, analysts and admins (logged), masked for everyone else."""
+    if viewer.works_in(VOLUNTEER, person.team_code) or viewer.role == ANALYST:
+        viewer.saw(VOLUNTEER_NAME, person.id)
+        return str(person.name)
+    return mask_name(person.name)
+
+
+def volunteer_phone(viewer: Viewer, person: Any) -> str | None:
+    """A volunteer's personal phone: their own team and admins only (the team's hotline is public)."""
+    if viewer.works_in(VOLUNTEER, person.team_code):
+        viewer.saw(VOLUNTEER_PHONE, person.id)
+        return str(person.phone)
+    return None
+
+
+def sees_request(viewer: Viewer, team_code: str | None) -> bool:
+    """A micro-service request's free text: staff, and the volunteers of the team it went to."""
+    return viewer.sees_staff_names() or viewer.works_in(VOLUNTEER, team_code)
+
+
+def resident_name(viewer: Viewer, request: Any) -> str | None:
+    """The resident who asked: in full for the team that serves them and admins (logged), masked for other
+    staff, nothing for the public (a request never shows a resident's name to the public)."""
+    if not request.resident_name:
+        return None
+    if viewer.works_in(VOLUNTEER, request.team_code):
+        viewer.saw(RESIDENT_NAME, request.id)
+        return str(request.resident_name)
+    return mask_name(request.resident_name) if viewer.sees_staff_names() else None
+
+
+def resident_phone(viewer: Viewer, request: Any) -> str | None:
+    """The resident's phone: the team that serves them and admins only (logged)."""
+    if request.resident_phone and viewer.works_in(VOLUNTEER, request.team_code):
+        viewer.saw(RESIDENT_PHONE, request.id)
+        return str(request.resident_phone)
+    return None
+
+
+def sees_hazard_text(viewer: Viewer, township_code: str | None) -> bool:
+    """A hazard's description and its steps' notes: staff, and the inspectors of the hazard's township."""
+    return viewer.sees_staff_names() or viewer.works_in(INSPECTOR, township_code)
+
+
+def case_text(viewer: Viewer, text: str, kind: str, subject: Any, allowed: bool) -> str | None:
+    """Free text of a hazard or a service request (or one of their steps) for a viewer ``allowed`` to read it
+    (logged when not empty), nothing otherwise."""
+    if not allowed:
+        return None
+    if text:
+        viewer.saw(kind, subject)
+    return text
 
 
 def sees_worker_names(viewer: Viewer) -> bool:

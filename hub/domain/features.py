@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from hub.domain import access
+from hub.domain import access, hazards
 from hub.domain.access import ANONYMOUS, Viewer
 from hub.errors import AccessDenied, InputError
 from hub.geo import datum
@@ -29,6 +29,7 @@ from hub.geo.geojson import geometry_json as geojson_text
 from hub.store.catalog import Catalog, Layer
 
 Getter = Callable[[Any, Viewer], Any]
+
 Disclosed = tuple[tuple[str, tuple[Any, ...]], ...]
 """Personal data an answer shows unmasked: (kind, keys of whose) pairs, logged each time it is served."""
 
@@ -265,6 +266,36 @@ LAYERS: dict[str, MapLayer] = {
             "农技指导 agricultural guidance visits",
             "Point",
             time="visitedOn",
+        ),
+        MapLayer(
+            "hazards",
+            "hazards",
+            lambda r: r.id,
+            {
+                "hazardId": Prop(_attr("id"), "隐患编号", "integer"),
+                "campaignCode": Prop(_attr("campaign_code"), "专项行动代码"),
+                "townshipCode": Prop(_attr("township_code"), "乡镇代码"),
+                "villageCode": Prop(_attr("village_code"), "行政村代码"),
+                "premisesId": Prop(_attr("premises_id"), "场所编号", "integer"),
+                "category": Prop(_attr("category"), "场所类别"),
+                "kind": Prop(_attr("kind"), "隐患类型"),
+                "severity": Prop(_attr("severity"), "隐患等级"),
+                "state": Prop(_attr("state"), "状态"),
+                "open": Prop(lambda r, v: r.state in hazards.OPEN, "未销号", "boolean"),
+                "foundAt": Prop(_iso("found_at"), "发现时间", "date-time"),
+                "dueOn": Prop(_iso("due_on"), "整改期限", "date"),
+                "description": Prop(
+                    lambda r, v: access.free_text(v, r.description, access.HAZARD_DESCRIPTION, r.id),
+                    "隐患描述",
+                    staff_only=True,
+                    personal=True,
+                    disclosed=(access.HAZARD_DESCRIPTION, access.sees_free_text),
+                ),
+            },
+            ("hazardId", "severity", "state", "open"),
+            "安全生产隐患 safety hazards",
+            "Point",
+            time="foundAt",
         ),
         MapLayer(
             "merchants",

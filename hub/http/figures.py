@@ -36,6 +36,8 @@ TABLES = {
     "patrols": "patrols",
     "frontage": "merchants",
     "guidance-visits": "guidance_visits",
+    "hazards": "hazards",
+    "service-requests": "service_requests",
 }
 """Export name → figures family."""
 FILTERS = {
@@ -54,6 +56,9 @@ FILTERS = {
     "squads": "SQUAD",
     "guidanceGroups": "GUIDANCE_GROUP",
     "weatherEvents": "WEATHER_EVENT",
+    "severities": "SEVERITY",
+    "campaigns": "CAMPAIGN",
+    "teams": "TEAM",
 }
 PARAMS = ("groupBy", "dateBy", "from", "to", "bbox", *FILTERS)
 
@@ -68,6 +73,8 @@ COUNTS = {
     "patrols": "巡查次数",
     "merchants": "商户数",
     "guidance_visits": "指导次数",
+    "hazards": "隐患数",
+    "service_requests": "服务件数",
 }
 LABELS = {
     "subdistrict_code": "街道代码",
@@ -137,6 +144,23 @@ LABELS = {
     "hazards_found": "发现隐患数",
     "with_hazards": "发现隐患的指导次数",
     "technician_visits": "农技人员出动人次",
+    "campaign_code": "专项行动代码",
+    "campaign_name": "专项行动",
+    "team_code": "志愿队代码",
+    "team_name": "志愿队",
+    "severity": "隐患等级",
+    "major": "重大隐患数",
+    "open": "未销号数",
+    "rectified": "已整改数",
+    "rectified_on_time": "按期整改数",
+    "verified": "已销号数",
+    "rectification_rate": "整改销号率",
+    "on_time_rate": "按期整改率",
+    "done": "已完成数",
+    "done_on_time": "按期完成数",
+    "rated": "已评价数",
+    "mean_rating": "平均评分",
+    "mean_days_to_done": "平均办结天数",
 }
 
 

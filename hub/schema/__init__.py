@@ -31,8 +31,24 @@ from hub.schema.figures import FigureQuery
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
 from hub.schema.governance import GovernanceQuery, PublicRoom
 from hub.schema.guidance import GuidanceGroup, GuidanceMutation, GuidanceQuery, GuidanceVisit, Technician, WeatherEvent
+from hub.schema.hazards import (
+    Hazard,
+    HazardMutation,
+    HazardQuery,
+    HazardSubscription,
+    Inspection,
+    Premises,
+    SafetyCampaign,
+)
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
 from hub.schema.maps import MapQuery
+from hub.schema.microservices import (
+    MicroServiceMutation,
+    MicroServiceQuery,
+    ServiceRequest,
+    Volunteer,
+    VolunteerTeam,
+)
 from hub.schema.patrols import Patrol, PatrolMutation, PatrolQuery
 from hub.schema.privacy import PrivacyQuery
 from hub.schema.query import Query
@@ -259,6 +275,8 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
                 SpatialQuery,
                 GuidanceQuery,
                 TownshipDutyQuery,
+                HazardQuery,
+                MicroServiceQuery,
             ),
         ),
         mutation=merge_types(
@@ -270,10 +288,12 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
                 RosterMutation,
                 GuidanceMutation,
                 TownshipDutyMutation,
+                HazardMutation,
+                MicroServiceMutation,
                 UpkeepMutation,
             ),
         ),
-        subscription=Subscription,
+        subscription=merge_types("Subscription", (Subscription, HazardSubscription)),
         types=[
             t.Compound,
             t.Subdistrict,
@@ -296,6 +316,13 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             GuidanceGroup,
             Technician,
             GuidanceVisit,
+            SafetyCampaign,
+            Premises,
+            Inspection,
+            Hazard,
+            VolunteerTeam,
+            Volunteer,
+            ServiceRequest,
         ],
         execution_context_class=execution_context_class(fast=fast_lists),
         config=StrawberryConfig(

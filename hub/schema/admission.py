@@ -31,7 +31,7 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, specified_
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from hub.domain.access import ADMIN, ANALYST, OFFICER, TECHNICIAN
+from hub.domain.access import ADMIN, ANALYST, INSPECTOR, OFFICER, TECHNICIAN, VOLUNTEER
 from hub.errors import LimitExceeded
 from hub.schema import cost
 from hub.settings import Settings
@@ -143,7 +143,7 @@ def budget_of(settings: Settings, role: str) -> Budget:
     """What a caller of this role may spend on one operation."""
     if role == ADMIN:
         objects, mb = settings.max_cost_admin, settings.max_answer_mb_admin
-    elif role in (ANALYST, OFFICER, TECHNICIAN):
+    elif role in (ANALYST, OFFICER, TECHNICIAN, INSPECTOR, VOLUNTEER):
         objects, mb = settings.max_cost_staff, settings.max_answer_mb_staff
     else:
         objects, mb = settings.max_cost_public, settings.max_answer_mb_public

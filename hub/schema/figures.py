@@ -52,6 +52,9 @@ class FigureFilter:
     squads: list[str] | None = None
     guidance_groups: list[str] | None = None
     weather_events: list[str] | None = None
+    severities: list[str] | None = None
+    campaigns: list[str] | None = None
+    teams: list[str] | None = None
 
 
 _FILTERS = {
@@ -70,6 +73,9 @@ _FILTERS = {
     "squads": "SQUAD",
     "guidance_groups": "GUIDANCE_GROUP",
     "weather_events": "WEATHER_EVENT",
+    "severities": "SEVERITY",
+    "campaigns": "CAMPAIGN",
+    "teams": "TEAM",
 }
 
 
@@ -199,6 +205,21 @@ class FigureQuery:
         ft.GuidanceVisitGroup,
         "农技指导: guidance visits and the hazards they found by TOWNSHIP, VILLAGE (their point), kind of guidance "
         "(KIND), site (CATEGORY: VILLAGE, FARM, GREENHOUSE), GUIDANCE_GROUP, WEATHER_EVENT; date VISITED.",
+    )
+
+    hazard_figures: ft.FigureSet[ft.HazardGroup] = figures_field(
+        "hazards",
+        ft.HazardGroup,
+        "安全隐患: hazards found by the safety campaigns and their rectification (open, overdue, rectified on time, "
+        "verified) by TOWNSHIP, VILLAGE (their point), premises CATEGORY, SEVERITY, KIND, STATE, CAMPAIGN; dates FOUND "
+        "(default), RECTIFIED (first reported rectified) and CLOSED.",
+    )
+    service_request_figures: ft.FigureSet[ft.ServiceRequestGroup] = figures_field(
+        "service_requests",
+        ft.ServiceRequestGroup,
+        "微小服务: residents' micro-service requests and how many were done, by SUBDISTRICT, COMMUNITY, COMPOUND "
+        "(their compound's point), KIND of service, CATEGORY (the channel), STATE, TEAM; dates REQUESTED (default) "
+        "and DONE.",
     )
 
     @strawberry.field(

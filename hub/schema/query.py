@@ -198,4 +198,6 @@ class Query:
     @strawberry.field(description="Who the hub thinks you are (your token's role and squad).")
     def viewer(self, info: Info[Context, None]) -> t.Viewer:
         v = info.context.viewer
-        return t.Viewer(role=v.role, squad_code=v.squad_code, token_id=v.token_id, group_code=v.group_code)
+        return t.Viewer(
+            role=v.role, squad_code=v.squad_code, token_id=v.token_id, group_code=v.group_code, unit_code=v.unit_code
+        )

@@ -523,3 +523,4 @@ class Viewer:
     squad_code: str | None
     token_id: str | None
     group_code: str | None = strawberry.field(description="A technician's guidance group.")
+    unit_code: str | None = strawberry.field(default=None, description="An inspector's township, a volunteer's team.")

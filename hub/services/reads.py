@@ -54,6 +54,13 @@ NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
     "GuidanceGroup": (lambda d: d.guidance_groups, str),
     "Technician": (lambda d: d.technicians, str),
     "GuidanceVisit": (lambda d: d.guidance_visits, int),
+    "SafetyCampaign": (lambda d: d.safety_campaigns, str),
+    "Premises": (lambda d: d.premises, int),
+    "Inspection": (lambda d: d.inspections, int),
+    "Hazard": (lambda d: d.hazards, int),
+    "VolunteerTeam": (lambda d: d.volunteer_teams, str),
+    "Volunteer": (lambda d: d.volunteers, str),
+    "ServiceRequest": (lambda d: d.service_requests, int),
 }
 """Where a record of each type is found by its key, and the type of its keys."""
 

@@ -32,6 +32,8 @@
     GREENHOUSE_HEATING: "#d84315",
     OTHER: "#546e7a",
   };
+  const HAZARD_MAJOR = "#d50000";
+  const HAZARD_GENERAL = "#ff8f00";
   const MERCHANT_SIGNED = "#1f6fb2";
   const MERCHANT_UNSIGNED = "#e8590c";
 
@@ -186,6 +188,22 @@
       },
     },
     {
+      key: "hazards",
+      noun: "Safety hazard 安全隐患",
+      layer: "HAZARDS",
+      title: `Open safety hazards 未销号隐患 <small><span class="legend-swatch dot" style="background:${HAZARD_MAJOR}"></span>major
+        <span class="legend-swatch dot" style="background:${HAZARD_GENERAL}"></span>general</small>`,
+      props: ["hazardId", "campaignCode", "townshipCode", "category", "kind", "severity", "state", "open", "foundAt", "dueOn"],
+      staffProps: ["description"],
+      on: true,
+      interactive: true,
+      keep: (f) => f.properties.open, // the map shows the hazards not yet verified (销号)
+      point: (f) => {
+        const c = f.properties.severity === "MAJOR" ? HAZARD_MAJOR : HAZARD_GENERAL;
+        return { radius: 5.5, color: "#fff", weight: 1.5, fillColor: c, fillOpacity: 0.95 };
+      },
+    },
+    {
       key: "merchants",
       noun: "Merchant 商户",
       layer: "MERCHANTS",
@@ -215,6 +233,12 @@
     site: "Site",
     visitedOn: "Visited",
     hazardsFound: "Hazards found",
+    hazardId: "Hazard no.",
+    campaignCode: "Campaign",
+    severity: "Severity",
+    open: "Open (not verified)",
+    foundAt: "Found",
+    dueOn: "Rectify by",
     advice: "Advice",
     communityCode: "Community",
     squadCode: "Squad",
@@ -364,6 +388,7 @@
       interactive: Boolean(def.interactive),
       bubblingMouseEvents: false,
       style: def.style,
+      filter: def.keep,
       pointToLayer: (f, latlng) =>
         L.circleMarker(latlng, {
           pane: def.key,

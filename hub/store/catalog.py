@@ -206,6 +206,10 @@ KEYS: dict[str, Callable[[Any], Hashable]] = {
 """How each layer keys its records (by ``id`` when not listed)."""
 
 
+CASE_LAYERS = {"hazard": "hazards", "service_request": "service_requests"}
+"""The layer of each kind of case whose steps are ``CaseStep`` records."""
+
+
 TILINGS = frozenset({"subdistricts", "communities", "grids", "sectors", "townships", "villages"})
 """Layers that tile the ground (neighbours share borders): generalised as a coverage."""
 
@@ -261,6 +265,15 @@ class Catalog:
     guidance_groups: dict[str, r.GuidanceGroup] = field(default_factory=dict)
     technicians: dict[str, r.Technician] = field(default_factory=dict)
     guidance_visits: Layer[r.GuidanceVisit] = field(default_factory=lambda: _empty("guidance_visits"))
+    safety_campaigns: dict[str, r.SafetyCampaign] = field(default_factory=dict)
+    premises: Layer[r.Premises] = field(default_factory=lambda: _empty("premises"))
+    inspections: Layer[r.Inspection] = field(default_factory=lambda: _empty("inspections"))
+    hazards: Layer[r.Hazard] = field(default_factory=lambda: _empty("hazards"))
+    volunteer_teams: dict[str, r.VolunteerTeam] = field(default_factory=dict)
+    volunteers: dict[str, r.Volunteer] = field(default_factory=dict)
+    service_requests: Layer[r.ServiceRequest] = field(default_factory=lambda: _empty("service_requests"))
+    case_steps: dict[tuple[str, int], list[r.CaseStep]] = field(default_factory=dict)
+    """The steps of hazards and service requests, by (kind, case id), oldest first."""
     memo: dict[Any, Any] = field(default_factory=dict)
     """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
     generation: int = 0
@@ -279,15 +292,22 @@ class Catalog:
             r.Incident: self.incidents,
             r.Patrol: self.patrols,
             r.GuidanceVisit: self.guidance_visits,
+            r.Premises: self.premises,
+            r.Inspection: self.inspections,
+            r.Hazard: self.hazards,
+            r.ServiceRequest: self.service_requests,
         }
 
     @property
     def _kept_by_type(self) -> dict[type, dict[Any, Any]]:
-        """The records of the agricultural guidance that writes change, by the type of their records."""
+        """The records outside layers that writes change (guidance, campaigns, volunteers), by their type."""
         return {
             r.WeatherEvent: self.weather_events,
             r.GuidanceGroup: self.guidance_groups,
             r.Technician: self.technicians,
+            r.SafetyCampaign: self.safety_campaigns,
+            r.VolunteerTeam: self.volunteer_teams,
+            r.Volunteer: self.volunteers,
         }
 
     def layers(self) -> dict[str, Layer[Any]]:
@@ -327,13 +347,22 @@ class Catalog:
                 self.duty_exceptions.pop(record.id, None)
             else:
                 self.duty_exceptions[record.id] = record
-        elif isinstance(record, r.WeatherEvent | r.GuidanceGroup | r.Technician):
+        elif isinstance(
+            record, r.WeatherEvent | r.GuidanceGroup | r.Technician | r.SafetyCampaign | r.VolunteerTeam | r.Volunteer
+        ):
             kept = self._kept_by_type[type(record)]
             key = tables.TABLES[type(record)].key
             if deleted:
                 kept.pop(getattr(record, key), None)
             else:
                 kept[getattr(record, key)] = record
+        elif isinstance(record, r.CaseStep):
+            case_steps = self.case_steps.setdefault((record.kind, record.case_id), [])
+            if deleted:
+                case_steps[:] = [s for s in case_steps if s.id != record.id]
+            elif not any(s.id == record.id for s in case_steps):  # applied once, from whichever side came first
+                case_steps.append(record)
+            getattr(self, CASE_LAYERS[record.kind]).touch(record.case_id)  # the figures derived from its steps change
         elif isinstance(record, r.FrontageAgreement):
             merchant = self.merchants.get(record.merchant_id)
             if merchant is not None:
@@ -358,6 +387,8 @@ class Catalog:
         if cls is r.FrontageAgreement:
             merchant = self.merchants.get(key)
             return None if merchant is None else merchant.agreement
+        if cls is r.CaseStep:
+            return next((s for steps in self.case_steps.values() for s in steps if s.id == key), None)
         layer = self._layers_by_type.get(cls)
         if layer is None:
             return applying.current(self, cls, key)
@@ -543,6 +574,9 @@ def load_catalog(reader: Reader) -> Catalog:
     for step in tables.read_all(db, r.IncidentStep):
         steps[step.incident_id].append(step)
     steps = dict(steps)
+    case_steps: dict[tuple[str, int], list[r.CaseStep]] = defaultdict(list)
+    for cs in tables.read_all(db, r.CaseStep):
+        case_steps[(cs.kind, cs.case_id)].append(cs)
     return Catalog(
         subdistricts=_layer("subdistricts", subdistricts),
         communities=_layer("communities", communities),
@@ -594,5 +628,13 @@ def load_catalog(reader: Reader) -> Catalog:
         guidance_groups={x.code: x for x in tables.read_all(db, r.GuidanceGroup)},
         technicians={x.id: x for x in tables.read_all(db, r.Technician)},
         guidance_visits=_layer("guidance_visits", tables.read_all(db, r.GuidanceVisit)),
+        safety_campaigns={x.code: x for x in tables.read_all(db, r.SafetyCampaign)},
+        premises=_layer("premises", tables.read_all(db, r.Premises)),
+        inspections=_layer("inspections", tables.read_all(db, r.Inspection)),
+        hazards=_layer("hazards", tables.read_all(db, r.Hazard)),
+        volunteer_teams={x.code: x for x in tables.read_all(db, r.VolunteerTeam)},
+        volunteers={x.id: x for x in tables.read_all(db, r.Volunteer)},
+        service_requests=_layer("service_requests", tables.read_all(db, r.ServiceRequest)),
+        case_steps=dict(case_steps),
         faults=tuple(db.faults),
     )

@@ -60,6 +60,47 @@ WARNING_LEVELS = ("BLUE", "YELLOW", "ORANGE", "RED")
 SPECIALTIES = ("CROPS", "HORTICULTURE", "PLANT_PROTECTION", "SOIL_FERTILIZER", "AGRI_MACHINERY")
 TECHNICIAN_ROLES = ("LEADER", "MEMBER")
 OFFICER_ROLES = ("LEADER", "DEPUTY", "OFFICER")
+PREMISES_CATEGORIES = (
+    "WAREHOUSE",
+    "CONSTRUCTION_SITE",
+    "GAS",
+    "FACTORY",
+    "SCHOOL",
+    "SUPERMARKET",
+    "RESTAURANT",
+    "CLOTHING_SHOP",
+    "BATH_CENTRE",
+    "OTHER",
+)
+"""The codes of ``hub.domain.hazards`` (a test checks they agree)."""
+DEPARTMENTS = ("SAFETY_OFFICE", "POLICE_STATION", "MARKET_SUPERVISION", "FIRE", "EMERGENCY", "HOUSING")
+HAZARD_KINDS = (
+    "PRODUCTION_SITE",
+    "EQUIPMENT",
+    "FIRE_FACILITIES",
+    "ELECTRICAL",
+    "GAS",
+    "EVACUATION",
+    "STORAGE",
+    "OTHER",
+)
+SEVERITIES = ("GENERAL", "MAJOR")
+HAZARD_STATES = ("FOUND", "ASSIGNED", "RECTIFYING", "RECTIFIED", "VERIFIED", "CANCELLED")
+TEAM_KINDS = ("PARTY_MEMBERS", "ELDERLY_CARE", "OWNERS_STATION")
+VOLUNTEER_ROLES = ("LEADER", "MEMBER")
+SERVICE_KINDS = (
+    "PHONE_BILL",
+    "TOILET_UNBLOCKING",
+    "LIGHT_BULB",
+    "PLUMBING",
+    "ELECTRICAL",
+    "ERRAND",
+    "ELDERLY_CARE",
+    "OTHER",
+)
+CHANNELS = ("WECHAT_GROUP", "VISIT", "PHONE", "IN_PERSON")
+REQUEST_STATES = ("REQUESTED", "TAKEN", "DONE", "RATED", "CANCELLED")
+CASE_KINDS = ("hazard", "service_request")
 
 TEXT, INT, FLOAT, BOOL, DATE, CODES, JSON = "text", "int", "float", "bool", "date", "codes", "json"
 MOMENT = "moment"
@@ -753,6 +794,151 @@ KINDS: dict[str, Kind] = {
             importable=False,
         ),
         Kind(
+            "safety_campaigns",
+            ("code",),
+            (
+                _f("code"),
+                _f("township_code", refers="townships"),
+                _f("name"),
+                _f("starts_on", DATE),
+                _f("ends_on", DATE, required=False, default=None),
+                _f("departments", CODES, choices=DEPARTMENTS),
+                _f("declared_by", default=""),
+            ),
+            label="safety campaign",
+            importable=False,
+        ),
+        Kind(
+            "premises",
+            ("id",),
+            (
+                _f("id", INT, minimum=1),
+                _f("name"),
+                _f("category", choices=PREMISES_CATEGORIES),
+                _f("township_code", refers="townships"),
+                _f("village_code", required=False, default=None, refers="villages"),
+                _f("registered_by", default=""),
+            ),
+            ("Point",),
+            label="premises",
+            importable=False,
+        ),
+        Kind(
+            "inspections",
+            ("id",),
+            (
+                _f("id", INT, minimum=1),
+                _f("client_id"),
+                _f("campaign_code", refers="safety_campaigns"),
+                _f("premises_id", INT, refers="premises"),
+                _f("township_code", refers="townships"),
+                _f("category", choices=PREMISES_CATEGORIES),
+                _f("inspected_on", DATE),
+                _f("departments", CODES, choices=DEPARTMENTS),
+                _f("hazards_found", INT, minimum=0, default=0),
+                _f("logged_by"),
+                _f("logged_at", MOMENT),
+            ),
+            ("Point",),
+            label="inspection",
+            importable=False,
+        ),
+        Kind(
+            "hazards",
+            ("id",),
+            (
+                _f("id", INT, minimum=1),
+                _f("inspection_id", INT, refers="inspections"),
+                _f("campaign_code", refers="safety_campaigns"),
+                _f("premises_id", INT, refers="premises"),
+                _f("township_code", refers="townships"),
+                _f("village_code", required=False, default=None, refers="villages"),
+                _f("category", choices=PREMISES_CATEGORIES),
+                _f("kind", choices=HAZARD_KINDS),
+                _f("severity", choices=SEVERITIES),
+                _f("description", default=""),
+                _f("found_at", MOMENT),
+                _f("due_on", DATE),
+                _f("state", choices=HAZARD_STATES),
+                _f("closed_at", MOMENT, required=False, default=None),
+                _f("reported_by"),
+            ),
+            ("Point",),
+            label="hazard",
+            importable=False,
+        ),
+        Kind(
+            "volunteer_teams",
+            ("code",),
+            (
+                _f("code"),
+                _f("name"),
+                _f("kind", choices=TEAM_KINDS),
+                _f("subdistrict_code", refers="subdistricts"),
+                _f("community_codes", CODES),
+                _f("hotline", default=""),
+            ),
+            label="volunteer team",
+            importable=False,
+        ),
+        Kind(
+            "volunteers",
+            ("id",),
+            (
+                _f("id"),
+                _f("team_code", refers="volunteer_teams"),
+                _f("name"),
+                _f("phone"),
+                _f("role", choices=VOLUNTEER_ROLES),
+            ),
+            label="volunteer",
+            importable=False,
+        ),
+        Kind(
+            "service_requests",
+            ("id",),
+            (
+                _f("id", INT, minimum=1),
+                _f("client_id"),
+                _f("team_code", refers="volunteer_teams"),
+                _COMPOUND_ID,
+                _f("community_code", refers="communities"),
+                _f("subdistrict_code", refers="subdistricts"),
+                _f("kind", choices=SERVICE_KINDS),
+                _f("channel", choices=CHANNELS),
+                _f("description", default=""),
+                _f("resident_name", default=""),
+                _f("resident_phone", default=""),
+                _f("requested_at", MOMENT),
+                _f("deadline", MOMENT, required=False, default=None),
+                _f("state", choices=REQUEST_STATES),
+                _f("volunteer_ids", CODES),
+                _f("rating", INT, required=False, default=None, minimum=1, maximum=5),
+                _f("closed_at", MOMENT, required=False, default=None),
+                _f("logged_by"),
+            ),
+            ("Point",),
+            label="micro-service request",
+            importable=False,
+        ),
+        Kind(
+            "case_steps",
+            ("id",),
+            (
+                _f("id", INT, minimum=1),
+                _f("kind", choices=CASE_KINDS),
+                _f("case_id", INT, minimum=1),
+                _f("at", MOMENT),
+                _f("actor"),
+                _f("action"),
+                _f("from_state", required=False, default=None),
+                _f("to_state"),
+                _f("note", default=""),
+            ),
+            label="workflow step",
+            importable=False,
+        ),
+        Kind(
             "squads",
             ("code",),
             (_f("code"), _f("name"), _f("sector_code"), _f("hotline", default="")),
@@ -831,6 +1017,14 @@ ORDER = (
     "guidance_groups",
     "technicians",
     "guidance_visits",
+    "safety_campaigns",
+    "premises",
+    "inspections",
+    "hazards",
+    "volunteer_teams",
+    "volunteers",
+    "service_requests",
+    "case_steps",
 )
 """Kinds in the order they are written: each after the kinds it refers to."""
 

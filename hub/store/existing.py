@@ -27,6 +27,9 @@ KEPT = (
     "weather_events",
     "guidance_groups",
     "technicians",
+    "safety_campaigns",
+    "volunteer_teams",
+    "volunteers",
 )
 """Kinds the catalog keeps in a dict by their (one-column) key."""
 
@@ -93,6 +96,8 @@ def _records(catalog: Catalog, name: str) -> tuple[dict[Key, Any], Callable[[Key
         return {(f.compound_id, f.year): f for f in catalog.fee_years}, _none
     if name == "frontage_agreements":
         return {(m.id,): m.agreement for m in catalog.merchants if m.agreement is not None}, _none
+    if name == "case_steps":
+        return {(s.id,): s for steps in catalog.case_steps.values() for s in steps}, _none
     if name in KEPT:
         return {(k,): v for k, v in getattr(catalog, name).items()}, _none
     raise KeyError(name)

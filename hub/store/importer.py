@@ -56,6 +56,12 @@ DEMO_FILES = (
     "township_duty.json",
     "guidance.json",
     "guidance_visits.geojson",
+    "safety.json",
+    "premises.geojson",
+    "inspections.geojson",
+    "hazards.geojson",
+    "microservices.json",
+    "service_requests.geojson",
 )
 OPTIONAL = frozenset(
     {
@@ -66,6 +72,12 @@ OPTIONAL = frozenset(
         "township_duty.json",
         "guidance.json",
         "guidance_visits.geojson",
+        "safety.json",
+        "premises.geojson",
+        "inspections.geojson",
+        "hazards.geojson",
+        "microservices.json",
+        "service_requests.geojson",
     }
 )
 """Files a district's own data set may leave out (its history, its rural side): nothing of them is loaded."""

@@ -274,6 +274,51 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    # 10: safety-hazard campaigns (premises, inspections, hazards) and residents' micro-services (volunteer teams,
+    # volunteers, requests); the steps of both workflows; inspector and volunteer tokens are bound to a unit
+    f"""
+    ALTER TABLE tokens ADD COLUMN unit_code TEXT;
+    CREATE TABLE case_steps (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, case_id INTEGER NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
+        action TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');
+    CREATE TABLE safety_campaigns (
+        code TEXT PRIMARY KEY, township_code TEXT NOT NULL REFERENCES townships(code), name TEXT NOT NULL,
+        starts_on TEXT NOT NULL, ends_on TEXT, departments TEXT NOT NULL, declared_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE premises (
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL,
+        township_code TEXT NOT NULL REFERENCES townships(code), village_code TEXT REFERENCES villages(code),
+        registered_by TEXT NOT NULL DEFAULT '', {SPATIAL});
+    CREATE TABLE inspections (
+        id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE,
+        campaign_code TEXT NOT NULL REFERENCES safety_campaigns(code),
+        premises_id INTEGER NOT NULL REFERENCES premises(id), township_code TEXT NOT NULL, category TEXT NOT NULL,
+        inspected_on TEXT NOT NULL, departments TEXT NOT NULL, hazards_found INTEGER NOT NULL DEFAULT 0,
+        logged_by TEXT NOT NULL, logged_at TEXT NOT NULL, {SPATIAL});
+    CREATE TABLE hazards (
+        id INTEGER PRIMARY KEY, inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+        campaign_code TEXT NOT NULL REFERENCES safety_campaigns(code),
+        premises_id INTEGER NOT NULL REFERENCES premises(id), township_code TEXT NOT NULL, village_code TEXT,
+        category TEXT NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+        found_at TEXT NOT NULL, due_on TEXT NOT NULL, state TEXT NOT NULL, closed_at TEXT,
+        reported_by TEXT NOT NULL, {SPATIAL});
+    CREATE TABLE volunteer_teams (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
+        subdistrict_code TEXT NOT NULL REFERENCES subdistricts(code), community_codes TEXT NOT NULL,
+        hotline TEXT NOT NULL DEFAULT '');
+    CREATE TABLE volunteers (
+        id TEXT PRIMARY KEY, team_code TEXT NOT NULL REFERENCES volunteer_teams(code), name TEXT NOT NULL,
+        phone TEXT NOT NULL, role TEXT NOT NULL);
+    CREATE TABLE service_requests (
+        id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE,
+        team_code TEXT NOT NULL REFERENCES volunteer_teams(code), compound_id INTEGER NOT NULL REFERENCES compounds(id),
+        community_code TEXT NOT NULL, subdistrict_code TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '', resident_name TEXT NOT NULL DEFAULT '',
+        resident_phone TEXT NOT NULL DEFAULT '', requested_at TEXT NOT NULL, deadline TEXT, state TEXT NOT NULL,
+        volunteer_ids TEXT NOT NULL, rating INTEGER, closed_at TEXT, logged_by TEXT NOT NULL, {SPATIAL});
+    """
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -46,6 +46,8 @@ DEMO_JSON = {
         ("rules", "duty_rules"),
     ),
     "guidance.json": (("events", "weather_events"), ("groups", "guidance_groups"), ("technicians", "technicians")),
+    "safety.json": (("campaigns", "safety_campaigns"), ("steps", "case_steps")),
+    "microservices.json": (("teams", "volunteer_teams"), ("volunteers", "volunteers"), ("steps", "case_steps")),
 }
 """The demo layout's JSON files (not GeoJSON): the members holding records, and their kinds."""
 

@@ -90,6 +90,14 @@ TABLES: dict[type, Table] = {
         Table("guidance_groups", r.GuidanceGroup, "code"),
         Table("technicians", r.Technician, "id"),
         Table("guidance_visits", r.GuidanceVisit, "id", autoincrement=True),
+        Table("case_steps", r.CaseStep, "id", autoincrement=True),
+        Table("safety_campaigns", r.SafetyCampaign, "code"),
+        Table("premises", r.Premises, "id", autoincrement=True),
+        Table("inspections", r.Inspection, "id", autoincrement=True),
+        Table("hazards", r.Hazard, "id", autoincrement=True),
+        Table("volunteer_teams", r.VolunteerTeam, "code"),
+        Table("volunteers", r.Volunteer, "id"),
+        Table("service_requests", r.ServiceRequest, "id", autoincrement=True),
     )
 }
 

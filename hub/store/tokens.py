@@ -35,7 +35,13 @@ def token_hash(token: str) -> str:
 
 
 def create_token(
-    db: Database, role: str, *, squad_code: str | None = None, label: str = "", group_code: str | None = None
+    db: Database,
+    role: str,
+    *,
+    squad_code: str | None = None,
+    label: str = "",
+    group_code: str | None = None,
+    unit_code: str | None = None,
 ) -> tuple[Token, str]:
     """Store a new token (who may hold which is checked by ``hub.services.tokens``); returns the record and the
     token text (shown once, never stored)."""
@@ -45,9 +51,9 @@ def create_token(
 
     def insert(conn: Any) -> None:
         conn.execute(
-            "INSERT INTO tokens (id, hash, role, squad_code, label, created_at, group_code) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (token_id, token_hash(text), role, squad_code, label, created, group_code),
+            "INSERT INTO tokens (id, hash, role, squad_code, label, created_at, group_code, unit_code) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (token_id, token_hash(text), role, squad_code, label, created, group_code, unit_code),
         )
         conn.execute(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?, 'cli', 'create', "
@@ -55,12 +61,14 @@ def create_token(
             (
                 created,
                 token_id,
-                orjson.dumps({"role": role, "squad": squad_code or "", "group": group_code or ""}).decode(),
+                orjson.dumps(
+                    {"role": role, "squad": squad_code or "", "group": group_code or "", "unit": unit_code or ""}
+                ).decode(),
             ),
         )
 
     db.write(insert)
-    return Token(token_id, role, squad_code, label, created, group_code=group_code), text
+    return Token(token_id, role, squad_code, label, created, group_code=group_code, unit_code=unit_code), text
 
 
 def find_token(db: Database, text: str) -> Token | None:
@@ -160,4 +168,13 @@ class RevocationWatch:
 
 def _token(row: Any) -> Token:
     revoked = bool(row["revoked"])
-    return Token(row["id"], row["role"], row["squad_code"], row["label"], row["created_at"], revoked, row["group_code"])
+    return Token(
+        row["id"],
+        row["role"],
+        row["squad_code"],
+        row["label"],
+        row["created_at"],
+        revoked,
+        row["group_code"],
+        row["unit_code"],
+    )

@@ -196,3 +196,24 @@ def test_the_figures_panel_switches_to_the_sectors_for_one_month(map_page, serve
     page.click("#figures-hide")
     assert page.locator(".leaflet-figures-pane svg path").count() == 0
     assert map_page.errors == [] and map_page.failed == [] and map_page.foreign() == []
+
+
+def test_the_map_draws_the_open_safety_hazards_of_songji_and_none_of_the_closed(map_page: Page) -> None:
+    page = map_page.page
+    hazards = layer("hazards")
+    open_ones = hazards[hazards.state != "VERIFIED"]
+    centre = open_ones.geometry.iloc[0]
+    page.evaluate("([lat, lon]) => window.hubMap.setView([lat, lon], 12, { animate: false })", [centre.y, centre.x])
+    page.wait_for_function("window.hubIdle()", timeout=30_000)
+    drawn = page.evaluate(
+        """() => Object.values(window.hubMap._layers)
+            .filter((l) => l.feature && l.options.pane === "hazards")
+            .map((l) => [l.feature.properties.hazardId, l.feature.properties.open])"""
+    )
+    assert drawn and all(is_open for _, is_open in drawn)
+    closed = set(hazards[hazards.state == "VERIFIED"].id)
+    assert not closed & {hazard for hazard, _ in drawn}
+    page.evaluate(
+        "([lat, lon]) => window.hubMap.setView([lat, lon], 14, { animate: false })", [DAYUSHOU[1], DAYUSHOU[0]]
+    )
+    page.wait_for_function("window.hubIdle()", timeout=30_000)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from hub.domain import features, incidents, roster
+from hub.domain import features, hazards, incidents, microservices, roster
 from hub.schema.enums import (
     CommitteeKind,
     ExceptionKind,
     FrontageDuty,
+    HazardAction,
+    HazardState,
     IncidentAction,
     IncidentState,
     ManagementMode,
     MapLayer,
     OccupationKind,
     OccupationStatus,
+    ServiceRequestAction,
+    ServiceRequestState,
 )
 from hub.store import contract
 
@@ -31,6 +35,10 @@ from hub.store import contract
         (OccupationKind, contract.OCCUPATION_KINDS),
         (OccupationStatus, contract.OCCUPATION_STATUSES),
         (FrontageDuty, contract.FRONTAGE_DUTIES),
+        (HazardState, hazards.STATES),
+        (HazardAction, hazards.ACTIONS),
+        (ServiceRequestState, microservices.STATES),
+        (ServiceRequestAction, microservices.ACTIONS),
     ],
     ids=[
         "case states",
@@ -42,6 +50,10 @@ from hub.store import contract
         "occupation kinds",
         "occupation statuses",
         "frontage duties",
+        "hazard states",
+        "hazard actions",
+        "request states",
+        "request actions",
     ],
 )
 def test_the_enum_lists_the_domains_codes(enum, codes):

@@ -17,8 +17,19 @@ import numpy as np
 import shapely
 
 from hub.domain.figures import places as pl
+from hub.domain.figures.cases import HAZARDS, SERVICE_REQUESTS
 from hub.domain.figures.facts import Facts, facts, place_keys
-from hub.domain.figures.family import ATTRIBUTES, GUIDANCE_GROUP, SQUAD, WEATHER_EVENT, Family, Rows
+from hub.domain.figures.family import (
+    ATTRIBUTES,
+    CAMPAIGN,
+    GUIDANCE_GROUP,
+    SEVERITY,
+    SQUAD,
+    TEAM,
+    WEATHER_EVENT,
+    Family,
+    Rows,
+)
 from hub.domain.figures.field import INCIDENTS, MERCHANTS, PATROLS
 from hub.domain.figures.governance import COMPOUNDS, FEE_YEARS, MEETINGS, OCCUPATIONS, PROBLEMS, PUBLIC_ROOMS
 from hub.domain.figures.groups import Grouped, group
@@ -42,6 +53,8 @@ FAMILIES: dict[str, Family] = {
         PATROLS,
         MERCHANTS,
         GUIDANCE_VISITS,
+        HAZARDS,
+        SERVICE_REQUESTS,
     )
 }
 GROUPINGS = (*pl.PLACES, *ATTRIBUTES, *UNITS)
@@ -132,6 +145,7 @@ def _plural(name: str) -> str:
         "PROPERTY_COMPANY": "propertyCompanies",
         GUIDANCE_GROUP: "guidanceGroups",
         WEATHER_EVENT: "weatherEvents",
+        SEVERITY: "severities",
     }.get(name, name.lower() + "s")
 
 
@@ -266,4 +280,8 @@ def _value(catalog: Catalog, table: Facts, fam: Family, g: str, key: int) -> Any
         return catalog.guidance_groups.get(text)
     if g == WEATHER_EVENT:
         return catalog.weather_events.get(text)
+    if g == CAMPAIGN:
+        return catalog.safety_campaigns.get(text)
+    if g == TEAM:
+        return catalog.volunteer_teams.get(text)
     return text
