@@ -16,7 +16,9 @@ ratio of two things measured in this run:
     ``featureCollection`` (a new box each time) and z14 tiles (each tile and layer asked once, cold),
     asked of both servers in alternation. Target ≤ 1.1×.
 (c) ``reportIncident`` on PostGIS vs SQLite with ``HUB_SYNC=full``, in alternation: the ratio, and
-    each against its own server's trivial request.
+    each against its own server's trivial request; and against PostGraphile 4 (``bench/postgraphile.py``,
+    npm) creating the same incident row over HTTP in a database of the same cluster (the demo's
+    ``incidents`` table mirrored, with a unique client id). Target: hub on PostGIS ≤ 0.7× PostGraphile.
 (d) Change propagation: a case reported on worker A until it reaches a subscriber of
     ``incidentEvents`` on worker B (two processes, one database): median and p99 after A acknowledged it.
 
@@ -45,11 +47,14 @@ from pathlib import Path
 import httpx
 import numpy as np
 import orjson
+import psycopg
 from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import pg as bench_pg
 from bench.common import ROOT, BenchServer, free_port, report
+from bench.postgraphile import PostGraphile
 from hub.geo.measure import destination
 from tests import pg
 
@@ -347,21 +352,66 @@ def map_path(pg_url: str, lite: Path, rounds: int) -> bool:
     return ok
 
 
-def writes(pg_url: str, lite: Path, rounds: int) -> None:
+PG_CREATE = """mutation($i: IncidentInput!) { createIncident(input: {incident: $i}) { incident { id state } } }"""
+
+
+def graphile_row(case: dict) -> dict:
+    """PostGraphile's row for the hub's input: what the hub stores, less what it works out itself."""
+    return {
+        "i": {
+            "clientId": case["clientId"],
+            "category": case["category"],
+            "description": case["description"],
+            "photos": "[]",
+            "seenAt": case["seenAt"],
+            "reportedAt": datetime.now(UTC).isoformat(),
+            "reportedBy": "bench",
+            "state": "REPORTED",
+            "geom": {"type": "Point", "coordinates": [case["lon"], case["lat"]]},
+        }
+    }
+
+
+def count(conn: psycopg.Connection) -> int:
+    row = conn.execute("SELECT count(*) FROM incidents").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def writes(cluster: pg.Cluster, pg_url: str, lite: Path, rounds: int) -> bool:
+    """(c): reportIncident on PostGIS, on SQLite, and PostGraphile's createIncident, in alternation."""
     rng = random.Random(SEED + 2)
-    times: dict[str, list[float]] = {"pg": [], "lite": [], "pg-trivial": [], "lite-trivial": []}
+    graphile_url = cluster.new_database()
+    with psycopg.connect(graphile_url) as conn:
+        bench_pg.mirror(conn, lite, ("incidents",))
+        conn.execute("CREATE UNIQUE INDEX ON incidents (client_id)")  # the hub's idempotency key, checked alike
+        conn.commit()
+        before = count(conn)
+    times: dict[str, list[float]] = {"pg": [], "lite": [], "graphile": [], "pg-trivial": [], "lite-trivial": []}
     tokens = {"pg": admin_token(pg_url), "lite": admin_token(str(lite))}
     with (
         BenchServer(db=pg_url, env={"HUB_LOAD_DEMO": "0"}) as a,  # type: ignore[arg-type]
         BenchServer(db=lite, env={"HUB_SYNC": "full"}) as b,
+        PostGraphile(graphile_url) as graphile,
         httpx.Client(base_url=a.url, timeout=60) as ca,
         httpx.Client(base_url=b.url, timeout=60) as cb,
+        httpx.Client(base_url=graphile.url, timeout=60) as cg,
     ):
         clients = {"pg": ca, "lite": cb}
         for i in range(rounds + 20):
-            for name in ("pg", "lite") if i % 2 else ("lite", "pg"):
+            for name in ("pg", "lite", "graphile") if i % 2 else ("graphile", "lite", "pg"):
+                case = incident(rng)
+                if name == "graphile":
+                    body = orjson.dumps({"query": PG_CREATE, "variables": graphile_row(case)})
+                    t0 = time.perf_counter()
+                    answer = cg.post("/graphql", content=body, headers=HEADERS)
+                    t1 = time.perf_counter()
+                    assert answer.json()["data"]["createIncident"]["incident"]["state"] == "REPORTED", answer.text
+                    if i >= 20:
+                        times[name].append(t1 - t0)
+                    continue
                 c = clients[name]
-                body = orjson.dumps({"query": REPORT, "variables": {"input": incident(rng)}})
+                body = orjson.dumps({"query": REPORT, "variables": {"input": case}})
                 headers = {**HEADERS, "Authorization": f"Bearer {tokens[name]}"}
                 t0 = time.perf_counter()
                 answer = c.post("/graphql", content=body, headers=headers)
@@ -372,12 +422,26 @@ def writes(pg_url: str, lite: Path, rounds: int) -> None:
                 if i >= 20:
                     times[name].append(t1 - t0)
                     times[f"{name}-trivial"].append(t2 - t1)
+    with psycopg.connect(graphile_url) as conn:
+        added = count(conn) - before
+        durable = bench_pg.settings_in_force(conn)
+    assert added == rounds + 20, (added, rounds + 20)
     m = {k: statistics.median(v) for k, v in times.items()}
     print(
         f"reportIncident, PostGIS / SQLite (HUB_SYNC=full): ratio {m['pg'] / m['lite']:.2f}  "
         f"[{m['pg'] * 1e3:.2f} ms vs {m['lite'] * 1e3:.2f} ms, medians of {rounds} in alternation; against each "
         f"server's trivial request: PostGIS {m['pg'] / m['pg-trivial']:.2f}×, "
         f"SQLite {m['lite'] / m['lite-trivial']:.2f}×]"
+    )
+    return report(
+        "reportIncident on PostGIS vs PostGraphile's createIncident of the same row on the same cluster",
+        m["pg"] / m["graphile"],
+        0.7,
+        f"hub {m['pg'] * 1e3:.2f} ms, PostGraphile {m['graphile'] * 1e3:.2f} ms, medians of {rounds} in "
+        f"alternation; {added} rows added by PostGraphile; PostgreSQL "
+        f"{', '.join(f'{k}={v}' for k, v in durable.items())}. PostGraphile inserts the row as given; "
+        "the hub also checks the point, finds its sector, squad and deadline, and writes the case's first "
+        "step, an audit row, its idempotency key and a change-log row",
     )
 
 
@@ -448,7 +512,7 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "hub", "init", "--db", db], cwd=ROOT, check=True, capture_output=True)
         ok = reads(url, wrk, args.seconds, folder)
         ok &= map_path(url, lite, args.rounds)
-        writes(url, lite, args.rounds)
+        ok &= writes(cluster, url, lite, args.rounds)
         propagation(url, args.writes)
     print("(taken on a 2-core machine shared with other work: absolute times vary; the ratios are the figures)")
     return 0 if ok else 1
