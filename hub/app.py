@@ -134,6 +134,7 @@ def store_for(settings: Settings) -> Store:
         query_timeout_s=settings.query_timeout_s,
         synchronous=settings.sync,
         token_cache_s=settings.token_cache_s,
+        snapshots=settings.snapshot,
     )
 
 

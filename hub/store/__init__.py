@@ -12,17 +12,20 @@ given to :meth:`Store.on_change` (live subscriptions are published from there).
 
 from __future__ import annotations
 
+import logging
+import os
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hub.store import unit_of_work
+from hub.store import changes, snapshot, unit_of_work
 from hub.store.audit import AuditEntry, find_audit
 from hub.store.base import Database, is_postgres, open_database
-from hub.store.catalog import Catalog, Layer, load_catalog
+from hub.store.catalog import Catalog, Layer
 from hub.store.disclosures import Disclosure, DisclosureLog, find_disclosures
 from hub.store.importer import DEFAULT_FIXTURES, ImportReport, import_dataset
 from hub.store.records import Token
@@ -51,6 +54,8 @@ __all__ = [
 ]
 
 Written = tuple[tuple[Any, bool], ...]
+
+log = logging.getLogger("hub.store")
 
 TOKEN_CACHE_S = 30.0
 
@@ -95,8 +100,18 @@ class Store:
         query_timeout_s: float = 10.0,
         synchronous: str = "full",
         token_cache_s: float = TOKEN_CACHE_S,
+        snapshots: str | None = None,
     ) -> None:
         self.db: Database = open_database(path, query_timeout_s=query_timeout_s, synchronous=synchronous)
+        self.target = path
+        self.snapshots = snapshots if snapshots is not None else os.environ.get("HUB_SNAPSHOT")
+        """``HUB_SNAPSHOT``: where the catalog's snapshot is kept (``hub.store.snapshot.location``)."""
+        self.snapshot_path: Path | None = None
+        self.snapshot_seq: int | None = None
+        """The change sequence of the snapshot on disk (None: there is none)."""
+        self.seq = 0
+        """Every change logged up to here is in the catalog (on PostgreSQL the feed's ``seq`` moves on)."""
+        self.identity = ""
         self.shared = is_postgres(path)
         """The database is shared by several workers (PostgreSQL): the catalog follows its change feed."""
         self.catalog: Catalog | None = None
@@ -117,16 +132,17 @@ class Store:
         if load_demo and self.is_empty():
             import_dataset(self.db, fixtures)
         self.db.write(unit_of_work.purge_keys)
+        self.db.write(changes.purge, exclusive=False)
+        self.identity = self.db.write(_identity, exclusive=False)
         if self.shared:
             from hub.store import feed
 
-            self.db.write(feed.purge, exclusive=False)
             self.feed = feed.Feed(self.db, lambda: self.data, self._changed)  # type: ignore[arg-type]
-        with self.db.snapshot() as snap:  # the catalog and the feed's position at one moment
-            self.catalog = load_catalog(snap)
-            seq = feed.last_seq(snap) if self.shared else 0
+        self.snapshot_path = snapshot.location(self.target, self.snapshots, self.identity)
+        with self.db.snapshot() as snap:  # the catalog and its change sequence at one moment
+            self.catalog, self.seq, self.snapshot_seq = snapshot.open_catalog(snap, self.snapshot_path, self.identity)
         if self.feed is not None:
-            self.feed.start(seq)
+            self.feed.start(self.seq)
         self.disclosures = DisclosureLog(self.db)
         self._watch = RevocationWatch(self.db, self.forget_tokens).start()
         return self
@@ -138,10 +154,32 @@ class Store:
         self.writer.shutdown(wait=True)
         if self.feed is not None:
             self.feed.stop()
+            self.seq = self.feed.seq
+        if self.catalog is not None and self.snapshot_path is not None:
+            self.refresh_snapshot(least=snapshot.REFRESH)
         if self.disclosures is not None:
             self.disclosures.close()
             self.disclosures = None
         self.db.close()
+
+    def refresh_snapshot(self, least: int = 1) -> bool:
+        """Write a new snapshot of the catalog's columnar tables, read from the database, if it is at least
+        ``least`` changes behind (and no newer one is on disk, written by another worker); whether it did."""
+        path = self.snapshot_path
+        if path is None:
+            return False
+        with self.db.snapshot() as reader:
+            last = changes.last_seq(reader)
+            on_disk = snapshot.seq_of(path) if path.exists() else None
+            if on_disk is not None and last - on_disk < least:
+                return False
+            try:
+                snapshot.write(path, snapshot.take(reader, self.identity))
+            except OSError as exc:
+                log.warning("could not write the catalog snapshot %s: %s", path, exc)
+                return False
+        self.snapshot_seq = last
+        return True
 
     def on_change(self, listener: Callable[[Written], None]) -> None:
         """Call ``listener(written)`` after each committed transaction's records reach the catalog, this
@@ -177,7 +215,9 @@ class Store:
                 conn, operation=operation, client_id=client_id, actor=actor, payload=payload, apply=apply, now=now
             )
             kept = tuple(w for w in outcome.written if type(w[0]) in TABLES)
-            return outcome, (feed.record(conn, kept) if feed is not None and kept else 0)
+            if not kept:
+                return outcome, 0
+            return outcome, (feed.record(conn, kept) if feed is not None else changes.record(conn, kept, "sqlite"))
 
         def refresh(done: tuple[Outcome, int]) -> None:
             outcome, seq = done
@@ -188,6 +228,7 @@ class Store:
                 return
             for record, deleted in outcome.written:
                 self.data.apply(record, deleted=deleted)
+            self.seq = max(self.seq, seq)
             self._changed(outcome.written)
 
         return self.db.write(work, after=refresh)[0]
@@ -229,3 +270,13 @@ class Store:
             return row is not None and not row["revoked"]
 
         return bool(self._live.answer(token_id, work_out))
+
+
+def _identity(conn: Any) -> str:
+    """The store's identity: made when it is first opened, never copied (``hub_identity``)."""
+    row = conn.execute("SELECT id FROM hub_identity").fetchone()
+    if row is not None:
+        return str(row[0])
+    made = uuid.uuid4().hex
+    conn.execute("INSERT INTO hub_identity (id) VALUES (?)", (made,))
+    return made

@@ -8,12 +8,13 @@ record leaves ``None``), so positions serve as stable page cursors.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 import orjson
@@ -22,8 +23,8 @@ import shapely
 from hub.geo.generalize import Generalized
 from hub.geo.index import SpatialIndex
 from hub.store import records as r
-from hub.store import tables
 from hub.store.base import Reader
+from hub.store.columns import LazyRecords, TableColumns
 
 R = TypeVar("R", bound=r.Spatial)
 
@@ -37,7 +38,7 @@ class Layer(Generic[R]):
     def __init__(self, name: str, records: list[R], key: Callable[[R], Hashable], *, tiling: bool = False) -> None:
         self.name = name
         self._key = key
-        self.records: list[R | None] = list(records)
+        self._records: list[R | None] | LazyRecords = list(records)
         self._index = SpatialIndex([x.geometry for x in records])
         self._by_key: dict[Hashable, int] = {key(x): i for i, x in enumerate(records)}
         self.tiling = tiling
@@ -50,9 +51,47 @@ class Layer(Generic[R]):
         self._journal: tuple[int, list[int]] = (0, [])
         """(base version, the position of each write since it, oldest first); replaced whole when trimmed."""
 
+    @classmethod
+    def from_columns(cls, name: str, columns: TableColumns, *, tiling: bool = False) -> Layer[Any]:
+        """A layer whose geometries are decoded when first needed, and whose records are made from
+        ``columns`` a position at a time when first asked for (``hub.store.columns``)."""
+        layer: Layer[Any] = cls(name, [], KEYS.get(name, lambda x: x.id), tiling=tiling)
+        if columns.n == 0:
+            return layer
+
+        def decode() -> np.ndarray:
+            geoms = shapely.from_wkb(columns.wkb())
+            columns.drop("geom")  # the WKB is not needed once decoded
+            return np.asarray(geoms, dtype=object)
+
+        layer._index = SpatialIndex.deferred(decode, columns.n)
+        layer._records = LazyRecords(columns, lambda: layer._index.geoms)
+        layer._by_key = dict(zip(columns.keys(), range(columns.n), strict=True))
+        return layer
+
+    @property
+    def records(self) -> list[R | None]:
+        """Every position's record (None where one was deleted). Made from columns when first asked for
+        on a layer loaded from them; the plain list once every record is made."""
+        recs = self._records
+        if type(recs) is LazyRecords and recs.complete:
+            self._records = recs = recs.made
+        return cast(list[R | None], recs)
+
+    def _prefill(self, positions: np.ndarray) -> np.ndarray:
+        """Make the records at ``positions`` in one batch, before the caller reads them one by one."""
+        recs = self._records
+        if type(recs) is LazyRecords and not recs.complete and len(positions):
+            recs.fill(np.asarray(positions, dtype=np.intp))
+        return positions
+
     def warm(self) -> None:
-        """Build the spatial tree now rather than in the first query that needs it."""
+        """Decode the geometries, build the spatial tree and make every record now, rather than in the
+        first queries that need them (between chunks of records, other threads get their turn)."""
         self._index.warm()
+        recs = self._records
+        if type(recs) is LazyRecords:
+            recs.fill_all(pause=lambda: time.sleep(0.001))
 
     def key_of(self, record: R) -> Hashable:
         return self._key(record)
@@ -130,6 +169,7 @@ class Layer(Generic[R]):
         return self._by_key.get(key)
 
     def at(self, positions: np.ndarray | list[int]) -> list[R]:
+        self._prefill(np.asarray(positions, dtype=np.intp))
         recs = self.records
         return [x for p in positions if (x := recs[p]) is not None]
 
@@ -137,9 +177,13 @@ class Layer(Generic[R]):
         """Positions of every present record, sorted (kept until the layer is written)."""
         hit = self._all
         if hit is None or hit[0] != self.version:
-            live = np.flatnonzero(
-                np.fromiter((x is not None for x in self.records), dtype=bool, count=len(self.records))
+            recs = self._records
+            present = (
+                recs.live()
+                if type(recs) is LazyRecords and not recs.complete
+                else np.fromiter((x is not None for x in recs), dtype=bool, count=len(recs))
             )
+            live = np.flatnonzero(present)
             live.setflags(write=False)
             hit = self._all = (self.version, live)
         return hit[1]
@@ -148,12 +192,12 @@ class Layer(Generic[R]):
         """Sorted positions of the records meeting every given filter (see ``SpatialIndex.query``: ``bbox``,
         ``intersects``, ``within``, ``dwithin``)."""
         if not any(v is not None for v in filters.values()):
-            return self.all_positions()
-        return self._index.query(**filters)
+            return self._prefill(self.all_positions())
+        return self._prefill(self._index.query(**filters))
 
     def containing(self, lon: float, lat: float) -> np.ndarray:
         """Sorted positions of the records the point is in or on (on a shared border: both neighbours)."""
-        return self._index.contains_point(lon, lat)
+        return self._prefill(self._index.contains_point(lon, lat))
 
     @property
     def geoms(self) -> np.ndarray:
@@ -166,13 +210,13 @@ class Layer(Generic[R]):
         pos = self._by_key.get(k)
         if pos is None:
             pos = self._index.append(record.geometry)
-            self.records.append(record)
+            self._records.append(record)
             self._by_key[k] = pos
             if self._generalized is not None:
                 self._generalized.append(record.geometry)
         else:
+            self._records[pos] = record  # first: a record made from the columns meanwhile has the old geometry
             self._index.replace(pos, record.geometry)
-            self.records[pos] = record
             if self._generalized is not None:
                 self._generalized.replace(pos, record.geometry)
         self._forget(pos)
@@ -189,7 +233,7 @@ class Layer(Generic[R]):
         pos = self._by_key.pop(key, None)
         if pos is not None:
             self._index.delete(pos)
-            self.records[pos] = None
+            self._records[pos] = None
             if self._generalized is not None:
                 self._generalized.replace(pos, None)
             self._forget(pos)
@@ -318,8 +362,33 @@ def _spatial(db: Reader, table: str, columns: str, order: str) -> tuple[list[Any
     return rows, list(geoms)
 
 
-def load_catalog(db: Reader) -> Catalog:
-    """Read every table into records and build the spatial indexes."""
+COLUMNAR: tuple[type, ...] = (
+    r.Occupation,
+    r.Incident,
+    r.IncidentStep,
+    r.Patrol,
+    r.RosterRule,
+    r.RosterException,
+    r.FrontageAgreement,
+)
+"""The tables written while the hub runs (``hub.store.tables.TABLES``): the ones that grow to millions of
+rows. They are loaded as columns (from the database, or from a snapshot of them) and followed by the
+change log; the other tables are the data set's, loaded as records."""
+
+
+def read_columns(db: Reader) -> dict[type, TableColumns]:
+    """Every row of the columnar tables, as columns (what a snapshot holds)."""
+    return {cls: TableColumns.read(db, cls) for cls in COLUMNAR}
+
+
+def _eager(columns: TableColumns) -> list[Any]:
+    return columns.records(np.arange(columns.n)) if columns.n else []
+
+
+def load_catalog(db: Reader, columns: dict[type, TableColumns] | None = None) -> Catalog:
+    """Read every table into records and build the spatial indexes; the columnar tables' rows are
+    ``columns`` when given (a snapshot's), read from ``db`` otherwise."""
+    cols = read_columns(db) if columns is None else columns
     rows, g = _spatial(db, "subdistricts", "code, name, kind, area_m2", "code")
     subdistricts = [
         r.Subdistrict(g[i], x["geojson"], x["code"], x["name"], x["kind"], x["area_m2"]) for i, x in enumerate(rows)
@@ -424,7 +493,7 @@ def load_catalog(db: Reader) -> Catalog:
         )
         for i, x in enumerate(rows)
     ]
-    occupations = tables.read_all(db, r.Occupation)
+    occupations = Layer.from_columns("occupations", cols[r.Occupation])
     rows, g = _spatial(db, "public_rooms", "*", "id")
     rooms = [
         r.PublicRoom(g[i], x["geojson"], x["id"], x["compound_id"], x["floor_area_m2"], x["use"], _d(x["recovered_on"]))
@@ -434,7 +503,7 @@ def load_catalog(db: Reader) -> Catalog:
     sectors = [
         r.Sector(g[i], x["geojson"], x["code"], x["name"], x["squad_code"], x["area_m2"]) for i, x in enumerate(rows)
     ]
-    agreements = {a.merchant_id: a for a in tables.read_all(db, r.FrontageAgreement)}
+    agreements = {a.merchant_id: a for a in _eager(cols[r.FrontageAgreement])}
     rows, g = _spatial(db, "merchants", "*", "id")
     merchants = [
         r.Merchant(
@@ -462,7 +531,7 @@ def load_catalog(db: Reader) -> Catalog:
 
     town = db.read_one("SELECT * FROM old_town WHERE id = 1")
     steps: dict[int, list[r.IncidentStep]] = defaultdict(list)
-    for step in tables.read_all(db, r.IncidentStep):
+    for step in _eager(cols[r.IncidentStep]):
         steps[step.incident_id].append(step)
     steps = dict(steps)
     return Catalog(
@@ -471,7 +540,7 @@ def load_catalog(db: Reader) -> Catalog:
         grids=_layer("grids", grids),
         compounds=_layer("compounds", compounds),
         problems=_layer("problems", problems),
-        occupations=_layer("occupations", occupations),
+        occupations=occupations,
         public_rooms=_layer("public_rooms", rooms),
         sectors=_layer("sectors", sectors),
         merchants=_layer("merchants", merchants),
@@ -497,9 +566,9 @@ def load_catalog(db: Reader) -> Catalog:
         meetings_by_compound=dict(by_compound),
         management={k: tuple(v) for k, v in management.items()},
         fee_years=fee_years,
-        incidents=_layer("incidents", tables.read_all(db, r.Incident)),
+        incidents=Layer.from_columns("incidents", cols[r.Incident]),
         incident_steps=steps,
-        patrols=_layer("patrols", tables.read_all(db, r.Patrol)),
-        roster_rules={x.squad_code: x for x in tables.read_all(db, r.RosterRule)},
-        roster_exceptions={x.id: x for x in tables.read_all(db, r.RosterException)},
+        patrols=Layer.from_columns("patrols", cols[r.Patrol]),
+        roster_rules={x.squad_code: x for x in _eager(cols[r.RosterRule])},
+        roster_exceptions={x.id: x for x in _eager(cols[r.RosterException])},
     )

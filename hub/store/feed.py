@@ -27,15 +27,14 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
-import shapely
 
-from hub.store import tables
+from hub.store import changes
 from hub.store.catalog import Catalog
+from hub.store.changes import Batch, Written
 from hub.store.postgres import PgConnection, PostgresDatabase
 
 log = logging.getLogger("hub.store")
@@ -46,64 +45,6 @@ WAKE_S = 0.5
 POLL_S = 5.0
 """Without a notice, the follower still looks for changes this often (a safety net: notices are not lost
 while the connection lives, and after a lost connection it catches up anyway)."""
-KEEP_DAYS = 7
-"""Changes are kept this long: a worker cut off for longer must restart to catch up."""
-BATCH = 10_000
-
-Written = tuple[tuple[Any, bool], ...]
-"""Records a transaction wrote, each with whether it was deleted."""
-
-BY_TABLE = {t.name: t for t in tables.TABLES.values()}
-
-
-@dataclass
-class Batch:
-    """Changes after some sequence number, and the rows they name, all as of one snapshot."""
-
-    changes: list[tuple[int, int, str, str, str]] = field(default_factory=list)
-    """(seq, tx, table, key, op) in sequence order."""
-    records: dict[tuple[str, str], Any] = field(default_factory=dict)
-    """(table, key) → the record as it is now; absent when the row is gone."""
-
-    @property
-    def last(self) -> int:
-        return self.changes[-1][0] if self.changes else 0
-
-
-def _typed(table: tables.Table, keys: Iterable[str]) -> list[Any]:
-    kind = tables.key_type(table.record)
-    return [kind(k) for k in keys]
-
-
-def fetch(conn: PgConnection, after: int, limit: int = BATCH) -> Batch:
-    """The changes after ``after`` (at most ``limit``) and the current rows they name."""
-    batch = Batch(
-        [
-            (int(r[0]), int(r[1]), r[2], r[3], r[4])
-            for r in conn.execute(
-                "SELECT seq, tx, tbl, key, op FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
-            ).fetchall()
-        ]
-    )
-    wanted: dict[str, set[str]] = {}
-    for _, _, tbl, key, _ in batch.changes:
-        wanted.setdefault(tbl, set()).add(key)
-    for tbl, keys in wanted.items():
-        table = BY_TABLE[tbl]
-        rows = conn.execute(
-            f'SELECT * FROM {table.name} WHERE "{table.key}" = ANY(?)', (_typed(table, sorted(keys)),)
-        ).fetchall()
-        geoms = shapely.from_wkb([row["geom"] for row in rows]) if "geom" in (rows[0].keys() if rows else ()) else None
-        for i, row in enumerate(rows):
-            record = tables.from_row(table.record, row, None if geoms is None else geoms[i])
-            batch.records[(tbl, str(row[table.key]))] = record
-    return batch
-
-
-def last_seq(reader: Any) -> int:
-    row = reader.read_one("SELECT coalesce(max(seq), 0) FROM changes")
-    return int(row[0])
-
 
 class Feed:
     """Follows the change feed of a PostgreSQL store into one catalog."""
@@ -128,24 +69,14 @@ class Feed:
     def catch_up(self, conn: PgConnection) -> None:
         """Apply every change committed so far (called under the write lock, so none is in flight)."""
         while True:
-            batch = fetch(conn, self.seq)
+            batch = changes.fetch(conn, self.seq)
             self.apply(batch)
-            if len(batch.changes) < BATCH:
+            if len(batch.changes) < changes.BATCH:
                 return
 
     def record(self, conn: PgConnection, written: Written) -> int:
         """Add the transaction's changes to the feed and notify the followers (on commit); the last seq."""
-        rows: list[Any] = []
-        for record, deleted in written:
-            table = tables.TABLES[type(record)]
-            rows += [table.name, str(getattr(record, table.key)), "delete" if deleted else "upsert", self.origin]
-        if not rows:
-            return 0
-        values = ", ".join("(txid_current(), ?, ?, ?, ?)" for _ in written)
-        seqs = conn.execute(f"INSERT INTO changes (tx, tbl, key, op, origin) VALUES {values} RETURNING seq", rows)
-        last = max(int(r[0]) for r in seqs.fetchall())
-        conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(last)))
-        return last
+        return changes.record(conn, written, self.origin)
 
     # -- applying ----------------------------------------------------------------------------------
 
@@ -164,30 +95,7 @@ class Feed:
     def apply(self, batch: Batch) -> None:
         """Apply a batch's changes past ``seq``, one transaction at a time, in sequence order."""
         with self.lock:
-            if batch.last <= self.seq:
-                return
-            catalog = self.catalog()
-            current: list[tuple[Any, bool]] = []
-            tx = None
-            for seq, change_tx, tbl, key, _op in batch.changes:
-                if seq <= self.seq:
-                    continue
-                if tx is not None and change_tx != tx and current:
-                    self.publish(tuple(current))
-                    current = []
-                tx = change_tx
-                record = batch.records.get((tbl, key))
-                if record is None:
-                    old = catalog.current(BY_TABLE[tbl].record, _typed(BY_TABLE[tbl], [key])[0])
-                    if old is not None:
-                        catalog.apply(old, deleted=True)
-                        current.append((old, True))
-                else:
-                    catalog.apply(record)
-                    current.append((record, False))
-            if current:
-                self.publish(tuple(current))
-            self.seq = batch.last
+            self.seq = changes.apply(self.catalog(), batch, self.seq, self.publish)
 
     # -- the follower thread -------------------------------------------------------------------
 
@@ -243,12 +151,7 @@ class Feed:
         while not self._stop.is_set():
             with conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                batch = fetch(PgConnection(conn), self.seq)
+                batch = changes.fetch(PgConnection(conn), self.seq)
             self.apply(batch)
-            if len(batch.changes) < BATCH:
+            if len(batch.changes) < changes.BATCH:
                 return
-
-
-def purge(conn: PgConnection) -> int:
-    """Drop changes older than ``KEEP_DAYS``; returns how many went."""
-    return int(conn.execute(f"DELETE FROM changes WHERE at < now() - interval '{KEEP_DAYS} days'").rowcount)

@@ -241,27 +241,36 @@ def reread(conn: Any, cls: type, key: Any, original: Any = None) -> Any:
     return from_row(cls, row, geometry)
 
 
-def read_all(conn_or_db: Any, cls: type, order: str | None = None) -> list[Any]:
-    """Every record of a table, in key order, built column by column (``build``); spatial geometry
-    decoded in one vectorised call. A million occupations load in about 4 s instead of 14 row by row."""
+def read_columns(conn_or_db: Any, cls: type, order: str | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Every row of a table, in key order, as columns of the database's values: (names, columns); the
+    fields of ``cls`` the table has, and ``geom`` last for a spatial record."""
     table = TABLES[cls]
     read = conn_or_db.read if hasattr(conn_or_db, "read") else lambda sql: conn_or_db.execute(sql).fetchall()
     probe = read(f"SELECT * FROM {table.name} LIMIT 1")
     if not probe:
-        return []
+        return [], []
     present = set(probe[0].keys())
     names = [name for name, _ in _loaders(cls) if name in present]
     spatial = issubclass(cls, r.Spatial)
     selected = ", ".join(f'"{n}"' for n in names) + (", geom" if spatial else "")
     rows = read(f"SELECT {selected} FROM {table.name} ORDER BY {order or table.key}")
     columns = list(zip(*rows, strict=True))
-    del rows
+    return names + (["geom"] if spatial else []), columns
+
+
+def read_all(conn_or_db: Any, cls: type, order: str | None = None) -> list[Any]:
+    """Every record of a table, in key order, built column by column (``build``); spatial geometry
+    decoded in one vectorised call. A million occupations load in about 4 s instead of 14 row by row."""
+    names, columns = read_columns(conn_or_db, cls, order)
+    if not columns:
+        return []
     values: dict[str, Any] = {}
     loaders = dict(_loaders(cls))
-    for name, column in zip(names, columns, strict=False):
-        values[name] = _convert(column, loaders[name])
-    if spatial:
-        values["geometry"] = shapely.from_wkb(np.asarray(columns[-1], dtype=object))
+    for name, column in zip(names, columns, strict=True):
+        if name == "geom":
+            values["geometry"] = shapely.from_wkb(np.asarray(column, dtype=object))
+        else:
+            values[name] = _convert(column, loaders[name])
     return build(cls, values, len(columns[0]))
 
 

@@ -20,7 +20,10 @@ def test_a_store_from_before_the_history_gets_the_periods_of_the_data_set(tmp_pa
     path = tmp_path / "old.db"
     Store(path).open().close()  # the demo set, at the current schema
     conn = sqlite3.connect(path)
-    conn.executescript("DROP TABLE management_periods; DROP TABLE fee_years; PRAGMA user_version = 5;")
+    conn.executescript(
+        "DROP TABLE management_periods; DROP TABLE fee_years; DROP TABLE changes; DROP TABLE hub_identity;"
+        " PRAGMA user_version = 5;"
+    )
     conn.close()
 
     migrated = SQLiteDatabase(path).open()  # runs migration 6 on the old store

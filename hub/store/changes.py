@@ -1,0 +1,173 @@
+"""The change log: every committed change to a table the catalog keeps, in commit order, on both stores.
+
+Every write that changes a table of ``hub.store.tables.TABLES`` adds a row per changed record to
+``changes`` (seq, tx, table, key, op) in its own transaction. Writes are serialised (SQLite's one
+writer; PostgreSQL's write lock), so sequence numbers are in commit order: a catalog that has
+applied every change up to ``seq`` equals the database as of that change.
+
+Two readers use it. On PostgreSQL every worker follows it to keep its catalog current
+(``hub.store.feed``); on both stores a worker that starts from a snapshot of the catalog
+(``hub.store.snapshot``, taken at some ``seq``) applies the changes after it, re-reading the rows they
+name, so it serves the database as it is, not as it was when the snapshot was written.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+
+from hub.store import tables
+from hub.store.catalog import Catalog
+
+BATCH = 10_000
+KEEP_DAYS = 7
+"""Changes are kept this long: a worker cut off for longer, or a snapshot older, reloads everything."""
+
+Written = tuple[tuple[Any, bool], ...]
+"""Records a transaction wrote, each with whether it was deleted."""
+
+BY_TABLE = {t.name: t for t in tables.TABLES.values()}
+
+
+@dataclass
+class Batch:
+    """Changes after some sequence number, and the rows they name, all as of one snapshot."""
+
+    changes: list[tuple[int, int, str, str, str]] = field(default_factory=list)
+    """(seq, tx, table, key, op) in sequence order."""
+    records: dict[tuple[str, str], Any] = field(default_factory=dict)
+    """(table, key) → the record as it is now; absent when the row is gone."""
+
+    @property
+    def last(self) -> int:
+        return self.changes[-1][0] if self.changes else 0
+
+
+def typed(table: tables.Table, keys: Iterable[str]) -> list[Any]:
+    kind = tables.key_type(table.record)
+    return [kind(k) for k in keys]
+
+
+def _postgres(conn: Any) -> bool:
+    return getattr(getattr(conn, "dialect", None), "name", "sqlite") == "postgresql"
+
+
+def record(conn: Any, written: Written, origin: str) -> int:
+    """Add a transaction's changes to the log (inside it); the last sequence number, 0 if none.
+
+    On PostgreSQL the followers are notified too (delivered on commit)."""
+    rows: list[Any] = []
+    for rec, deleted in written:
+        table = tables.TABLES[type(rec)]
+        rows += [table.name, str(getattr(rec, table.key)), "delete" if deleted else "upsert", origin]
+    if not rows:
+        return 0
+    if _postgres(conn):
+        tx = "txid_current()"
+    else:  # a random number names the transaction: with its time, it tells this history from a copy's
+        tx = str(secrets.randbits(62))
+    values = ", ".join(f"({tx}, ?, ?, ?, ?)" for _ in written)
+    seqs = conn.execute(f"INSERT INTO changes (tx, tbl, key, op, origin) VALUES {values} RETURNING seq", rows)
+    last = max(int(r[0]) for r in seqs.fetchall())
+    if _postgres(conn):
+        from hub.store.feed import CHANNEL
+
+        conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(last)))
+    return last
+
+
+def fetch(conn: Any, after: int, limit: int = BATCH) -> Batch:
+    """The changes after ``after`` (at most ``limit``) and the current rows they name (``conn`` has
+    ``execute``, as a connection or a ``ConnReader``'s has)."""
+    execute = conn.execute if hasattr(conn, "execute") else conn.conn.execute
+    batch = Batch(
+        [
+            (int(r[0]), int(r[1]), r[2], r[3], r[4])
+            for r in execute(
+                "SELECT seq, tx, tbl, key, op FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+            ).fetchall()
+        ]
+    )
+    wanted: dict[str, set[str]] = {}
+    for _, _, tbl, key, _ in batch.changes:
+        wanted.setdefault(tbl, set()).add(key)
+    postgres = _postgres(conn) or _postgres(getattr(conn, "conn", None))
+    for tbl, keys in wanted.items():
+        table = BY_TABLE[tbl]
+        keyed = typed(table, sorted(keys))
+        if postgres:
+            sql, arg = f'SELECT * FROM {table.name} WHERE "{table.key}" = ANY(?)', keyed
+        else:
+            sql, arg = f'SELECT * FROM {table.name} WHERE "{table.key}" IN (SELECT value FROM json_each(?))', json.dumps(
+                keyed
+            )
+        rows = execute(sql, (arg,)).fetchall()
+        geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows and "geom" in rows[0].keys() else None
+        for i, row in enumerate(rows):
+            rec = tables.from_row(table.record, row, None if geoms is None else geoms[i])
+            batch.records[(tbl, str(row[table.key]))] = rec
+    return batch
+
+
+def apply(catalog: Catalog, batch: Batch, after: int, publish: Callable[[Written], None] | None = None) -> int:
+    """Apply a batch's changes past ``after`` to the catalog, one transaction at a time, in sequence
+    order (each transaction's records handed to ``publish``); returns the sequence now reached."""
+    if batch.last <= after:
+        return after
+    current: list[tuple[Any, bool]] = []
+    tx = None
+    for seq, change_tx, tbl, key, _op in batch.changes:
+        if seq <= after:
+            continue
+        if tx is not None and change_tx != tx and current:
+            if publish is not None:
+                publish(tuple(current))
+            current = []
+        tx = change_tx
+        rec = batch.records.get((tbl, key))
+        if rec is None:
+            old = catalog.current(BY_TABLE[tbl].record, typed(BY_TABLE[tbl], [key])[0])
+            if old is not None:
+                catalog.apply(old, deleted=True)
+                current.append((old, True))
+        else:
+            catalog.apply(rec)
+            current.append((rec, False))
+    if current and publish is not None:
+        publish(tuple(current))
+    return batch.last
+
+
+def catch_up(reader: Any, catalog: Catalog, after: int, publish: Callable[[Written], None] | None = None) -> int:
+    """Apply every change logged after ``after``; returns the last sequence applied."""
+    while True:
+        batch = fetch(reader, after)
+        after = apply(catalog, batch, after, publish)
+        if len(batch.changes) < BATCH:
+            return after
+
+
+def last_seq(reader: Any) -> int:
+    row = reader.read_one("SELECT coalesce(max(seq), 0) FROM changes")
+    return int(row[0])
+
+
+def mark(reader: Any, seq: int) -> str | None:
+    """What identifies change ``seq`` in this database (its transaction and time), or None when it is
+    not there: a snapshot taken at ``seq`` belongs to this history only if the mark is the same."""
+    row = reader.read_one("SELECT tx, at FROM changes WHERE seq = ?", (seq,))
+    return None if row is None else f"{int(row[0])}@{row[1]}"
+
+
+def purge(conn: Any) -> int:
+    """Drop changes older than ``KEEP_DAYS``; returns how many went."""
+    if _postgres(conn):
+        sql = f"DELETE FROM changes WHERE at < now() - interval '{KEEP_DAYS} days'"
+    else:
+        sql = f"DELETE FROM changes WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{KEEP_DAYS} days')"
+    return int(conn.execute(sql).rowcount)
