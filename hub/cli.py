@@ -104,7 +104,9 @@ def serve(host: str | None, port: int | None, db: str | None, workers: int | Non
     _checked(lambda: _prepare(settings))
     os.environ.update(HUB_DB=settings.db, HUB_HOST=settings.host, HUB_PORT=str(settings.port), HUB_WORKERS="1")
     click.echo(f"hub: serving {where} with {settings.workers} workers", err=True)
-    uvicorn.run("hub.app:app_from_env", factory=True, workers=settings.workers, **served)  # type: ignore[arg-type]
+    from hub import serving
+
+    serving.run("hub.app:app_from_env", workers=settings.workers, **served)  # a listening socket per worker
 
 
 def _checked(fn: Callable[[], T]) -> T:

@@ -109,8 +109,7 @@ class Store:
         self.snapshot_path: Path | None = None
         self.snapshot_seq: int | None = None
         """The change sequence of the snapshot on disk (None: there is none)."""
-        self.seq = 0
-        """Every change logged up to here is in the catalog (on PostgreSQL the feed's ``seq`` moves on)."""
+        self._seq = 0
         self.identity = ""
         self.shared = is_postgres(path)
         """The database is shared by several workers (PostgreSQL): the catalog follows its change feed."""
@@ -140,9 +139,11 @@ class Store:
             self.feed = feed.Feed(self.db, lambda: self.data, self._changed)  # type: ignore[arg-type]
         self.snapshot_path = snapshot.location(self.target, self.snapshots, self.identity)
         with self.db.snapshot() as snap:  # the catalog and its change sequence at one moment
-            self.catalog, self.seq, self.snapshot_seq = snapshot.open_catalog(snap, self.snapshot_path, self.identity)
+            self.catalog, self._seq, self.snapshot_seq = snapshot.open_catalog(
+                snap, self.snapshot_path, self.identity
+            )
         if self.feed is not None:
-            self.feed.start(self.seq)
+            self.feed.start(self._seq)
         self.disclosures = DisclosureLog(self.db)
         self._watch = RevocationWatch(self.db, self.forget_tokens).start()
         return self
@@ -154,13 +155,17 @@ class Store:
         self.writer.shutdown(wait=True)
         if self.feed is not None:
             self.feed.stop()
-            self.seq = self.feed.seq
         if self.catalog is not None and self.snapshot_path is not None:
             self.refresh_snapshot(least=snapshot.REFRESH)
         if self.disclosures is not None:
             self.disclosures.close()
             self.disclosures = None
         self.db.close()
+
+    @property
+    def seq(self) -> int:
+        """Every change logged up to here is in the catalog."""
+        return int(self.feed.seq) if self.feed is not None else self._seq
 
     def refresh_snapshot(self, least: int = 1) -> bool:
         """Write a new snapshot of the catalog's columnar tables, read from the database, if it is at least
@@ -228,7 +233,7 @@ class Store:
                 return
             for record, deleted in outcome.written:
                 self.data.apply(record, deleted=deleted)
-            self.seq = max(self.seq, seq)
+            self._seq = max(self._seq, seq)
             self._changed(outcome.written)
 
         return self.db.write(work, after=refresh)[0]

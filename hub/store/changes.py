@@ -67,10 +67,9 @@ def record(conn: Any, written: Written, origin: str) -> int:
         rows += [table.name, str(getattr(rec, table.key)), "delete" if deleted else "upsert", origin]
     if not rows:
         return 0
-    if _postgres(conn):
-        tx = "txid_current()"
-    else:  # a random number names the transaction: with its time, it tells this history from a copy's
-        tx = str(secrets.randbits(62))
+    # PostgreSQL names the transaction; on SQLite a random number does: with its time, it tells this history
+    # from a copy's
+    tx = "txid_current()" if _postgres(conn) else str(secrets.randbits(62))
     values = ", ".join(f"({tx}, ?, ?, ?, ?)" for _ in written)
     seqs = conn.execute(f"INSERT INTO changes (tx, tbl, key, op, origin) VALUES {values} RETURNING seq", rows)
     last = max(int(r[0]) for r in seqs.fetchall())
@@ -103,11 +102,13 @@ def fetch(conn: Any, after: int, limit: int = BATCH) -> Batch:
         if postgres:
             sql, arg = f'SELECT * FROM {table.name} WHERE "{table.key}" = ANY(?)', keyed
         else:
-            sql, arg = f'SELECT * FROM {table.name} WHERE "{table.key}" IN (SELECT value FROM json_each(?))', json.dumps(
-                keyed
+            sql, arg = (
+                f'SELECT * FROM {table.name} WHERE "{table.key}" IN (SELECT value FROM json_each(?))',
+                json.dumps(keyed),
             )
         rows = execute(sql, (arg,)).fetchall()
-        geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows and "geom" in rows[0].keys() else None
+        spatial = bool(rows) and "geom" in rows[0].keys()  # noqa: SIM118 (a row's `in` looks at its values)
+        geoms = shapely.from_wkb([row["geom"] for row in rows]) if spatial else None
         for i, row in enumerate(rows):
             rec = tables.from_row(table.record, row, None if geoms is None else geoms[i])
             batch.records[(tbl, str(row[table.key]))] = rec

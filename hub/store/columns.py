@@ -17,6 +17,7 @@ A record made here equals one made by ``hub.store.tables.read_all`` from the sam
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -43,7 +44,7 @@ def _split(blob: bytes, offsets: np.ndarray, positions: np.ndarray | None = None
     """The values at ``positions`` (every one when None) of a buffer with offsets."""
     if positions is None:
         bounds = offsets.tolist()
-        return [blob[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return [blob[a:b] for a, b in itertools.pairwise(bounds)]
     return [blob[a:b] for a, b in zip(offsets[positions].tolist(), offsets[positions + 1].tolist(), strict=True)]
 
 

@@ -46,6 +46,7 @@ POLL_S = 5.0
 """Without a notice, the follower still looks for changes this often (a safety net: notices are not lost
 while the connection lives, and after a lost connection it catches up anyway)."""
 
+
 class Feed:
     """Follows the change feed of a PostgreSQL store into one catalog."""
 

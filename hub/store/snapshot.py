@@ -126,12 +126,13 @@ def read(path: Path, identity: str) -> Snapshot | None:
         log.info("no catalog snapshot at %s: loading every row from the database", path)
         return None
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with open(path, "rb") as file, np.load(file, allow_pickle=False) as archive:
             meta = _meta(archive)
             if meta.get("format") != FORMAT or meta.get("schema") != SCHEMA_VERSION or meta.get("identity") != identity:
                 log.warning(
-                    "the catalog snapshot %s is of another store, schema or format: loading every row from the database",
+                    "the catalog snapshot %s is of another store, schema or format: %s",
                     path,
+                    "loading every row from the database",
                 )
                 return None
             by_name = {cls.__name__: cls for cls in COLUMNAR}
@@ -140,7 +141,9 @@ def read(path: Path, identity: str) -> Snapshot | None:
                 if key != "meta":
                     table, _, field = key.partition("/")
                     found[table][field] = archive[key]
-            columns = {by_name[name]: TableColumns(by_name[name], int(n), found[name]) for name, n in meta["tables"].items()}
+            columns = {
+                by_name[name]: TableColumns(by_name[name], int(n), found[name]) for name, n in meta["tables"].items()
+            }
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         log.warning("the catalog snapshot %s is unreadable (%s): loading every row from the database", path, exc)
         return None
@@ -153,7 +156,7 @@ def read(path: Path, identity: str) -> Snapshot | None:
 def seq_of(path: Path) -> int | None:
     """The change sequence of the snapshot at ``path`` (None if there is none, or it is unreadable)."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with open(path, "rb") as file, np.load(file, allow_pickle=False) as archive:
             return int(_meta(archive)["seq"])
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError):
         return None
