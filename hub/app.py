@@ -114,12 +114,17 @@ class HubGraphQL(GraphQLOverHTTP, GraphQL[Context, None]):
 
 
 def _warm(store: Store) -> None:
-    """Build what is otherwise built on first use: the spatial trees, then the tilings' generalisations."""
-    for layer in store.data.layers().values():
-        layer.warm()
-    for layer in store.data.layers().values():
-        if layer.tiling:
-            layer.generalized  # noqa: B018 (built on first use)
+    """Build what is otherwise built on first use: the spatial trees (and, for layers loaded as columns, their
+    geometries and records), then the tilings' generalisations; ``store.warmed`` is set when done."""
+    try:
+        for layer in store.data.layers().values():
+            layer.warm()
+        for layer in store.data.layers().values():
+            if layer.tiling:
+                layer.generalized  # noqa: B018 (built on first use)
+    except RuntimeError:  # the store closed while warming (a test's short-lived app)
+        return
+    store.warmed.set()
 
 
 def app_from_env() -> ASGIApp:
@@ -163,6 +168,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "compounds": len(data.compounds),
             "sectors": len(data.sectors),
             "worker": os.getpid(),
+            "warm": store.warmed.is_set(),  # everything built that would otherwise be built on first use
         }
         if store.feed is not None:  # PostgreSQL: how far this worker has applied the change feed
             body["changeSeq"] = store.feed.seq

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -111,6 +112,8 @@ class Store:
         """The change sequence of the snapshot on disk (None: there is none)."""
         self._seq = 0
         self.identity = ""
+        self.warmed = threading.Event()
+        """Set once everything built on first use is built (``hub.app``'s warm-up thread)."""
         self.shared = is_postgres(path)
         """The database is shared by several workers (PostgreSQL): the catalog follows its change feed."""
         self.catalog: Catalog | None = None
