@@ -142,9 +142,7 @@ class Store:
             self.feed = feed.Feed(self.db, lambda: self.data, self._changed)  # type: ignore[arg-type]
         self.snapshot_path = snapshot.location(self.target, self.snapshots, self.identity)
         with self.db.snapshot() as snap:  # the catalog and its change sequence at one moment
-            self.catalog, self._seq, self.snapshot_seq = snapshot.open_catalog(
-                snap, self.snapshot_path, self.identity
-            )
+            self.catalog, self._seq, self.snapshot_seq = snapshot.open_catalog(snap, self.snapshot_path, self.identity)
         if self.feed is not None:
             self.feed.start(self._seq)
         self.disclosures = DisclosureLog(self.db)
