@@ -170,7 +170,11 @@ class Store:
 
     def refresh_snapshot(self, least: int = 1) -> bool:
         """Write a new snapshot of the catalog's columnar tables, read from the database, if it is at least
-        ``least`` changes behind (and no newer one is on disk, written by another worker); whether it did."""
+        ``least`` changes behind (and no newer one is on disk, written by another worker); whether it did.
+        Needs the database open, not the catalog (``hub snapshot``)."""
+        if not self.identity:
+            self.identity = self.db.write(_identity, exclusive=False)
+            self.snapshot_path = snapshot.location(self.target, self.snapshots, self.identity)
         path = self.snapshot_path
         if path is None:
             return False

@@ -25,6 +25,7 @@ from hub.geo.index import SpatialIndex
 from hub.store import records as r
 from hub.store.base import Reader
 from hub.store.columns import LazyRecords, TableColumns
+from hub.store.tables import TABLES
 
 R = TypeVar("R", bound=r.Spatial)
 
@@ -362,15 +363,7 @@ def _spatial(db: Reader, table: str, columns: str, order: str) -> tuple[list[Any
     return rows, list(geoms)
 
 
-COLUMNAR: tuple[type, ...] = (
-    r.Occupation,
-    r.Incident,
-    r.IncidentStep,
-    r.Patrol,
-    r.RosterRule,
-    r.RosterException,
-    r.FrontageAgreement,
-)
+COLUMNAR: tuple[type, ...] = tuple(TABLES)
 """The tables written while the hub runs (``hub.store.tables.TABLES``): the ones that grow to millions of
 rows. They are loaded as columns (from the database, or from a snapshot of them) and followed by the
 change log; the other tables are the data set's, loaded as records."""
