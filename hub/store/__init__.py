@@ -135,7 +135,7 @@ class Store:
             import_dataset(self.db, fixtures)
         self.db.write(unit_of_work.purge_keys)
         self.db.write(changes.purge, exclusive=False)
-        self.identity = self.db.write(_identity, exclusive=False)
+        self.identity = self.db.write(_identity)  # under the write lock: workers starting at once make one
         if self.shared:
             from hub.store import feed
 
@@ -173,7 +173,7 @@ class Store:
         ``least`` changes behind (and no newer one is on disk, written by another worker); whether it did.
         Needs the database open, not the catalog (``hub snapshot``)."""
         if not self.identity:
-            self.identity = self.db.write(_identity, exclusive=False)
+            self.identity = self.db.write(_identity)  # under the write lock: workers starting at once make one
             self.snapshot_path = snapshot.location(self.target, self.snapshots, self.identity)
         path = self.snapshot_path
         if path is None:
@@ -284,7 +284,7 @@ class Store:
 
 def _identity(conn: Any) -> str:
     """The store's identity: made when it is first opened, never copied (``hub_identity``)."""
-    row = conn.execute("SELECT id FROM hub_identity").fetchone()
+    row = conn.execute("SELECT id FROM hub_identity ORDER BY id LIMIT 1").fetchone()
     if row is not None:
         return str(row[0])
     made = uuid.uuid4().hex

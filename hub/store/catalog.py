@@ -61,9 +61,9 @@ class Layer(Generic[R]):
             return layer
 
         def decode() -> np.ndarray:
-            geoms = shapely.from_wkb(columns.wkb())
+            geoms = columns.geometries()
             columns.drop("geom")  # the WKB is not needed once decoded
-            return np.asarray(geoms, dtype=object)
+            return geoms
 
         layer._index = SpatialIndex.deferred(decode, columns.n)
         layer._records = LazyRecords(columns, lambda: layer._index.geoms)

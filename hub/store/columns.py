@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import shapely
 
 from hub.store import tables
 
 PLAIN = ("geom", "geojson")
 """Columns stored as a buffer with offsets and no codes: every row's value is its own."""
 
-CHUNK = 20_000
-"""Records made at a time when a whole layer is asked for (between them other threads get their turn)."""
+CHUNK = 10_000
+"""Geometries decoded and records made at a time when a whole layer is asked for (between chunks other
+threads, the event loop among them, get their turn: a chunk holds the GIL for tens of milliseconds)."""
 
 
 def _buffer(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -109,10 +112,21 @@ class TableColumns:
         """Every row's key, in order."""
         return self.values(tables.TABLES[self.cls].key)
 
-    def wkb(self) -> np.ndarray:
-        """Every row's geometry as WKB (an object array, for ``shapely.from_wkb``)."""
+    def wkb(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """The geometry of rows ``start`` to ``stop`` (every row by default) as WKB (an object array, for
+        ``shapely.from_wkb``)."""
+        stop = self.n if stop is None else min(stop, self.n)
+        out = np.empty(max(stop - start, 0), dtype=object)
+        out[:] = _split(self._blob("geom"), self.arrays["geom.o"], np.arange(start, stop))
+        return out
+
+    def geometries(self) -> np.ndarray:
+        """Every row's geometry, decoded ``CHUNK`` rows at a time: shapely holds the GIL while it decodes, and a
+        million at once would stall every other thread (the event loop) for a second or more."""
         out = np.empty(self.n, dtype=object)
-        out[:] = _split(self._blob("geom"), self.arrays["geom.o"])
+        for start in range(0, self.n, CHUNK):
+            out[start : start + CHUNK] = shapely.from_wkb(self.wkb(start, start + CHUNK))
+            time.sleep(0)  # let the other threads in between chunks
         return out
 
     def values(self, name: str, positions: np.ndarray | None = None) -> list[Any]:
@@ -126,11 +140,13 @@ class TableColumns:
             raw = _split(self._blob(name), a[f"{name}.o"], positions)
             return [b.decode() for b in raw]
         column = a[f"{name}.v"] if positions is None else a[f"{name}.v"][positions]
-        out = column.tolist()
         mask = a.get(f"{name}.m")
-        if mask is not None:
-            for i in np.flatnonzero(mask if positions is None else mask[positions]).tolist():
-                out[i] = None
+        if mask is None:
+            out = column.tolist()
+        else:
+            held = column.astype(object)  # Python numbers, and None where the database had NULL
+            held[mask if positions is None else mask[positions]] = None
+            out = held.tolist()
         return out if load is None else tables._convert(tuple(out), load)
 
     def _blob(self, name: str) -> bytes:
