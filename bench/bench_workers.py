@@ -209,6 +209,16 @@ class Workers:
                 time.sleep(0.2)
         if len(seen) < workers:
             raise RuntimeError(f"only {len(seen)} of {workers} workers answered")
+        self.pids = sorted(seen)
+
+    def cpu(self) -> list[float]:
+        """CPU seconds each worker has used so far (user + system, from ``/proc``)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        out = []
+        for pid in self.pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out.append((int(fields[11]) + int(fields[12])) / tick)
+        return out
 
     def split(self, connections: int = 16) -> list[int]:
         """How ``connections`` connections, all open at once, fall on the workers (most first)."""
@@ -304,13 +314,16 @@ def reads(url: str, wrk: str, seconds: int, folder: Path, rounds: int) -> bool:
             try:
                 run_wrk(wrk, srv.url, mixed_requests(rng, 3_000), 3, folder)  # warm-up: code paths, trees, tilings
                 splits[name].append(srv.split())
+                before = srv.cpu()
                 rows[(rnd, name)] = run_wrk(wrk, srv.url, mix, seconds, folder)
+                rows[(rnd, name)]["cpu"] = [b - a for a, b in zip(before, srv.cpu(), strict=True)]
             finally:
                 srv.stop()
     best = {name: max(rows[(r, name)]["rps"] for r in range(1, rounds + 1)) for name in VARIANTS}
     detail = "; ".join(
         f"round {r}, {name} worker{'s' * (name != '1')}: {x['rps']:.0f} req/s, p50 {x['p50']:.1f} ms, "
-        f"p99 {x['p99']:.1f} ms ({x['total']} requests, {x['errors']} errors)"
+        f"p99 {x['p99']:.1f} ms ({x['total']} requests, {x['errors']} errors; CPU s of {seconds} s a worker: "
+        f"{'/'.join(f'{c:.1f}' for c in x['cpu'])})"
         for (r, name), x in rows.items()
     )
     per_round = ", ".join(f"{rows[(r, '2')]['rps'] / rows[(r, '1')]['rps']:.2f}" for r in range(1, rounds + 1))
