@@ -106,7 +106,7 @@ def serve(host: str | None, port: int | None, db: str | None, workers: int | Non
     click.echo(f"hub: serving {where} with {settings.workers} workers", err=True)
     from hub import serving
 
-    serving.run("hub.app:app_from_env", workers=settings.workers, **served)  # a listening socket per worker
+    serving.run("hub.app:app_from_env", workers=settings.workers, **served)  # type: ignore[arg-type]
 
 
 def _checked(fn: Callable[[], T]) -> T:

@@ -99,6 +99,7 @@ def fetch(conn: Any, after: int, limit: int = BATCH) -> Batch:
     for tbl, keys in wanted.items():
         table = BY_TABLE[tbl]
         keyed = typed(table, sorted(keys))
+        arg: Any
         if postgres:
             sql, arg = f'SELECT * FROM {table.name} WHERE "{table.key}" = ANY(?)', keyed
         else:
