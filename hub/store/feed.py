@@ -1,8 +1,8 @@
 """The change feed: how every worker on a PostgreSQL store keeps its in-memory catalog current.
 
 Every write that changes a table the workers keep in memory (``hub.store.tables.TABLES``) adds a
-row per changed record to ``changes`` (seq, tx, table, key, op) in its own transaction and sends
-``NOTIFY hub_changes`` (delivered on commit). Writes hold the store's write lock until they
+row per changed record to ``changes`` (seq, tx, table, key, op) in its own transaction
+(``hub.store.changes``, which SQLite keeps too) and sends ``NOTIFY hub_changes`` (delivered on commit). Writes hold the store's write lock until they
 commit, so sequence numbers are in commit order: a worker that has applied every change up to
 ``seq`` has a catalog equal to the database as of that change.
 
