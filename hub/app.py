@@ -37,7 +37,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from hub.domain.access import ANONYMOUS
 from hub.domain.tiles import TileCache
-from hub.http import export, ogc
+from hub.http import bulletins, export, ogc
 from hub.http import figures as figure_exports
 from hub.http.answers import REFUSED, http_exception
 from hub.http.auth import VIEWER, BearerAuth
@@ -170,6 +170,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "worker": os.getpid(),
             "warm": store.warmed.is_set(),  # everything built that would otherwise be built on first use
         }
+        if data.faults:  # stored rows that break the store's contract, left out (hub.store.faults)
+            body["storeFaults"] = len(data.faults)
         if store.feed is not None:  # PostgreSQL: how far this worker has applied the change feed
             body["changeSeq"] = store.feed.seq
             body["following"] = store.feed.connected.is_set()
@@ -203,6 +205,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             *tile_routes(hub, tiles),
             Route("/map", map_page),
             *ogc.routes(),
+            *bulletins.routes(),
             *export.routes(),
             metrics_route(metrics),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),

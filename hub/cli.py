@@ -215,6 +215,143 @@ def init(db: str | None, fixtures: Path | None, empty: bool) -> None:
     click.echo(f"loaded {shown}: " + ", ".join(f"{n} {t}" for t, n in report.counts.items()))
 
 
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and print the report; write nothing.")
+@click.option(
+    "--kind",
+    default=None,
+    help="The kind of record in PATH when its name does not say it (compounds, grids, fee_years, …).",
+)
+@click.option(
+    "--crs",
+    default=None,
+    help="The coordinate system of the geometry when the file does not say it, or says it wrongly: WGS84, "
+    "EPSG:4490 (CGCS2000), EPSG:4548, GCJ02, BD09 (default: the file's own, else WGS84).",
+)
+@click.option(
+    "--overlap-tolerance",
+    "tolerance",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Square metres two neighbouring grids, communities, subdistricts or compounds may overlap.",
+)
+@click.option(
+    "--report",
+    "report_to",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write every problem to this CSV file (UTF-8 with a byte-order mark, for Excel).",
+)
+@db_option
+def import_(
+    path: Path,
+    dry_run: bool,
+    kind: str | None,
+    crs: str | None,
+    tolerance: float,
+    report_to: Path | None,
+    db: str | None,
+) -> None:
+    """Keep records current from a file: upsert by their stable codes from GeoJSON, GeoPackage, Shapefile or
+    CSV with WKT (a folder: every file named after a kind). Every row is checked first; one bad row and nothing
+    is written, and the report names each: row, field, value, reason."""
+    from hub.domain.access import Viewer
+    from hub.services import Hub
+    from hub.services.imports import ImportRecords, import_records
+
+    settings = _settings(db)
+    store = _open_store(settings, load_demo=False)
+    bars = Bars()
+    try:
+        viewer = Viewer(role="admin", token_id="cli")
+        command = ImportRecords(path, kind=kind, crs=crs, dry_run=dry_run, tolerance_m2=tolerance)
+        result = _checked(lambda: import_records(Hub.from_settings(settings, store), viewer, command, progress=bars))
+    finally:
+        bars.close()
+        store.close()
+    _print_report(result, _shown(settings.db))
+    if report_to is not None:
+        _write_report(result, report_to)
+        click.echo(f"report: {report_to}")
+    if not result.ok:
+        sys.exit(1)
+
+
+class Bars:
+    """Progress bars (tqdm, on stderr) for the stages of a long import; none when stderr is not a terminal or
+    the stage is short."""
+
+    LONG = 5_000
+
+    def __init__(self) -> None:
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if total < self.LONG:
+            return
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=f"{stage:5}", unit=" rows", disable=None, file=sys.stderr)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _print_report(result: Any, db: str) -> None:
+    """The import's report: per kind what is new, changed and unchanged, then every problem (row, field, value,
+    reason) as a table."""
+    for note in result.ignored:
+        click.echo(f"note: {note}")
+    click.echo(f"{result.source}: {result.rows} rows checked against {db}")
+    for kind, tally in result.counts.items():
+        click.echo(f"  {kind}: " + ", ".join(f"{n} {state}" for state, n in tally.items()))
+    if result.problems:
+        shown = result.problems[:SHOWN_PROBLEMS]
+        rows = [("file", "row", "field", "value", "reason")]
+        rows += [(p.source, str(p.row), p.field, _cell(p.value), p.reason) for p in shown]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        click.echo(f"refused: {len(result.problems)} problems; nothing was written")
+        for r in rows:
+            click.echo("  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
+        if len(result.problems) > len(shown):
+            click.echo(f"… and {len(result.problems) - len(shown)} more (--report FILE.csv lists them all)")
+        return
+    changed = sum(n for t in result.changes().values() for n in t.values())
+    if result.dry_run:
+        click.echo(f"dry run: every row is sound; {changed} would be written (nothing was written)")
+    elif result.written:
+        click.echo(f"imported: {changed} rows written")
+    else:
+        click.echo("nothing to write: every row is as stored")
+
+
+SHOWN_PROBLEMS = 100
+"""Problems printed; ``--report`` writes them all."""
+
+
+def _write_report(result: Any, path: Path) -> None:
+    import csv
+
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(("file", "row", "field", "value", "reason"))
+        for p in result.problems:
+            writer.writerow((p.source, p.row, p.field, "" if p.value is None else p.value, p.reason))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "(empty)"
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 @main.command()
 @db_option
 def snapshot(db: str | None) -> None:
@@ -277,14 +414,29 @@ def token() -> None:
 @token.command("create")
 @click.option(
     "--role",
-    type=click.Choice(["analyst", "officer", "admin"]),
+    type=click.Choice(["analyst", "officer", "technician", "inspector", "volunteer", "admin"]),
     required=True,
-    help="analyst: figures and staff names; officer: their squad in full; admin: everything.",
+    help="analyst: figures and staff names; officer: their squad in full; technician: their guidance group in "
+    "full, logs its visits; inspector: a township's safety inspections and hazards; volunteer: a volunteer "
+    "team's micro-service requests; admin: everything.",
 )
 @click.option("--squad", default=None, help="Squad code an officer token belongs to (e.g. SQ1); officers only.")
+@click.option(
+    "--group", default=None, help="Guidance group a technician token belongs to (e.g. AG1); technicians only."
+)
+@click.option("--township", default=None, help="Township an inspector token works for (e.g. 411403100); inspectors.")
+@click.option("--team", default=None, help="Volunteer team a volunteer token belongs to (e.g. WH-DY); volunteers.")
 @click.option("--label", default="", help="A note saying whose token this is.")
 @db_option
-def token_create(role: str, squad: str | None, label: str, db: str | None) -> None:
+def token_create(
+    role: str,
+    squad: str | None,
+    group: str | None,
+    township: str | None,
+    team: str | None,
+    label: str,
+    db: str | None,
+) -> None:
     """Create a token and print it (send it as `Authorization: Bearer <token>`)."""
     from hub.services import Hub
     from hub.services.tokens import create_token
@@ -292,7 +444,16 @@ def token_create(role: str, squad: str | None, label: str, db: str | None) -> No
     settings = _settings(db)
     store = _open_store(settings)
     try:
-        record, text = create_token(Hub.from_settings(settings, store), role, squad_code=squad, label=label)
+        if township and team:
+            raise click.ClickException("give --township (inspectors) or --team (volunteers), not both")
+        record, text = create_token(
+            Hub.from_settings(settings, store),
+            role,
+            squad_code=squad,
+            label=label,
+            group_code=group,
+            unit_code=township or team,
+        )
     except HubError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -301,6 +462,8 @@ def token_create(role: str, squad: str | None, label: str, db: str | None) -> No
     click.echo(
         f"token {record.id}: role {record.role}"
         + (f", squad {record.squad_code}" if record.squad_code else "")
+        + (f", group {record.group_code}" if record.group_code else "")
+        + (f", unit {record.unit_code}" if record.unit_code else "")
         + " (shown once; only its hash is stored)",
         err=True,
     )
@@ -318,7 +481,8 @@ def token_list(db: str | None) -> None:
     try:
         for t in list_tokens(Hub.from_settings(settings, store)):
             state = "revoked" if t.revoked else "live"
-            click.echo(f"{t.id}  {t.role:8} {t.squad_code or '-':5} {state:8} {t.created_at}  {t.label}")
+            unit = t.squad_code or t.group_code or t.unit_code or "-"
+            click.echo(f"{t.id}  {t.role:10} {unit:5} {state:8} {t.created_at}  {t.label}")
     finally:
         store.close()
 
@@ -347,13 +511,23 @@ def token_revoke(token_id: str, db: str | None) -> None:
 @click.option("--variables", default=None, help="Variables as a JSON object.")
 @click.option(
     "--role",
-    type=click.Choice(["public", "analyst", "officer", "admin"]),
+    type=click.Choice(["public", "analyst", "officer", "technician", "inspector", "volunteer", "admin"]),
     default="analyst",
     help="Run as this role (default analyst; local use only, no token needed).",
 )
 @click.option("--squad", default=None, help="Squad code when --role officer.")
+@click.option("--group", default=None, help="Guidance group code when --role technician.")
+@click.option("--unit", default=None, help="Township code when --role inspector, team code when --role volunteer.")
 @db_option
-def query(document: str, variables: str | None, role: str, squad: str | None, db: str | None) -> None:
+def query(
+    document: str,
+    variables: str | None,
+    role: str,
+    squad: str | None,
+    group: str | None,
+    unit: str | None,
+    db: str | None,
+) -> None:
     """Run one GraphQL query against the store and print the JSON result, e.g. hub query '{ stats { compounds } }'."""
     from hub.domain.access import Viewer
     from hub.schema import Context, build_schema
@@ -367,7 +541,9 @@ def query(document: str, variables: str | None, role: str, squad: str | None, db
     store = _open_store(settings)
     try:
         schema = build_schema(settings)
-        viewer = Viewer(role=role, squad_code=squad, token_id="cli", log=store.disclosures)  # "admin:cli" in logs
+        viewer = Viewer(  # "admin:cli" in logs
+            role=role, squad_code=squad, token_id="cli", log=store.disclosures, group_code=group, unit_code=unit
+        )
         ctx = Context(hub=Hub.from_settings(settings, store), viewer=viewer)
         result = asyncio.run(schema.execute(document, variable_values=values, context_value=ctx))
     finally:

@@ -9,10 +9,12 @@ Each class carries a stable ``code`` that the API puts in ``userErrors[].code`` 
     │   ├── GeometryError         (code BAD_GEOMETRY)    GeoJSON that cannot be used
     │   │   └── SwappedCoordinatesError (code SWAPPED_COORDINATES)
     │   ├── LimitExceeded         (code LIMIT_EXCEEDED)  page size, vertex cap, request size
-    │   └── NotFound              (code NOT_FOUND)       an id or code that names nothing
+    │   ├── NotFound              (code NOT_FOUND)       an id or code that names nothing
+    │   └── OutsideArea           (code OUTSIDE_AREA)    a point outside every place a write needs
     ├── AccessDenied              (code FORBIDDEN)       the viewer's role may not do this
     │   └── Unauthenticated       (code UNAUTHENTICATED) a token that is not valid
     ├── Conflict                  (code CONFLICT)        a write that contradicts stored data
+    │   └── NotAssigned           (code NOT_ASSIGNED)    work outside what the caller's unit is assigned
     ├── StoreError                (code STORE)           the database refused or is not ready
     └── Refused                   (code BAD_REQUEST)     an HTTP request not in a form the hub takes
         ├── MethodNotAllowed      (code METHOD_NOT_ALLOWED)      e.g. a mutation sent over GET
@@ -76,6 +78,12 @@ class NotFound(InputError):
     code = "NOT_FOUND"
 
 
+class OutsideArea(InputError):
+    """A point outside every place the write needs (a guidance visit outside every township)."""
+
+    code = "OUTSIDE_AREA"
+
+
 class AccessDenied(HubError):
     """The viewer's role may not see or do this."""
 
@@ -92,6 +100,12 @@ class Conflict(HubError):
     """A write that contradicts what is stored (for example a reused idempotency key)."""
 
     code = "CONFLICT"
+
+
+class NotAssigned(Conflict):
+    """Work logged where the caller's unit is not assigned (a guidance group in another group's township)."""
+
+    code = "NOT_ASSIGNED"
 
 
 class StoreError(HubError):

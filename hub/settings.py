@@ -85,7 +85,8 @@ class Settings:
     the hub's own pages."""
     rate_limits: str = ""
     """Requests per second and burst per role, ``role=rate/burst`` comma separated (``HUB_RATE_LIMITS``); roles
-    not named keep the defaults ``public=10/60,analyst=30/120,officer=30/120,admin=60/240``."""
+    not named keep the defaults ``public=10/60,analyst=30/120,officer=30/120,technician=30/120,inspector=30/120,``
+    ``volunteer=30/120,admin=60/240``."""
     rate_exempt: str = "127.0.0.0/8,::1"
     """Addresses or networks never rate-limited, comma separated, or ``none`` (``HUB_RATE_EXEMPT``)."""
 

@@ -245,8 +245,12 @@ def writable(stores: Stores, settings: Settings) -> Iterator[Any]:
         squad: str | None = None,
         now: Any = None,
         token: str = "t",
+        group: str | None = None,
+        unit: str | None = None,
     ) -> dict[str, Any]:
-        viewer = Viewer(role=role, squad_code=squad, token_id=token, log=store.disclosures)
+        viewer = Viewer(
+            role=role, squad_code=squad, token_id=token, log=store.disclosures, group_code=group, unit_code=unit
+        )
         ctx = Context(hub=hub, viewer=viewer)
         if now is not None:
             ctx.now = now

@@ -25,6 +25,8 @@ HELD = (
     "communities",
     "grids",
     "sectors",
+    "townships",
+    "villages",
     "compounds",
     "occupations",
     "problems",

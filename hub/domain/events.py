@@ -22,7 +22,8 @@ class Event:
     """What changed, e.g. ``incident``."""
     kind: str
     """How: ``REPORTED``, ``ADVANCED``, …"""
-    sector_code: str | None
+    place_code: str | None
+    """The place subscribers follow: a case's sector, a hazard's township."""
     record: Any
     step: Any = None
 

@@ -74,6 +74,23 @@ def communities_per_subdistrict(catalog: Catalog) -> float:
     return ratio(len(catalog.communities), len(catalog.subdistricts))
 
 
+def villages_per_township(catalog: Catalog) -> float:
+    return ratio(len(catalog.villages), len(catalog.townships))
+
+
+def technicians_per_group(catalog: Catalog) -> float:
+    return ratio(len(catalog.technicians), len(catalog.guidance_groups))
+
+
+def townships_per_group(catalog: Catalog) -> float:
+    groups = catalog.guidance_groups.values()
+    return ratio(sum(len(g.township_codes) for g in groups), len(groups))
+
+
+def groups_per_event(catalog: Catalog) -> float:
+    return ratio(len(catalog.guidance_groups), len(catalog.weather_events))
+
+
 def grids_per_compound(catalog: Catalog) -> float:
     """Grids a compound's polygon overlaps, on average (a sample of compounds against the grid index)."""
 
@@ -159,3 +176,26 @@ def rule_length(catalog: Catalog, attr: str) -> float:
     """Mean length of the squads' rotation rules' ``cycle`` or ``teams``."""
     rules = catalog.roster_rules.values()
     return ratio(sum(len(getattr(r, attr)) for r in rules), len(rules))
+
+
+def steps_per_hazard(catalog: Catalog) -> float:
+    steps = sum(len(v) for k, v in catalog.case_steps.items() if k[0] == "hazard")
+    return ratio(steps, len(catalog.hazards))
+
+
+def hazards_per_inspection(catalog: Catalog) -> float:
+    return ratio(len(catalog.hazards), len(catalog.inspections))
+
+
+def steps_per_request(catalog: Catalog) -> float:
+    steps = sum(len(v) for k, v in catalog.case_steps.items() if k[0] == "service_request")
+    return ratio(steps, len(catalog.service_requests))
+
+
+def volunteers_per_team(catalog: Catalog) -> float:
+    return ratio(len(catalog.volunteers), len(catalog.volunteer_teams))
+
+
+def communities_per_team(catalog: Catalog) -> float:
+    teams = catalog.volunteer_teams.values()
+    return ratio(sum(len(t.community_codes) for t in teams), len(teams))

@@ -3,7 +3,7 @@
 One registry serves GraphQL's ``featureCollection`` and the vector tiles alike, so a property a
 role may not see is absent from both. Geometry is never serialised per request: each feature's
 GeoJSON (per zoom band and coordinate system) is made once and kept with the layer until that
-record is written; tiling layers (subdistricts, communities, grids, sectors) are generalised as a
+record is written; tiling layers (subdistricts, communities, grids, sectors, townships, villages) are generalised as a
 coverage per zoom band so neighbours keep their shared borders.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from hub.domain import access
+from hub.domain import access, hazards
 from hub.domain.access import ANONYMOUS, Viewer
 from hub.errors import AccessDenied, InputError
 from hub.geo import datum
@@ -29,6 +29,7 @@ from hub.geo.geojson import geometry_json as geojson_text
 from hub.store.catalog import Catalog, Layer
 
 Getter = Callable[[Any, Viewer], Any]
+
 Disclosed = tuple[tuple[str, tuple[Any, ...]], ...]
 """Personal data an answer shows unmasked: (kind, keys of whose) pairs, logged each time it is served."""
 
@@ -153,6 +154,32 @@ LAYERS: dict[str, MapLayer] = {
             "古城片区 old-town sectors",
         ),
         MapLayer(
+            "townships",
+            "townships",
+            lambda r: r.code,
+            {
+                "code": Prop(_attr("code"), "乡镇代码"),
+                "name": Prop(_attr("name"), "名称"),
+                "kind": Prop(_attr("kind"), "类型"),
+                "areaM2": Prop(_attr("area_m2"), "面积(平方米)", "number"),
+            },
+            ("code", "name"),
+            "乡镇 townships",
+        ),
+        MapLayer(
+            "villages",
+            "villages",
+            lambda r: r.code,
+            {
+                "code": Prop(_attr("code"), "行政村代码"),
+                "name": Prop(_attr("name"), "名称"),
+                "townshipCode": Prop(_attr("township_code"), "乡镇代码"),
+                "areaM2": Prop(_attr("area_m2"), "面积(平方米)", "number"),
+            },
+            ("code", "name"),
+            "行政村 administrative villages",
+        ),
+        MapLayer(
             "compounds",
             "compounds",
             lambda r: r.id,
@@ -212,6 +239,63 @@ LAYERS: dict[str, MapLayer] = {
             "城市管理案件 city-management incidents",
             "Point",
             time="seenAt",
+        ),
+        MapLayer(
+            "guidance_visits",
+            "guidance_visits",
+            lambda r: r.id,
+            {
+                "visitId": Prop(_attr("id"), "编号", "integer"),
+                "eventCode": Prop(_attr("event_code"), "天气过程代码"),
+                "groupCode": Prop(_attr("group_code"), "指导组代码"),
+                "townshipCode": Prop(_attr("township_code"), "乡镇代码"),
+                "villageCode": Prop(_attr("village_code"), "行政村代码"),
+                "site": Prop(_attr("site"), "地点类型"),
+                "kind": Prop(_attr("kind"), "指导内容"),
+                "visitedOn": Prop(_iso("visited_on"), "指导日期", "date"),
+                "hazardsFound": Prop(_attr("hazards_found"), "发现隐患数", "integer"),
+                "advice": Prop(
+                    lambda r, v: access.free_text(v, r.advice, access.VISIT_ADVICE, r.id),
+                    "技术指导意见",
+                    staff_only=True,
+                    personal=True,
+                    disclosed=(access.VISIT_ADVICE, access.sees_free_text),
+                ),
+            },
+            ("visitId", "kind", "hazardsFound"),
+            "农技指导 agricultural guidance visits",
+            "Point",
+            time="visitedOn",
+        ),
+        MapLayer(
+            "hazards",
+            "hazards",
+            lambda r: r.id,
+            {
+                "hazardId": Prop(_attr("id"), "隐患编号", "integer"),
+                "campaignCode": Prop(_attr("campaign_code"), "专项行动代码"),
+                "townshipCode": Prop(_attr("township_code"), "乡镇代码"),
+                "villageCode": Prop(_attr("village_code"), "行政村代码"),
+                "premisesId": Prop(_attr("premises_id"), "场所编号", "integer"),
+                "category": Prop(_attr("category"), "场所类别"),
+                "kind": Prop(_attr("kind"), "隐患类型"),
+                "severity": Prop(_attr("severity"), "隐患等级"),
+                "state": Prop(_attr("state"), "状态"),
+                "open": Prop(lambda r, v: r.state in hazards.OPEN, "未销号", "boolean"),
+                "foundAt": Prop(_iso("found_at"), "发现时间", "date-time"),
+                "dueOn": Prop(_iso("due_on"), "整改期限", "date"),
+                "description": Prop(
+                    lambda r, v: access.free_text(v, r.description, access.HAZARD_DESCRIPTION, r.id),
+                    "隐患描述",
+                    staff_only=True,
+                    personal=True,
+                    disclosed=(access.HAZARD_DESCRIPTION, access.sees_free_text),
+                ),
+            },
+            ("hazardId", "severity", "state", "open"),
+            "安全生产隐患 safety hazards",
+            "Point",
+            time="foundAt",
         ),
         MapLayer(
             "merchants",

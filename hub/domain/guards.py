@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from hub.domain.access import ADMIN, OFFICER, Viewer
+from hub.domain.access import ADMIN, INSPECTOR, OFFICER, TECHNICIAN, VOLUNTEER, Viewer
 from hub.errors import AccessDenied, InputError
 
 MAX_CLIENT_ID = 128
@@ -15,6 +15,24 @@ def require_staff(viewer: Viewer, doing: str) -> None:
     """Officers and admins write from the field; others may not."""
     if viewer.role not in (OFFICER, ADMIN):
         raise AccessDenied(f"only officers and admins may {doing}; you are {viewer.role}")
+
+
+def require_technician(viewer: Viewer, doing: str) -> None:
+    """Technicians of a guidance group and admins; others may not."""
+    if viewer.role not in (TECHNICIAN, ADMIN):
+        raise AccessDenied(f"only technicians and admins may {doing}; you are {viewer.role}")
+
+
+def require_inspector(viewer: Viewer, doing: str) -> None:
+    """Township safety inspectors and admins; others may not."""
+    if viewer.role not in (INSPECTOR, ADMIN):
+        raise AccessDenied(f"only inspectors and admins may {doing}; you are {viewer.role}")
+
+
+def require_volunteer(viewer: Viewer, doing: str) -> None:
+    """Volunteers of a team and admins; others may not."""
+    if viewer.role not in (VOLUNTEER, ADMIN):
+        raise AccessDenied(f"only volunteers and admins may {doing}; you are {viewer.role}")
 
 
 def require_admin(viewer: Viewer, doing: str) -> None:

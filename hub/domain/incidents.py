@@ -34,13 +34,15 @@ Actions, the moves they allow, and who may take them::
 A viewer who may not take an action gets :class:`~hub.errors.AccessDenied`; an action the case's
 state does not allow gets :class:`~hub.errors.Conflict`. Permission is checked before state.
 
+The table, who may, the notes and overdue are applied by the workflow machinery every kind of case shares
+(``hub.domain.workflow``; ``WORKFLOW`` below is this table on it).
+
 A point outside every old-town sector can only be registered by an admin: the case then has no
 sector and no squad, is DISPATCHED to the command centre itself, and only admins can move it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,7 +54,8 @@ from hub.domain.categories import CATEGORIES, WORKING_HOURS, Category, WorkingHo
 from hub.domain.events import Event
 from hub.domain.locate import at_point
 from hub.domain.roster import Duty, local_time, on_duty
-from hub.errors import AccessDenied, Conflict, InputError, LimitExceeded
+from hub.domain.workflow import Party, Workflow, clean_text
+from hub.errors import AccessDenied, InputError, LimitExceeded
 from hub.geo.geojson import point
 from hub.store.catalog import Catalog
 from hub.store.records import Incident, IncidentStep, Sector, Squad
@@ -103,6 +106,26 @@ SQUAD_ACTIONS = frozenset({ACCEPT, REPORT_HANDLED})
 """Actions the officers of the assigned squad may take; admins may take every action."""
 NOTE_REQUIRED = frozenset({SEND_BACK, REJECT, CANCEL})
 
+WORKFLOW = Workflow(
+    noun="case",
+    states=STATES,
+    names=STATE_NAMES,
+    transitions=TRANSITIONS,
+    terminal=TERMINAL,
+    awaiting=AWAITING_HANDLING,
+    party=Party(
+        role=OFFICER,
+        people="officers",
+        unit="squad",
+        unit_of_viewer=lambda v: v.squad_code,
+        unit_of_case=lambda x: x.squad_code,
+        actions=SQUAD_ACTIONS,
+    ),
+    note_required=NOTE_REQUIRED,
+    opened=lambda x: x.reported_at,
+)
+"""The city-management case workflow on the shared machinery (``hub.domain.workflow``)."""
+
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 2000
 MAX_PHOTOS = 10
@@ -142,7 +165,7 @@ def report(
     client_id = guards.client_id(client_id)
     category = _category(category_code, categories)
     where = point(lon, lat, field="location")
-    text = _text(description, "description", MAX_DESCRIPTION)
+    text = clean_text(description, "description", MAX_DESCRIPTION)
     if not text:
         raise InputError("describe what was seen: the description is empty", field="description")
     urls = _photos(photos)
@@ -224,15 +247,6 @@ def _category(code: Any, categories: Mapping[str, Category]) -> Category:
     return category
 
 
-def _text(value: Any, field: str, limit: int) -> str:
-    if not isinstance(value, str):
-        raise InputError(f"{field} must be text", field=field)
-    value = value.strip()
-    if len(value) > limit:
-        raise LimitExceeded(f"{field} has {len(value):,} characters; the limit is {limit:,}", field=field)
-    return value
-
-
 def _photos(photos: Any) -> tuple[str, ...]:
     if isinstance(photos, str) or not isinstance(photos, Iterable):
         raise InputError("photos must be a list of http(s) URLs", field="photos")
@@ -283,7 +297,7 @@ def allowed_actions(state: str) -> tuple[str, ...]:
     >>> allowed_actions(DISPATCHED), allowed_actions(CLOSED)
     (('ACCEPT', 'REJECT', 'CANCEL'), ())
     """
-    return tuple(a for a, (sources, _) in TRANSITIONS.items() if state in sources)
+    return WORKFLOW.allowed_actions(state)
 
 
 def advance(
@@ -294,37 +308,8 @@ def advance(
     Raises AccessDenied when the viewer may not take the action on this case, Conflict when the
     case's state does not allow it, InputError for an unknown action or a bad note.
     """
-    if action not in TRANSITIONS:
-        raise InputError(f"unknown action {action!r}; valid actions: {', '.join(ACTIONS)}", field="action")
-    _may(viewer, incident, action)
-    sources, target = TRANSITIONS[action]
-    if incident.state not in sources:
-        allowed = ", ".join(allowed_actions(incident.state)) or f"none (the case is {incident.state})"
-        raise Conflict(f"cannot {action} a case that is {incident.state}; allowed: {allowed}")
-    text = _text(note, "note", MAX_NOTE)
-    if action in NOTE_REQUIRED and not text:
-        raise InputError(f"a note is required to {action} a case: say why", field="note")
-    now = local_time(now)
-    if incident.reported_at is not None and now < local_time(incident.reported_at):
-        raise InputError(f"the case was reported at {incident.reported_at.isoformat()}, after {now.isoformat()}")
-    changed = dataclasses.replace(incident, state=target, closed_at=now if target in TERMINAL else incident.closed_at)
-    return changed, IncidentStep(incident.id, now, viewer.actor, action, incident.state, target, text)
-
-
-def _may(viewer: Viewer, incident: Incident, action: str) -> None:
-    if viewer.is_admin:
-        return
-    if viewer.role != OFFICER:
-        raise AccessDenied(f"only officers and admins can work on cases; this request is {viewer.role}")
-    if action not in SQUAD_ACTIONS:
-        raise AccessDenied(f"only the command centre (admins) can {action} a case")
-    if incident.squad_code is None:
-        raise AccessDenied(f"case {incident.id} is not assigned to a squad; only the command centre can {action} it")
-    if viewer.squad_code != incident.squad_code:
-        raise AccessDenied(
-            f"case {incident.id} is assigned to squad {incident.squad_code}; "
-            f"officers of {viewer.squad_code or 'no squad'} cannot {action} it"
-        )
+    changed, move = WORKFLOW.advance(viewer, incident, action, note=note, now=now)
+    return changed, IncidentStep(incident.id, move.at, viewer.actor, action, move.source, move.target, move.note)
 
 
 # --- queries ---------------------------------------------------------------------------------
@@ -342,16 +327,7 @@ def overdue(catalog: Catalog, now: datetime, squad_code: str | None = None) -> l
     A case reported handled is with the command centre and no longer overdue, even if it was late.
     ``squad_code`` None means every squad. Nearest (most overdue) deadline first.
     """
-    now = local_time(now)
-    cases = [
-        x
-        for x in catalog.incidents
-        if x.state in AWAITING_HANDLING
-        and (squad_code is None or x.squad_code == squad_code)
-        and x.deadline is not None
-        and local_time(x.deadline) < now
-    ]
-    return sorted(cases, key=_by_deadline)
+    return WORKFLOW.overdue((x for x in catalog.incidents if squad_code in (None, x.squad_code)), now)
 
 
 def find(
@@ -364,8 +340,7 @@ def find(
     until: datetime | None = None,
 ) -> list[Incident]:
     """Cases meeting every given filter, oldest report first; ``since`` is inclusive, ``until`` exclusive."""
-    if state is not None and state not in STATES:
-        raise InputError(f"unknown state {state!r}; valid states: {', '.join(STATES)}", field="state")
+    WORKFLOW.check_state(state)
     lo = None if since is None else local_time(since, field="since")
     hi = None if until is None else local_time(until, field="until")
     out = []
@@ -385,7 +360,7 @@ def find(
 
 
 def _by_deadline(x: Incident) -> tuple[bool, datetime | None, int]:
-    return (x.deadline is None, x.deadline and local_time(x.deadline), x.id)
+    return WORKFLOW.by_deadline(x)
 
 
 # --- Open311 ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""What lies at a point: subdistrict, community, grid, compound, old-town sector, and who is on duty there."""
+"""What lies at a point: subdistrict, community, grid, compound, old-town sector, township and village, and who
+is on duty there."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from hub.domain.roster import Duty, on_duty
+from hub.domain.township_duty import TownshipDuty, duty_at
 from hub.geo.geojson import point
 from hub.store import records as r
 from hub.store.catalog import Catalog, Layer
@@ -24,7 +26,10 @@ class Location:
     grid: r.Grid | None
     compound: r.Compound | None
     sector: r.Sector | None
+    township: r.Township | None
+    village: r.Village | None
     on_duty: tuple[Duty, ...]
+    township_on_duty: tuple[TownshipDuty, ...] = ()
 
 
 def at_point(layer: Layer[Any], lon: float, lat: float) -> Any:
@@ -39,6 +44,7 @@ def locate(catalog: Catalog, lon: float, lat: float, at: datetime, *, field: str
     point(lon, lat, field=field)
     sector = at_point(catalog.sectors, lon, lat)
     duties = tuple(on_duty(catalog, sector.code, at)) if sector is not None else ()
+    township = at_point(catalog.townships, lon, lat)
     return Location(
         lon=lon,
         lat=lat,
@@ -48,5 +54,8 @@ def locate(catalog: Catalog, lon: float, lat: float, at: datetime, *, field: str
         grid=at_point(catalog.grids, lon, lat),
         compound=at_point(catalog.compounds, lon, lat),
         sector=sector,
+        township=township,
+        village=at_point(catalog.villages, lon, lat),
         on_duty=duties,
+        township_on_duty=tuple(duty_at(catalog, township.code, at)) if township is not None else (),
     )

@@ -17,11 +17,12 @@ from hub.domain.access import Viewer
 from hub.domain.guards import require_staff
 from hub.errors import Conflict, InputError, NotFound
 from hub.geo.geojson import parse_geometry
+from hub.store import contract
 from hub.store.catalog import Catalog
 from hub.store.records import Occupation
 
-KINDS = ("ENCLOSURE", "CONSTRUCTION", "STORAGE", "PLANTING", "PARKING")
-OCCUPIED, CLEARED = "OCCUPIED", "CLEARED"
+KINDS = contract.OCCUPATION_KINDS
+OCCUPIED, CLEARED = contract.OCCUPATION_STATUSES
 
 
 def compound_holding(catalog: Catalog, geom: shapely.Geometry, *, field: str) -> Any:

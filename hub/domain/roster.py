@@ -1,32 +1,41 @@
-"""Who is on shift, where, when. Shifts are defined in local time (Asia/Shanghai) and may run past midnight.
+"""Who is on duty for a place at a moment. Shifts are defined in local time (Asia/Shanghai) and may run past
+midnight.
+
+A roster (:class:`Roster`) says where one kind of duty keeps its records in the catalog: its members (each
+of a unit, with a standing shift), the place each unit works, the shifts, the units' rotation rules and
+the dated exceptions. Two rosters use this machinery: the old-town brigade (officers of squads, each squad
+in its sector: :data:`BRIGADE`) and the townships' 24-hour duty (值班值守: duty staff of a township, in that
+township: ``hub.domain.township_duty``). Everything below takes the roster it answers for; the brigade's
+functions of old (``assignments``, ``on_duty``, ``coverage_gaps``, ``rostered``) are those with
+:data:`BRIGADE`.
 
 A shift ``20:00``–``02:00`` covers 20:00 to midnight of its day and midnight to 02:00 of the next;
-``16:00``–``24:00`` ends at midnight. An officer's shift on a date comes from three places, each
-overriding the one before:
+``16:00``–``24:00`` ends at midnight; a shift whose end is its start (``08:00``–``08:00``) lasts 24 hours.
+A member's shift on a date comes from three places, each overriding the one before:
 
-1. the officer's standing ``shift_code`` (every day);
-2. their squad's :class:`~hub.store.records.RosterRule`, if it lists them: the cycle position
+1. the member's standing ``shift_code`` (every day);
+2. their unit's rotation rule, if it lists them: the cycle position
    ``(offset + days since anchor) mod len(cycle)``, where ``OFF`` is a day off;
-3. the dated :class:`~hub.store.records.RosterException` records of that date: ``LEAVE`` (off),
-   ``SWAP`` (two officers exchange that day's shift and sector), ``COVER`` (the officer works the
-   given shift in the given sector instead of their own).
+3. the dated exceptions of that date: ``LEAVE`` (off), ``SWAP`` (two members exchange that day's shift
+   and place), ``COVER`` (the member works the given shift in the given place instead of their own).
 
-An officer works in their squad's sector unless a swap or cover sends them elsewhere; they stay
-a member of their own squad wherever they work. Edits are checked in :mod:`hub.domain.roster_edit`.
+A member works in their unit's place unless a swap or cover sends them elsewhere; they stay a member of
+their own unit wherever they work. Edits are checked in :mod:`hub.domain.roster_edit`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.errors import InputError
 from hub.store.catalog import Catalog
-from hub.store.records import Officer, RosterException, Shift, Squad
+from hub.store.records import Shift
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 OFF = "OFF"
@@ -35,10 +44,81 @@ KINDS = ("LEAVE", "SWAP", "COVER")
 """The kinds of roster exception."""
 BRIGADE_HOURS = ("07:00", "02:00")
 """The brigade's working day, local time: streets are to be covered from 07:00 to 02:00 the next morning."""
+ALL_DAY = ("00:00", "24:00")
+"""A working day of 24 hours (a township's duty: somebody answers at any hour)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Words:
+    """What a roster calls its parts, in messages and in the input fields they name."""
+
+    unit: str
+    member: str
+    place: str
+    unit_field: str
+    member_field: str
+    place_field: str
+    team_field: str
+    """How a team entry names its member (``teams.0.officer``)."""
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Where one kind of duty keeps its records in the catalog, and the working day it must cover."""
+
+    name: str
+    words: Words
+    members: Callable[[Catalog], Mapping[str, Any]]
+    """Member id → member record (with ``id`` and a standing ``shift_code``)."""
+    unit_of: Callable[[Any], str]
+    """A member's unit code (their squad, their township)."""
+    units: Callable[[Catalog], Mapping[str, Any]]
+    """Unit code → unit record (a squad, a township)."""
+    home: Callable[[Any], str | None]
+    """The place a unit works (a squad's sector, the township itself)."""
+    places: Callable[[Catalog], list[str]]
+    """Every place the roster answers for, sorted (coverage gaps are looked for in each)."""
+    shifts: Callable[[Catalog], Mapping[str, Shift]]
+    rules: Callable[[Catalog], Mapping[str, Any]]
+    """Unit code → rotation rule (with ``anchor``, ``cycle`` and ``teams``: (member id, offset) pairs)."""
+    exceptions: Callable[[Catalog], Mapping[int, Any]]
+    """Exception id → exception (with ``id``, ``on_date``, ``kind``, ``shift_code``, ``swap_with``)."""
+    member_of: Callable[[Any], str]
+    """An exception's member id."""
+    cover_place: Callable[[Any], str | None]
+    """The place a COVER exception sends its member to."""
+    version: Callable[[Catalog], Hashable]
+    """Changes whenever the rules or exceptions do (answers derived from them are remembered by it)."""
+    hours: tuple[str, str] = BRIGADE_HOURS
+    """The working day, local time, that must be covered in every place (``coverage_gaps``)."""
+
+
+def sector_codes(catalog: Catalog) -> list[str]:
+    """Every sector the brigade answers for: the sector layer's, and any a squad is assigned to."""
+    return sorted({s.code for s in catalog.sectors} | {q.sector_code for q in catalog.squads.values()})
+
+
+BRIGADE = Roster(
+    name="brigade",
+    words=Words("squad", "officer", "sector", "squadCode", "officerId", "sectorCode", "officer"),
+    members=lambda c: c.officers,
+    unit_of=lambda o: o.squad_code,
+    units=lambda c: c.squads,
+    home=lambda squad: squad.sector_code,
+    places=sector_codes,
+    shifts=lambda c: c.shifts,
+    rules=lambda c: c.roster_rules,
+    exceptions=lambda c: c.roster_exceptions,
+    member_of=lambda e: e.officer_id,
+    cover_place=lambda e: e.sector_code,
+    version=lambda c: c.roster_version,
+)
+"""The old-town enforcement brigade: officers of four squads, each squad in its sector, 07:00–02:00."""
+
+
+@cache
 def minutes(hhmm: str) -> int:
-    """Minutes after midnight of an ``HH:MM`` time; ``24:00`` is 1440.
+    """Minutes after midnight of an ``HH:MM`` time; ``24:00`` is 1440 (remembered: shifts are few).
 
     >>> minutes("07:30"), minutes("24:00")
     (450, 1440)
@@ -58,12 +138,14 @@ def covers(shift: Shift, local: time) -> bool:
     (True, True, False)
     >>> covers(Shift("LATE", "晚班", "16:00", "24:00"), time(23, 59))
     True
+    >>> covers(Shift("DUTY", "24小时值班", "08:30", "08:30"), time(3, 0))
+    True
     """
     t = local.hour * 60 + local.minute
     start, end = minutes(shift.start), minutes(shift.end)
     if start < end:
         return start <= t < end
-    return t >= start or t < end  # runs past midnight
+    return t >= start or t < end  # runs past midnight (all day when the end is the start)
 
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)
@@ -106,14 +188,15 @@ def span(start: str, end: str, day: date, tz: ZoneInfo = LOCAL) -> tuple[datetim
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """One officer's shift on one date: where, and the local moments it starts and ends."""
+    """One member's shift on one date: where, and the local moments it starts and ends."""
 
     date: dt.date
-    officer: Officer
-    squad_code: str
-    """The officer's own squad (also when covering another squad's sector)."""
-    sector_code: str
-    """The sector worked that day."""
+    member: Any
+    """The officer (or township duty officer) working."""
+    unit: str
+    """The member's own unit (also when covering another unit's place)."""
+    place: str
+    """The place worked that day (a sector, a township)."""
     shift: Shift
     start: datetime
     end: datetime
@@ -123,87 +206,137 @@ class Assignment:
         """True when the shift is running at ``at`` (start inclusive, end exclusive)."""
         return self.start <= local_time(at) < self.end
 
+    @property
+    def officer(self) -> Any:
+        """The brigade's name for the member."""
+        return self.member
+
+    @property
+    def squad_code(self) -> str:
+        """The brigade's name for the unit."""
+        return self.unit
+
+    @property
+    def sector_code(self) -> str:
+        """The brigade's name for the place."""
+        return self.place
+
 
 @dataclass(frozen=True, slots=True)
 class Duty:
-    """One squad on duty in a sector at a moment, with the officers on shift and their shifts."""
+    """One unit on duty in a place at a moment, with its members on shift and their shifts."""
 
-    squad: Squad
-    sector_code: str
-    officers: tuple[Officer, ...]
+    unit: Any
+    """The unit's record (a squad, a township)."""
+    place: str
+    members: tuple[Any, ...]
     shifts: tuple[Shift, ...]
+
+    @property
+    def squad(self) -> Any:
+        return self.unit
+
+    @property
+    def sector_code(self) -> str:
+        return self.place
+
+    @property
+    def officers(self) -> tuple[Any, ...]:
+        return self.members
 
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """A stretch of the brigade's working hours in which nobody is on shift in a sector."""
+    """A stretch of the working hours in which nobody is on shift in a place."""
 
-    sector_code: str
+    place: str
     start: datetime
     end: datetime
 
+    @property
+    def sector_code(self) -> str:
+        return self.place
 
-def rostered(catalog: Catalog, officer: Officer, day: date) -> str:
-    """The shift code (or ``OFF``) the squad's rule gives an officer on a date, before exceptions.
 
-    Without a rule for the squad, or for an officer the rule does not list, the standing
-    ``shift_code`` every day.
+def rostered(catalog: Catalog, member: Any, day: date, roster: Roster = BRIGADE) -> str:
+    """The shift code (or ``OFF``) the unit's rule gives a member on a date, before exceptions.
+
+    Without a rule for the unit, or for a member the rule does not list, the standing ``shift_code``
+    every day.
     """
-    rule = catalog.roster_rules.get(officer.squad_code)
+    rule = roster.rules(catalog).get(roster.unit_of(member))
     if rule is None or not rule.cycle:
-        return officer.shift_code
-    offset = _offsets(catalog).get(officer.id)
+        return str(member.shift_code)
+    offset = _offsets(catalog, roster).get(member.id)
     if offset is None:
-        return officer.shift_code
-    return rule.cycle[(offset + (day - rule.anchor).days) % len(rule.cycle)]
+        return str(member.shift_code)
+    return str(rule.cycle[(offset + (day - rule.anchor).days) % len(rule.cycle)])
 
 
-def _offsets(catalog: Catalog) -> dict[str, int]:
-    """Officer id → offset into their squad's cycle, from every rule (worked out once per roster version)."""
-    hit = catalog.memo.get("roster_offsets")
-    if hit is None or hit[0] != catalog.roster_version:
-        offsets = {officer: n for rule in catalog.roster_rules.values() for officer, n in rule.teams}
-        hit = catalog.memo["roster_offsets"] = (catalog.roster_version, offsets)
+def _remembered(catalog: Catalog, name: str, roster: Roster, work_out: Callable[[], Any]) -> Any:
+    """What ``work_out`` gives for this roster, remembered until the roster changes (``roster.version``)."""
+    key = (name, roster.name)
+    version = roster.version(catalog)
+    hit = catalog.memo.get(key)
+    if hit is None or hit[0] != version:
+        hit = catalog.memo[key] = (version, work_out())
     return hit[1]
 
 
-def exceptions_on(catalog: Catalog, day: date) -> list[RosterException]:
+def _offsets(catalog: Catalog, roster: Roster) -> dict[str, int]:
+    """Member id → offset into their unit's cycle, from every rule (worked out once per roster version)."""
+    rules = roster.rules(catalog)
+    return _remembered(
+        catalog, "roster_offsets", roster, lambda: {m: n for rule in rules.values() for m, n in rule.teams}
+    )
+
+
+def exceptions_on(catalog: Catalog, day: date, roster: Roster = BRIGADE) -> list[Any]:
     """The roster exceptions dated ``day``, in the order they were made (by id)."""
-    hit = catalog.memo.get("exceptions_by_day")
-    if hit is None or hit[0] != catalog.roster_version:
-        by_day: dict[date, list[RosterException]] = {}
-        for x in sorted(catalog.roster_exceptions.values(), key=lambda x: x.id):
-            by_day.setdefault(x.on_date, []).append(x)
-        hit = catalog.memo["exceptions_by_day"] = (catalog.roster_version, by_day)
-    return list(hit[1].get(day, ()))
+
+    def by_day() -> dict[date, list[Any]]:
+        out: dict[date, list[Any]] = {}
+        for x in sorted(roster.exceptions(catalog).values(), key=lambda x: x.id):
+            out.setdefault(x.on_date, []).append(x)
+        return out
+
+    return list(_remembered(catalog, "exceptions_by_day", roster, by_day).get(day, ()))
 
 
-def involved(exc: RosterException) -> tuple[str, ...]:
-    """The officers an exception changes: its officer, and for a swap the other officer too."""
+def involved(exc: Any, roster: Roster = BRIGADE) -> tuple[str, ...]:
+    """The members an exception changes: its member, and for a swap the other member too."""
+    member = roster.member_of(exc)
     if exc.kind == "SWAP" and exc.swap_with:
-        return (exc.officer_id, exc.swap_with)
-    return (exc.officer_id,)
+        return (member, exc.swap_with)
+    return (member,)
 
 
-def plan(catalog: Catalog, day: date) -> dict[str, tuple[str, str | None]]:
-    """Officer id → (shift code or ``OFF``, sector code) on a date, after that date's exceptions.
+def plan(
+    catalog: Catalog, day: date, roster: Roster = BRIGADE, only: Iterable[str] | None = None
+) -> dict[str, tuple[str, str | None]]:
+    """Member id → (shift code or ``OFF``, place code) on a date, after that date's exceptions.
 
-    Exceptions apply in id order; a swap exchanges whatever the two officers have at that point.
+    Exceptions apply in id order; a swap exchanges whatever the two members have at that point. ``only``
+    plans those members alone (they must include everyone the date's exceptions name).
     """
     out: dict[str, tuple[str, str | None]] = {}
-    for officer in catalog.officers.values():
-        squad = catalog.squads.get(officer.squad_code)
-        out[officer.id] = (rostered(catalog, officer, day), squad.sector_code if squad else None)
-    for exc in exceptions_on(catalog, day):
-        if exc.officer_id not in out:
+    units = roster.units(catalog)
+    members = roster.members(catalog)
+    chosen = members.values() if only is None else (members[m] for m in only if m in members)
+    for member in chosen:
+        unit = units.get(roster.unit_of(member))
+        out[member.id] = (rostered(catalog, member, day, roster), roster.home(unit) if unit is not None else None)
+    for exc in exceptions_on(catalog, day, roster):
+        member_id = roster.member_of(exc)
+        if member_id not in out:
             continue
         if exc.kind == "LEAVE":
-            out[exc.officer_id] = (OFF, out[exc.officer_id][1])
-        elif exc.kind == "SWAP" and exc.swap_with in out and exc.swap_with != exc.officer_id:
+            out[member_id] = (OFF, out[member_id][1])
+        elif exc.kind == "SWAP" and exc.swap_with in out and exc.swap_with != member_id:
             other = exc.swap_with
-            out[exc.officer_id], out[other] = out[other], out[exc.officer_id]
-        elif exc.kind == "COVER" and exc.shift_code and exc.sector_code:
-            out[exc.officer_id] = (exc.shift_code, exc.sector_code)
+            out[member_id], out[other] = out[other], out[member_id]
+        elif exc.kind == "COVER" and exc.shift_code and (place := roster.cover_place(exc)):
+            out[member_id] = (exc.shift_code, place)
     return out
 
 
@@ -223,94 +356,125 @@ def check_day(day: date, *, field: str = "date") -> date:
 
 
 def assignments(
-    catalog: Catalog, day: date, *, squad: str | None = None, sector: str | None = None
+    catalog: Catalog,
+    day: date,
+    *,
+    squad: str | None = None,
+    sector: str | None = None,
+    roster: Roster = BRIGADE,
 ) -> list[Assignment]:
-    """Every officer working on a local date (optionally of one squad, or in one sector), by start and officer id.
+    """Every member working on a local date (optionally of one unit, ``squad``, or in one place, ``sector``),
+    by start and member id.
 
-    Officers who are off, and entries naming a shift or sector the catalog does not know, give no
-    assignment.
+    Members who are off, and entries naming a shift or place the catalog does not know, give no assignment.
     """
     check_day(day)
-    found = _day(catalog, day) if sector is None else _in_sector(catalog, day, sector)
-    return [a for a in found if squad is None or a.squad_code == squad]
+    found = _day(catalog, day, roster) if sector is None else _in_place(catalog, day, sector, roster)
+    return [a for a in found if squad is None or a.unit == squad]
 
 
 MEMO_DAYS = 64
 
 
-def _day(catalog: Catalog, day: date) -> tuple[Assignment, ...]:
-    """All of a date's assignments, remembered until the roster changes (``catalog.roster_version``)."""
-    days: dict[Any, tuple[Assignment, ...]] = catalog.memo.setdefault("assignments", {})
-    key = (day, catalog.roster_version)
+def _assign(catalog: Catalog, day: date, roster: Roster, only: Iterable[str] | None = None) -> list[Assignment]:
+    """The assignments of a date (of the members ``only`` names, when given), by start and member id."""
+    out = []
+    members, shifts = roster.members(catalog), roster.shifts(catalog)
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for member_id, (code, place) in plan(catalog, day, roster, only).items():
+        member = members[member_id]
+        shift = shifts.get(code)
+        if shift is None or place is None:
+            continue
+        when = spans.get(code)
+        if when is None:
+            when = spans[code] = span(shift.start, shift.end, day)
+        out.append(Assignment(day, member, roster.unit_of(member), place, shift, *when))
+    out.sort(key=lambda a: (a.start, a.member.id))
+    return out
+
+
+def _day(catalog: Catalog, day: date, roster: Roster) -> tuple[Assignment, ...]:
+    """All of a date's assignments, remembered until the roster changes (``roster.version``)."""
+    days: dict[Any, tuple[Assignment, ...]] = catalog.memo.setdefault(("assignments", roster.name), {})
+    key = (day, roster.version(catalog))
     hit = days.get(key)
     if hit is None:
-        out = []
-        spans: dict[str, tuple[datetime, datetime]] = {}
-        for officer_id, (code, sector_code) in plan(catalog, day).items():
-            officer = catalog.officers[officer_id]
-            shift = catalog.shifts.get(code)
-            if shift is None or sector_code is None:
-                continue
-            when = spans.get(code)
-            if when is None:
-                when = spans[code] = span(shift.start, shift.end, day)
-            out.append(Assignment(day, officer, officer.squad_code, sector_code, shift, *when))
-        out.sort(key=lambda a: (a.start, a.officer.id))
         if len(days) >= MEMO_DAYS:
             days.clear()
-        hit = days[key] = tuple(out)
+        hit = days[key] = tuple(_assign(catalog, day, roster))
     return hit
 
 
-def _in_sector(catalog: Catalog, day: date, sector: str) -> tuple[Assignment, ...]:
-    """A date's assignments in one sector, remembered with the date's (dispatch asks for them on every report)."""
-    sectors: dict[Any, tuple[Assignment, ...]] = catalog.memo.setdefault("assignments_in_sector", {})
-    key = (day, sector, catalog.roster_version)
-    hit = sectors.get(key)
+def _members_at(catalog: Catalog, place: str, roster: Roster) -> tuple[str, ...]:
+    """The members whose unit works in a place (remembered until the roster changes)."""
+
+    def by_place() -> dict[str | None, tuple[str, ...]]:
+        units = roster.units(catalog)
+        out: dict[str | None, list[str]] = {}
+        for member in roster.members(catalog).values():
+            unit = units.get(roster.unit_of(member))
+            out.setdefault(roster.home(unit) if unit is not None else None, []).append(member.id)
+        return {k: tuple(v) for k, v in out.items()}
+
+    found: tuple[str, ...] = _remembered(catalog, "members_by_place", roster, by_place).get(place, ())
+    return found
+
+
+def _in_place(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Assignment, ...]:
+    """A date's assignments in one place, remembered (dispatch and ``locate`` ask for them on every call).
+
+    Worked out from the members whose unit works there and those the date's exceptions name (only they
+    can work there that day), unless the whole date is known already.
+    """
+    places: dict[Any, tuple[Assignment, ...]] = catalog.memo.setdefault(("assignments_in", roster.name), {})
+    version = roster.version(catalog)
+    key = (day, place, version)
+    hit = places.get(key)
     if hit is None:
-        if len(sectors) >= MEMO_DAYS * 8:
-            sectors.clear()
-        hit = sectors[key] = tuple(a for a in _day(catalog, day) if a.sector_code == sector)
+        if len(places) >= MEMO_DAYS * 8:
+            places.clear()
+        whole = catalog.memo.get(("assignments", roster.name), {}).get((day, version))
+        if whole is None:
+            named = {m for x in exceptions_on(catalog, day, roster) for m in involved(x, roster)}
+            whole = _assign(catalog, day, roster, [*_members_at(catalog, place, roster), *sorted(named)])
+        hit = places[key] = tuple(a for a in whole if a.place == place)
     return hit
 
 
-def _around(catalog: Catalog, days: Iterable[date], sector: str | None = None) -> list[Assignment]:
-    return [a for d in days for a in assignments(catalog, d, sector=sector)]
+def _around(catalog: Catalog, days: Iterable[date], place: str | None, roster: Roster) -> list[Assignment]:
+    return [a for d in days for a in assignments(catalog, d, sector=place, roster=roster)]
 
 
-def on_duty(catalog: Catalog, sector_code: str, at: datetime) -> list[Duty]:
-    """The squads (with their officers on shift) working in a sector at a moment.
+def on_duty(catalog: Catalog, sector_code: str, at: datetime, roster: Roster = BRIGADE) -> list[Duty]:
+    """The units (with their members on shift) working in a place at a moment.
 
-    Includes the previous day's shifts still running after midnight, and officers of other squads
-    covering the sector (listed under their own squad). Squads in code order, officers by id,
-    shifts by code. A naive ``at`` is local time.
+    Includes the previous day's shifts still running after midnight, and members of other units
+    covering the place (listed under their own unit). Units in code order, members by id, shifts
+    by code. A naive ``at`` is local time.
     """
     local = local_time(at)
     days = (local.date() - timedelta(days=1), local.date())
-    running = [a for a in _around(catalog, days, sector_code) if a.start <= local < a.end]
-    by_squad: dict[str, dict[str, Assignment]] = {}
+    running = [a for a in _around(catalog, days, sector_code, roster) if a.start <= local < a.end]
+    by_unit: dict[str, dict[str, Assignment]] = {}
     for a in running:
-        by_squad.setdefault(a.squad_code, {}).setdefault(a.officer.id, a)
+        by_unit.setdefault(a.unit, {}).setdefault(a.member.id, a)
+    units = roster.units(catalog)
     duties = []
-    for code in sorted(by_squad):
-        squad = catalog.squads.get(code)
-        if squad is None:
+    for code in sorted(by_unit):
+        unit = units.get(code)
+        if unit is None:
             continue
-        chosen = [by_squad[code][k] for k in sorted(by_squad[code])]
+        chosen = [by_unit[code][k] for k in sorted(by_unit[code])]
         shifts = {a.shift.code: a.shift for a in chosen}
         duties.append(
-            Duty(squad, sector_code, tuple(a.officer for a in chosen), tuple(shifts[c] for c in sorted(shifts)))
+            Duty(unit, sector_code, tuple(a.member for a in chosen), tuple(shifts[c] for c in sorted(shifts)))
         )
     return duties
 
 
-def sector_codes(catalog: Catalog) -> list[str]:
-    """Every sector the brigade answers for: the sector layer's, and any a squad is assigned to."""
-    return sorted({s.code for s in catalog.sectors} | {q.sector_code for q in catalog.squads.values()})
-
-
 def working_hours(day: date, hours: tuple[str, str] = BRIGADE_HOURS) -> tuple[datetime, datetime]:
-    """The brigade's working hours of a local date, as local moments.
+    """The working hours of a local date, as local moments.
 
     >>> s, e = working_hours(date(2024, 6, 1))
     >>> s.isoformat(), e.isoformat()
@@ -344,16 +508,19 @@ def uncovered(
     return gaps
 
 
-def coverage_gaps(catalog: Catalog, day: date, *, hours: tuple[str, str] = BRIGADE_HOURS) -> list[Gap]:
-    """Every stretch of a date's working hours (``hours``, 07:00–02:00 by default) with nobody on shift in a sector.
+def coverage_gaps(
+    catalog: Catalog, day: date, *, hours: tuple[str, str] | None = None, roster: Roster = BRIGADE
+) -> list[Gap]:
+    """Every stretch of a date's working hours (``hours``, the roster's own by default: 07:00–02:00 for the
+    brigade) with nobody on shift in a place.
 
-    Shifts of the day before and after count where they overlap those hours. By sector code, then start.
+    Shifts of the day before and after count where they overlap those hours. By place code, then start.
     """
     check_day(day)
-    window = working_hours(day, hours)
-    around = _around(catalog, (day - timedelta(days=1), day, day + timedelta(days=1)))
+    window = working_hours(day, hours or roster.hours)
+    around = _around(catalog, (day - timedelta(days=1), day, day + timedelta(days=1)), None, roster)
     gaps: list[Gap] = []
-    for code in sector_codes(catalog):
-        busy = [(a.start, a.end) for a in around if a.sector_code == code]
+    for code in roster.places(catalog):
+        busy = [(a.start, a.end) for a in around if a.place == code]
         gaps.extend(Gap(code, start, end) for start, end in uncovered(window, busy))
     return gaps

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.domain import hazards as hz
 from hub.domain import incidents as cases
+from hub.domain import microservices as ms
 from hub.store.catalog import Catalog
 
 CLEARED = "CLEARED"
@@ -28,6 +30,15 @@ class Stats:
     subdistricts: int
     communities: int
     grids: int
+    townships: int
+    villages: int
+    weather_events: int
+    guidance_groups: int
+    technicians: int
+    guided_townships: int
+    guidance_visits: int
+    guidance_hazards_found: int
+    duty_officers: int
     public_rooms: int
     merchants: int
     merchants_signed: int
@@ -36,6 +47,17 @@ class Stats:
     incidents_closed: int
     patrols: int
     patrol_length_m: float
+    safety_campaigns: int
+    premises: int
+    inspections: int
+    hazards: int
+    hazards_major: int
+    hazards_open: int
+    hazards_verified: int
+    volunteer_teams: int
+    volunteers: int
+    service_requests: int
+    service_requests_done: int
 
 
 def compute_stats(catalog: Catalog) -> Stats:
@@ -62,6 +84,15 @@ def compute_stats(catalog: Catalog) -> Stats:
         subdistricts=len(catalog.subdistricts),
         communities=len(catalog.communities),
         grids=len(catalog.grids),
+        townships=len(catalog.townships),
+        villages=len(catalog.villages),
+        weather_events=len(catalog.weather_events),
+        guidance_groups=len(catalog.guidance_groups),
+        technicians=len(catalog.technicians),
+        guided_townships=len({t for g in catalog.guidance_groups.values() for t in g.township_codes}),
+        guidance_visits=len(catalog.guidance_visits),
+        guidance_hazards_found=sum(v.hazards_found for v in catalog.guidance_visits),
+        duty_officers=len(catalog.duty_officers),
         public_rooms=len(catalog.public_rooms),
         merchants=len(merchants),
         merchants_signed=sum(m.agreement is not None for m in merchants),
@@ -70,4 +101,15 @@ def compute_stats(catalog: Catalog) -> Stats:
         incidents_closed=sum(x.state == cases.CLOSED for x in incidents),
         patrols=len(patrols),
         patrol_length_m=sum(p.length_m for p in patrols),
+        safety_campaigns=len(catalog.safety_campaigns),
+        premises=len(catalog.premises),
+        inspections=len(catalog.inspections),
+        hazards=len(catalog.hazards),
+        hazards_major=sum(h.severity == hz.MAJOR for h in catalog.hazards),
+        hazards_open=sum(h.state in hz.OPEN for h in catalog.hazards),
+        hazards_verified=sum(h.state == hz.VERIFIED for h in catalog.hazards),
+        volunteer_teams=len(catalog.volunteer_teams),
+        volunteers=len(catalog.volunteers),
+        service_requests=len(catalog.service_requests),
+        service_requests_done=sum(x.state in ms.DONE_STATES for x in catalog.service_requests),
     )

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hub.domain.access import ADMIN, ANALYST, OFFICER, PUBLIC
+from hub.domain.access import ADMIN, ANALYST, INSPECTOR, OFFICER, PUBLIC, TECHNICIAN, VOLUNTEER
 from hub.errors import RateLimited
 from hub.http.answers import refuse
 from hub.http.auth import bearer_text
 from hub.services import Hub, tokens
 
-ROLES = (PUBLIC, ANALYST, OFFICER, ADMIN)
+ROLES = (PUBLIC, ANALYST, OFFICER, TECHNICIAN, INSPECTOR, VOLUNTEER, ADMIN)
 EXEMPT_PATHS = ("/healthz", "/metrics")
 MOST_BUCKETS = 100_000
 
@@ -80,6 +80,9 @@ DEFAULT_LIMITS = {
     PUBLIC: Limit(10.0, 60.0),
     ANALYST: Limit(30.0, 120.0),
     OFFICER: Limit(30.0, 120.0),
+    TECHNICIAN: Limit(30.0, 120.0),
+    INSPECTOR: Limit(30.0, 120.0),
+    VOLUNTEER: Limit(30.0, 120.0),
     ADMIN: Limit(60.0, 240.0),
 }
 

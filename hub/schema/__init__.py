@@ -30,14 +30,33 @@ from hub.schema.fast import FAST_PATH, execution_context_class
 from hub.schema.figures import FigureQuery
 from hub.schema.frontage import FrontageMutation, FrontageQuery, Merchant
 from hub.schema.governance import GovernanceQuery, PublicRoom
+from hub.schema.guidance import GuidanceGroup, GuidanceMutation, GuidanceQuery, GuidanceVisit, Technician, WeatherEvent
+from hub.schema.hazards import (
+    Hazard,
+    HazardMutation,
+    HazardQuery,
+    HazardSubscription,
+    Inspection,
+    Premises,
+    SafetyCampaign,
+)
 from hub.schema.incidents import Incident, IncidentMutation, IncidentQuery, Subscription
 from hub.schema.maps import MapQuery
+from hub.schema.microservices import (
+    MicroServiceMutation,
+    MicroServiceQuery,
+    ServiceRequest,
+    Volunteer,
+    VolunteerTeam,
+)
 from hub.schema.patrols import Patrol, PatrolMutation, PatrolQuery
 from hub.schema.privacy import PrivacyQuery
 from hub.schema.query import Query
 from hub.schema.rosters import RosterMutation, RosterQuery
 from hub.schema.scalars import DATE_SCALAR, GEOJSON_SCALAR, GeoJSON
 from hub.schema.spatial import SpatialQuery
+from hub.schema.township_duty import TownshipDutyMutation, TownshipDutyQuery
+from hub.schema.upkeep import UpkeepMutation
 from hub.settings import Settings
 
 __all__ = ["Context", "build_schema"]
@@ -97,26 +116,29 @@ class HubSchema(strawberry.Schema):
             if not admission.runs_inline(found):
                 if self.heavy is None:
                     self.heavy = anyio.CapacityLimiter(HEAVY_AT_ONCE)
-                return await anyio.to_thread.run_sync(run, limiter=self.heavy)
+                return _noted(await anyio.to_thread.run_sync(run, limiter=self.heavy), context_value)
             if found is not None and self.direct and not found.subscription:
                 direct = self._direct(
                     prepared, found, operation_name, variable_values, context_value, root_value, kwargs
                 )
                 if direct is not None:
                     try:
-                        return _shaped(await direct if isawaitable(direct) else direct)
+                        return _noted(_shaped(await direct if isawaitable(direct) else direct), context_value)
                     except admission.Aborted as stop:
                         return _stopped(stop)
         try:
-            return _shaped(
-                await super().execute(
-                    query,
-                    variable_values=variable_values,
-                    context_value=context_value,
-                    root_value=root_value,
-                    operation_name=operation_name,
-                    **kwargs,
-                )
+            return _noted(
+                _shaped(
+                    await super().execute(
+                        query,
+                        variable_values=variable_values,
+                        context_value=context_value,
+                        root_value=root_value,
+                        operation_name=operation_name,
+                        **kwargs,
+                    )
+                ),
+                context_value,
             )
         except admission.Aborted as stop:
             return _stopped(stop)
@@ -199,6 +221,27 @@ async def _shaped_stream(source: Any) -> AsyncGenerator[Any, None]:
             yield _shaped(result)
 
 
+FAULTS_NAMED = 20
+"""Stored rows left out that an answer names (with their count)."""
+
+
+def _noted(result: Any, context_value: Any) -> Any:
+    """An answer made while the store holds rows it leaves out names them (``extensions.storeFaults``): the
+    answer is whole but for those rows, and says which and why (``hub.store.faults``)."""
+    found = getattr(getattr(getattr(context_value, "hub", None), "data", None), "faults", ())
+    if found and isinstance(result, ExecutionResult):
+        result.extensions = {
+            **(result.extensions or {}),
+            "storeFaults": {
+                "message": f"{len(found)} stored rows break the store's contract and are left out of every answer "
+                "until fixed (hub import)",
+                "count": len(found),
+                "leftOut": [f.as_dict() for f in found[:FAULTS_NAMED]],
+            },
+        }
+    return result
+
+
 def _stopped(stop: admission.Aborted) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[shape_error(GraphQLError(str(stop.error), original_error=stop.error))])
 
@@ -230,10 +273,27 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
                 FigureQuery,
                 GovernanceQuery,
                 SpatialQuery,
+                GuidanceQuery,
+                TownshipDutyQuery,
+                HazardQuery,
+                MicroServiceQuery,
             ),
         ),
-        mutation=merge_types("Mutation", (IncidentMutation, PatrolMutation, FrontageMutation, RosterMutation)),
-        subscription=Subscription,
+        mutation=merge_types(
+            "Mutation",
+            (
+                IncidentMutation,
+                PatrolMutation,
+                FrontageMutation,
+                RosterMutation,
+                GuidanceMutation,
+                TownshipDutyMutation,
+                HazardMutation,
+                MicroServiceMutation,
+                UpkeepMutation,
+            ),
+        ),
+        subscription=merge_types("Subscription", (Subscription, HazardSubscription)),
         types=[
             t.Compound,
             t.Subdistrict,
@@ -241,6 +301,8 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             t.Grid,
             t.Occupation,
             t.Sector,
+            t.Township,
+            t.Village,
             t.Squad,
             t.Officer,
             t.PropertyCompany,
@@ -250,6 +312,17 @@ def build_schema(settings: Settings, *, fast_lists: bool = True) -> strawberry.S
             Incident,
             Patrol,
             PublicRoom,
+            WeatherEvent,
+            GuidanceGroup,
+            Technician,
+            GuidanceVisit,
+            SafetyCampaign,
+            Premises,
+            Inspection,
+            Hazard,
+            VolunteerTeam,
+            Volunteer,
+            ServiceRequest,
         ],
         execution_context_class=execution_context_class(fast=fast_lists),
         config=StrawberryConfig(

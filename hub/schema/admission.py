@@ -26,11 +26,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, specified_rules
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from hub.domain.access import ADMIN, ANALYST, OFFICER
+from hub.domain.access import ADMIN, ANALYST, INSPECTOR, OFFICER, TECHNICIAN, VOLUNTEER
 from hub.errors import LimitExceeded
 from hub.schema import cost
 from hub.settings import Settings
@@ -57,7 +58,9 @@ class Prepared:
     errors: list[GraphQLError]
     shape: cost.Shape | None = None
     estimates: dict[Any, cost.Estimate] = field(default_factory=dict)
-    """Estimates of its operations without variables, by (operation name, data generation)."""
+    """Estimates of its operations, by (operation name, data generation, the values of the variables they read)."""
+    reads: dict[str | None, tuple[str, ...]] = field(default_factory=dict)
+    """Operation name → the variables its estimate depends on (found by the first estimate)."""
 
 
 class Documents:
@@ -140,7 +143,7 @@ def budget_of(settings: Settings, role: str) -> Budget:
     """What a caller of this role may spend on one operation."""
     if role == ADMIN:
         objects, mb = settings.max_cost_admin, settings.max_answer_mb_admin
-    elif role in (ANALYST, OFFICER):
+    elif role in (ANALYST, OFFICER, TECHNICIAN, INSPECTOR, VOLUNTEER):
         objects, mb = settings.max_cost_staff, settings.max_answer_mb_staff
     else:
         objects, mb = settings.max_cost_public, settings.max_answer_mb_public
@@ -214,17 +217,34 @@ def estimate_for(
     if operation is None:
         return None
     data = ctx.data
-    key = (operation_name, getattr(data, "generation", 0))
-    if not variables:
-        hit = prepared.estimates.get(key)
+    base = (operation_name, getattr(data, "generation", 0))
+    names = prepared.reads.get(operation_name)
+    if names is not None:
+        key = _key(base, names, variables)
+        hit = prepared.estimates.get(key) if key is not None else None
         if hit is not None:
             return hit
-    found = cost.estimate(schema, document, operation, variables, data)
-    if not variables:
+    read: set[str] = set()
+    found = cost.estimate(schema, document, operation, variables, data, read)
+    names = prepared.reads[operation_name] = tuple(sorted(read))
+    key = _key(base, names, variables)
+    if key is not None:
         if len(prepared.estimates) > 16:
             prepared.estimates.clear()
         prepared.estimates[key] = found
     return found
+
+
+def _key(base: tuple[Any, ...], names: tuple[str, ...], variables: Any) -> tuple[Any, ...] | None:
+    """The cache key of an estimate: the operation, the data's generation, and the values of the variables it
+    read (as JSON); None when a value cannot be written as JSON (the estimate is then not kept)."""
+    if not names:
+        return base
+    given = variables if isinstance(variables, dict) else {}
+    try:
+        return (*base, orjson.dumps({n: given.get(n) for n in names}, option=orjson.OPT_SORT_KEYS))
+    except TypeError:
+        return None
 
 
 class Admission(SchemaExtension):

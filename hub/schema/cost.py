@@ -36,8 +36,10 @@ millions of objects and refused before it runs).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from graphql import (
@@ -51,8 +53,10 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
     is_abstract_type,
     is_composite_type,
@@ -196,6 +200,8 @@ class _Walk:
     variables: Mapping[str, Any]
     data: Any
     memo: dict[tuple[str, str, float], Estimate] = field(default_factory=dict)
+    read: set[str] = field(default_factory=set)
+    """Variables whose values the estimate depended on (arguments of fields whose sizes or weights read them)."""
 
 
 def estimate(
@@ -204,10 +210,13 @@ def estimate(
     operation: OperationDefinitionNode,
     variables: Mapping[str, Any] | None,
     data: Any,
+    read: set[str] | None = None,
 ) -> Estimate:
     """Objects, bytes and blocking reads the operation can cost with these variables and this data.
 
-    ``data`` is handed to the size and weight functions declared on fields (the catalog).
+    ``data`` is handed to the size and weight functions declared on fields (the catalog). The names of the
+    variables the answer depended on are added to ``read``: the same document with the same values of those
+    (and the same data) has the same estimate, whatever its other variables (a point, a time) are.
     """
     root = {
         "query": schema.query_type,
@@ -219,6 +228,8 @@ def estimate(
     out.subscription = operation.operation.value == "subscription"
     if root is not None:
         out.add(_selection(walk, root, operation.selection_set, DEFAULT_PAGE, frozenset()))
+    if read is not None:
+        read |= walk.read
     return out
 
 
@@ -256,10 +267,13 @@ def _field(walk: _Walk, parent: Any, node: FieldNode, page: float, visiting: fro
     if gfield is None:  # unknown field (validation reports it) or a field of an abstract type's member
         return out
     meta = _metadata(gfield)
-    args = _arguments(gfield, node, walk.variables)
-    out.blocking = bool(meta.get(BLOCKING))
-    lists = _list_depth(gfield.type)
     named = get_named_type(gfield.type)
+    lists = _list_depth(gfield.type)
+    reads = named.name.endswith("Connection") or any(_reads_args(meta.get(k)) for k in (SIZE, WEIGHT))
+    args = _arguments(gfield, node, walk.variables) if reads else {}
+    if reads and node.arguments:
+        walk.read |= _variables_in(node.arguments)
+    out.blocking = bool(meta.get(BLOCKING))
     if lists:
         size = _size(walk, parent, name, meta, page, args)
     elif parent.name == "__Type" and name == "ofType":  # a wrapper's inner type: present only so often
@@ -299,6 +313,39 @@ def _size(walk: _Walk, parent: Any, name: str, meta: Mapping[str, Any], page: fl
     if parent.name.startswith("__"):
         return _introspection_size(walk.schema, parent.name, name)
     raise KeyError(f"{parent.name}.{name} is a list with no declared size (metadata=sized(...))")
+
+
+@cache
+def _takes_args(fn: Any) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True  # cannot tell: count it as reading them
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
+
+
+def _reads_args(value: Any) -> bool:
+    """Whether a declared size or weight is a function of the field's arguments (``f(data, args)``)."""
+    return callable(value) and _takes_args(value)
+
+
+def _variables_in(nodes: Any) -> set[str]:
+    """The names of the variables AST nodes (a field's arguments, with their nested values) refer to."""
+    found: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, VariableNode):
+            found.add(n.name.value)
+            continue
+        for key in getattr(n, "keys", ()):
+            child = getattr(n, key, None)
+            if isinstance(child, Node):
+                stack.append(child)
+            elif isinstance(child, tuple | list):
+                stack.extend(c for c in child if isinstance(c, Node))
+    return found
 
 
 def _call(value: Any, data: Any, args: dict[str, Any]) -> float:

@@ -12,11 +12,15 @@ from enum import Enum
 import strawberry
 
 
-@strawberry.enum(description="How a compound is managed.")
+@strawberry.enum(
+    description="How a compound is managed: by a property company, by one its committee hires, by the "
+    "residents themselves, or not at all (UNMANAGED: 失管/三无, no company, no committee, no supervising unit)."
+)
 class ManagementMode(Enum):
     PROPERTY_COMPANY = "PROPERTY_COMPANY"
     COMMITTEE_HIRED = "COMMITTEE_HIRED"
     SELF_MANAGED = "SELF_MANAGED"
+    UNMANAGED = "UNMANAGED"
 
 
 @strawberry.enum(description="业主委员会 (elected by owners) or 物业管理委员会 (set up, led by the branch).")
@@ -36,6 +40,9 @@ class Role(Enum):
     PUBLIC = "public"
     ANALYST = "analyst"
     OFFICER = "officer"
+    TECHNICIAN = "technician"
+    INSPECTOR = "inspector"
+    VOLUNTEER = "volunteer"
     ADMIN = "admin"
 
 
@@ -94,6 +101,46 @@ class IncidentAction(Enum):
 
 
 @strawberry.enum(
+    description="FOUND 待交办 (the deadline runs), ASSIGNED 已交办, RECTIFYING 整改中, RECTIFIED 待复查, "
+    "VERIFIED 已销号, CANCELLED 已撤销."
+)
+class HazardState(Enum):
+    FOUND = "FOUND"
+    ASSIGNED = "ASSIGNED"
+    RECTIFYING = "RECTIFYING"
+    RECTIFIED = "RECTIFIED"
+    VERIFIED = "VERIFIED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum(description="CANCEL: admins; the others: the township's inspectors (or admins).")
+class HazardAction(Enum):
+    ASSIGN = "ASSIGN"
+    START = "START"
+    REPORT_RECTIFIED = "REPORT_RECTIFIED"
+    VERIFY = "VERIFY"
+    SEND_BACK = "SEND_BACK"
+    CANCEL = "CANCEL"
+
+
+@strawberry.enum(description="REQUESTED 待接单, TAKEN 已接单, DONE 已完成, RATED 已评价, CANCELLED 已取消.")
+class ServiceRequestState(Enum):
+    REQUESTED = "REQUESTED"
+    TAKEN = "TAKEN"
+    DONE = "DONE"
+    RATED = "RATED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum(description="Taken by the team's volunteers (or admins); RATE carries the resident's rating, 1–5.")
+class ServiceRequestAction(Enum):
+    TAKE = "TAKE"
+    FINISH = "FINISH"
+    RATE = "RATE"
+    CANCEL = "CANCEL"
+
+
+@strawberry.enum(
     name="RosterExceptionKind",
     description="LEAVE: off that day; SWAP: two officers exchange that day's shifts; COVER: work a shift in "
     "another sector.",
@@ -110,7 +157,11 @@ class MapLayer(Enum):
     COMMUNITIES = "communities"
     GRIDS = "grids"
     SECTORS = "sectors"
+    TOWNSHIPS = "townships"
+    VILLAGES = "villages"
     COMPOUNDS = "compounds"
     OCCUPATIONS = "occupations"
     INCIDENTS = "incidents"
+    GUIDANCE_VISITS = "guidance_visits"
+    HAZARDS = "hazards"
     MERCHANTS = "merchants"

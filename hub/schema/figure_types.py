@@ -9,13 +9,18 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import strawberry
 
 from hub.domain.figures.compute import Figures, Group
 from hub.schema import types as t
 from hub.schema.cost import sized
+
+if TYPE_CHECKING:
+    from hub.schema.guidance import GuidanceGroup, WeatherEvent
+    from hub.schema.hazards import SafetyCampaign
+    from hub.schema.microservices import VolunteerTeam
 
 G = TypeVar("G")
 GROUPS_ESTIMATE = 200
@@ -33,12 +38,19 @@ class Grouping(Enum):
     GRID = "GRID"
     COMPOUND = "COMPOUND"
     SECTOR = "SECTOR"
+    TOWNSHIP = "TOWNSHIP"
+    VILLAGE = "VILLAGE"
     PROPERTY_COMPANY = "PROPERTY_COMPANY"
     KIND = "KIND"
     CATEGORY = "CATEGORY"
     STATUS = "STATUS"
     STATE = "STATE"
+    SEVERITY = "SEVERITY"
     SQUAD = "SQUAD"
+    GUIDANCE_GROUP = "GUIDANCE_GROUP"
+    WEATHER_EVENT = "WEATHER_EVENT"
+    CAMPAIGN = "CAMPAIGN"
+    TEAM = "TEAM"
     DAY = "DAY"
     MONTH = "MONTH"
     QUARTER = "QUARTER"
@@ -60,6 +72,11 @@ class FigureDate(Enum):
     CLOSED = "CLOSED"
     STARTED = "STARTED"
     SIGNED = "SIGNED"
+    VISITED = "VISITED"
+    FOUND = "FOUND"
+    RECTIFIED = "RECTIFIED"
+    REQUESTED = "REQUESTED"
+    DONE = "DONE"
 
 
 @strawberry.type(description="What a group stands for: one value per grouping asked; null where it has none.")
@@ -69,12 +86,19 @@ class FigureKey:
     grid: t.Grid | None = None
     compound: t.Compound | None = None
     sector: t.Sector | None = None
+    township: t.Township | None = None
+    village: t.Village | None = None
     property_company: t.PropertyCompany | None = None
     squad: t.Squad | None = None
+    guidance_group: Annotated[GuidanceGroup, strawberry.lazy("hub.schema.guidance")] | None = None
+    weather_event: Annotated[WeatherEvent, strawberry.lazy("hub.schema.guidance")] | None = None
+    campaign: Annotated[SafetyCampaign, strawberry.lazy("hub.schema.hazards")] | None = None
+    team: Annotated[VolunteerTeam, strawberry.lazy("hub.schema.microservices")] | None = None
     kind: str | None = None
     category: str | None = None
     status: str | None = None
     state: str | None = None
+    severity: str | None = None
     day: date | None = None
     month: str | None = strawberry.field(default=None, description="YYYY-MM, local time.")
     quarter: str | None = strawberry.field(default=None, description="YYYY-Qn, local time.")
@@ -220,3 +244,41 @@ class FrontageGroup:
     count: int = strawberry.field(description="Merchants.")
     signed: int
     signed_share: float | None
+
+
+@strawberry.type(description="Agricultural guidance visits and the hazards they found (农技指导).")
+class GuidanceVisitGroup:
+    key: FigureKey
+    count: int = strawberry.field(description="Visits.")
+    hazards_found: int = strawberry.field(description="Hazards found (险情) at the sites visited.")
+    with_hazards: int = strawberry.field(description="Visits that found at least one hazard.")
+    technician_visits: int = strawberry.field(description="Technicians sent, summed over the visits (人次).")
+
+
+@strawberry.type(description="Safety hazards found by the campaigns, and how their rectification went.")
+class HazardGroup:
+    key: FigureKey
+    count: int = strawberry.field(description="Hazards found (cancelled ones included).")
+    major: int = strawberry.field(description="Of them 重大隐患.")
+    open: int = strawberry.field(description="Not verified (销号) or cancelled.")
+    overdue: int = strawberry.field(description="Still to be rectified after the deadline's day, now.")
+    rectified: int = strawberry.field(description="Reported rectified at least once.")
+    rectified_on_time: int = strawberry.field(description="First reported rectified by the end of the deadline's day.")
+    verified: int = strawberry.field(description="Re-inspected and closed (销号).")
+    rectification_rate: float | None = strawberry.field(description="Verified / found (not cancelled).")
+    on_time_rate: float | None = strawberry.field(
+        description="Rectified on time / hazards (not cancelled) rectified or past their deadline now."
+    )
+
+
+@strawberry.type(description="Residents' micro-service requests (微小服务) and how the teams answered them.")
+class ServiceRequestGroup:
+    key: FigureKey
+    count: int = strawberry.field(description="Requests made.")
+    done: int = strawberry.field(description="Reported done (DONE or RATED).")
+    done_on_time: int = strawberry.field(description="Done by the deadline.")
+    open: int = strawberry.field(description="Still to be done (REQUESTED or TAKEN).")
+    overdue: int = strawberry.field(description="Still to be done past the deadline, now.")
+    rated: int
+    mean_rating: float | None = strawberry.field(description="The residents' mean rating, 1–5.")
+    mean_days_to_done: float | None = strawberry.field(description="From the request to its first report of done.")

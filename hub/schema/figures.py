@@ -42,12 +42,19 @@ class FigureFilter:
     grids: list[str] | None = None
     compounds: list[int] | None = None
     sectors: list[str] | None = None
+    townships: list[str] | None = None
+    villages: list[str] | None = None
     property_companies: list[str] | None = None
     kinds: list[str] | None = None
     categories: list[str] | None = None
     statuses: list[str] | None = None
     states: list[str] | None = None
     squads: list[str] | None = None
+    guidance_groups: list[str] | None = None
+    weather_events: list[str] | None = None
+    severities: list[str] | None = None
+    campaigns: list[str] | None = None
+    teams: list[str] | None = None
 
 
 _FILTERS = {
@@ -56,12 +63,19 @@ _FILTERS = {
     "grids": "GRID",
     "compounds": "COMPOUND",
     "sectors": "SECTOR",
+    "townships": "TOWNSHIP",
+    "villages": "VILLAGE",
     "property_companies": "PROPERTY_COMPANY",
     "kinds": "KIND",
     "categories": "CATEGORY",
     "statuses": "STATUS",
     "states": "STATE",
     "squads": "SQUAD",
+    "guidance_groups": "GUIDANCE_GROUP",
+    "weather_events": "WEATHER_EVENT",
+    "severities": "SEVERITY",
+    "campaigns": "CAMPAIGN",
+    "teams": "TEAM",
 }
 
 
@@ -184,6 +198,28 @@ class FigureQuery:
         ft.FrontageGroup,
         "门前三包: merchants and signed agreements by SECTOR, SQUAD (the sector's), trade (KIND), STATUS (SIGNED, "
         "UNSIGNED); date SIGNED.",
+    )
+
+    guidance_visit_figures: ft.FigureSet[ft.GuidanceVisitGroup] = figures_field(
+        "guidance_visits",
+        ft.GuidanceVisitGroup,
+        "农技指导: guidance visits and the hazards they found by TOWNSHIP, VILLAGE (their point), kind of guidance "
+        "(KIND), site (CATEGORY: VILLAGE, FARM, GREENHOUSE), GUIDANCE_GROUP, WEATHER_EVENT; date VISITED.",
+    )
+
+    hazard_figures: ft.FigureSet[ft.HazardGroup] = figures_field(
+        "hazards",
+        ft.HazardGroup,
+        "安全隐患: hazards found by the safety campaigns and their rectification (open, overdue, rectified on time, "
+        "verified) by TOWNSHIP, VILLAGE (their point), premises CATEGORY, SEVERITY, KIND, STATE, CAMPAIGN; dates FOUND "
+        "(default), RECTIFIED (first reported rectified) and CLOSED.",
+    )
+    service_request_figures: ft.FigureSet[ft.ServiceRequestGroup] = figures_field(
+        "service_requests",
+        ft.ServiceRequestGroup,
+        "微小服务: residents' micro-service requests and how many were done, by SUBDISTRICT, COMMUNITY, COMPOUND "
+        "(their compound's point), KIND of service, CATEGORY (the channel), STATE, TEAM; dates REQUESTED (default) "
+        "and DONE.",
     )
 
     @strawberry.field(

@@ -282,16 +282,16 @@ class Subscription:
         viewer = ctx.viewer
         followed = services.followed_sector(ctx.hub, viewer, sector)
         subscription = ctx.events.subscribe(
-            lambda e: e.topic == "incident" and (followed is None or e.sector_code == followed)
+            lambda e: e.topic == "incident" and (followed is None or e.place_code == followed)
         )
         async for event in subscription:
-            if viewer.token_id is not None and not await _token_live(ctx, viewer.token_id):
+            if viewer.token_id is not None and not await token_live(ctx, viewer.token_id):
                 raise AccessDenied("the token of this connection has been revoked; connect again with a live token")
             step = shown(event.step) if event.step is not None else None
             yield IncidentEvent(kind=event.kind, incident=shown(event.record), step=step)
 
 
-async def _token_live(ctx: Context, token_id: str) -> bool:
+async def token_live(ctx: Context, token_id: str) -> bool:
     """Whether a subscriber's token is still unrevoked (the store's answer is forgotten when the tokens change)."""
     known, live = tokens.cached_token_live(ctx.hub, token_id)
     if known:

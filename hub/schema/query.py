@@ -76,6 +76,38 @@ class Query:
         return connection(ctx.data.compounds, positions, first, after, ctx, order=found)
 
     @strawberry.field(
+        description="The rural towns (镇) and townships (乡), optionally filtered in space.",
+        metadata=sized(lambda d: len(d.townships)),
+    )
+    def townships(
+        self,
+        info: Info[Context, None],
+        where: SpatialFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> t.Connection[t.Township]:
+        layer = info.context.data.townships
+        found = spatial(where, info.context)
+        return connection(layer, found.positions(layer), first, after, info.context, order=found)
+
+    @strawberry.field(
+        description="Administrative villages (行政村), optionally of one township and filtered in space.",
+        metadata=sized(lambda d: len(d.villages)),
+    )
+    def villages(
+        self,
+        info: Info[Context, None],
+        where: SpatialFilter | None = None,
+        township: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> t.Connection[t.Village]:
+        ctx = info.context
+        found = spatial(where, ctx)
+        positions = reads.villages(ctx.hub, found, township)
+        return connection(ctx.data.villages, positions, first, after, ctx, order=found)
+
+    @strawberry.field(
         description="Unit grids (网格) meeting the spatial filter.", metadata=sized(lambda d: len(d.grids))
     )
     def grids(
@@ -166,4 +198,6 @@ class Query:
     @strawberry.field(description="Who the hub thinks you are (your token's role and squad).")
     def viewer(self, info: Info[Context, None]) -> t.Viewer:
         v = info.context.viewer
-        return t.Viewer(role=v.role, squad_code=v.squad_code, token_id=v.token_id)
+        return t.Viewer(
+            role=v.role, squad_code=v.squad_code, token_id=v.token_id, group_code=v.group_code, unit_code=v.unit_code
+        )

@@ -13,23 +13,28 @@ from __future__ import annotations
 import dataclasses
 import typing
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-from hub.domain import access, fanout, features, grading
+from hub.domain import access, fanout, features, grading, guidance
 from hub.domain import compounds as compound_rules
 from hub.domain.locate import Location as DomainLocation
 from hub.domain.model import records as rec
 from hub.domain.roster import Duty
 from hub.domain.stats import Stats as DomainStats
+from hub.domain.township_duty import duty_at
 from hub.schema.context import Context
 from hub.schema.cost import PAGE, sized, weighs
 from hub.schema.distance import distance_field
 from hub.schema.enums import CommitteeKind, Crs, ManagementMode, OccupationStatus
 from hub.schema.scalars import GeoJSON, to_global_id
 from hub.schema.views import RecordList, RecordView, shown
+
+if TYPE_CHECKING:
+    from hub.schema.guidance import GuidanceGroup
+    from hub.schema.township_duty import TownshipDuty
 
 N = TypeVar("N")
 Ctx = Info[Context, None]
@@ -90,7 +95,9 @@ class Node:
     id: strawberry.ID
 
 
-@strawberry.interface(description="A named area of the map with a stable code: a subdistrict, community or sector.")
+@strawberry.interface(
+    description="A named area of the map with a stable code: a subdistrict, community, sector, township or village."
+)
 class Area(Node):
     code: str
     name: str
@@ -126,6 +133,74 @@ class Community(RecordView, Area):
     geometry: GeoJSON = geometry_field("communities")
     distance_m: float | None = distance_field()
     subdistrict: Subdistrict | None = strawberry.field(resolver=_subdistrict_of)
+
+
+def _villages(root: rec.Township, info: Ctx) -> list[Village]:
+    return shown(v for v in info.context.data.villages if v.township_code == root.code)
+
+
+def _township_of(root: Any, info: Ctx) -> Township | None:
+    return shown(info.context.data.townships.get(root.township_code))
+
+
+def _duty_line(root: rec.Township, info: Ctx) -> str | None:
+    line = info.context.data.duty_lines.get(root.code)
+    return None if line is None else line.hotline
+
+
+def _township_on_duty(
+    root: rec.Township, info: Ctx, at: datetime | None = None
+) -> list[Annotated[TownshipDuty, strawberry.lazy("hub.schema.township_duty")]]:
+    return shown(duty_at(info.context.data, root.code, at or info.context.now))
+
+
+def _guidance_groups(
+    root: rec.Township, info: Ctx, event: str | None = None
+) -> list[Annotated[GuidanceGroup, strawberry.lazy("hub.schema.guidance")]]:
+    data = info.context.data
+    if event is None:
+        latest = guidance.latest_event(data)
+        event = latest.code if latest is not None else ""
+    return shown(guidance.covering(data, event, root.code))
+
+
+@strawberry.type(
+    description="A rural township-level unit: a town (镇, kind `town`) or a township (乡, kind `township`); with the "
+    "six urban subdistricts the 13 of them tile the district."
+)
+class Township(RecordView, Area):
+    __record__ = rec.Township
+    id: strawberry.ID = global_id("Township", "code")
+    kind: str = strawberry.field(description="`town` (镇) or `township` (乡).")
+    geometry: GeoJSON = geometry_field("townships")
+    distance_m: float | None = distance_field()
+    villages: list[Village] = strawberry.field(
+        resolver=_villages,
+        description="Its administrative villages (行政村).",
+        metadata=sized(fanout.villages_per_township),
+    )
+    duty_hotline: str | None = strawberry.field(
+        resolver=_duty_line, description="The township's 24-hour duty line (值班电话), published for the public."
+    )
+    on_duty: list[Annotated[TownshipDuty, strawberry.lazy("hub.schema.township_duty")]] = strawberry.field(
+        resolver=_township_on_duty,
+        description="Its duty officers on shift at `at` (now if omitted): the 24-hour duty (值班值守).",
+        metadata=sized(1),
+    )
+    guidance_groups: list[Annotated[GuidanceGroup, strawberry.lazy("hub.schema.guidance")]] = strawberry.field(
+        resolver=_guidance_groups,
+        description="The agricultural guidance group assigned it for an event (the latest when omitted).",
+        metadata=sized(1),
+    )
+
+
+@strawberry.type(description="An administrative village (行政村) of a township, with a 12-digit code.")
+class Village(RecordView, Area):
+    __record__ = rec.Village
+    id: strawberry.ID = global_id("Village", "code")
+    geometry: GeoJSON = geometry_field("villages")
+    distance_m: float | None = distance_field()
+    township: Township | None = strawberry.field(resolver=_township_of)
 
 
 def person_name(attr: str, kind: str, key: str) -> Any:
@@ -422,6 +497,14 @@ class Location(RecordView):
     sector: Sector | None = strawberry.field(
         description="The old-town sector the point lies in; null outside the 城郭路 ring."
     )
+    township: Township | None = strawberry.field(
+        description="The town (镇) or township (乡) the point lies in; null in the urban subdistricts."
+    )
+    village: Village | None = strawberry.field(description="The administrative village (行政村) the point lies in.")
+    township_on_duty: list[Annotated[TownshipDuty, strawberry.lazy("hub.schema.township_duty")]] = strawberry.field(
+        description="The township's duty officers on shift at that moment (24-hour duty, 值班值守).",
+        metadata=sized(lambda d: 1),
+    )
     on_duty: list[OnDuty] = strawberry.field(
         description="The squads and officers on shift in that sector at that moment.",
         metadata=sized(lambda d: len(d.squads)),
@@ -439,3 +522,5 @@ class Viewer:
     role: str
     squad_code: str | None
     token_id: str | None
+    group_code: str | None = strawberry.field(description="A technician's guidance group.")
+    unit_code: str | None = strawberry.field(default=None, description="An inspector's township, a volunteer's team.")

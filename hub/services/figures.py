@@ -15,6 +15,7 @@ from hub.domain.access import Viewer
 from hub.domain.drawn import DrawnArea, measure, parse_area
 from hub.domain.figures import places as pl
 from hub.domain.figures.compute import FigureQuery, Figures, compute
+from hub.domain.figures.family import RECORDS
 from hub.domain.figures.periods import UNITS, DateRange
 from hub.domain.filters import SpatialFilter
 from hub.domain.model import Catalog
@@ -86,7 +87,7 @@ def key_columns(grouping: str) -> tuple[str, ...]:
     name = grouping.lower()
     if grouping == pl.COMPOUND:
         return ("compound_id", "compound_name")
-    if grouping in pl.PLACES or grouping == "SQUAD":
+    if grouping in pl.PLACES or grouping in RECORDS:
         return (f"{name}_code",) if grouping in (pl.GRID,) else (f"{name}_code", f"{name}_name")
     return (name,)
 
@@ -99,7 +100,7 @@ def _key_values(grouping: str, value: Any) -> tuple[Any, ...]:
         return (value.id, value.name)
     if grouping == pl.PROPERTY_COMPANY:
         return (value.id, value.name)
-    if grouping in pl.PLACES or grouping == "SQUAD":
+    if grouping in pl.PLACES or grouping in RECORDS:
         return (value.code,) if width == 1 else (value.code, value.name)
     if grouping in UNITS:
         return (value.isoformat() if isinstance(value, date) else value,)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
-from hub.domain import incidents
+from hub.domain import hazards, incidents
 from hub.domain.categories import CATEGORIES, Category, load_categories
 from hub.domain.events import Broker
 from hub.settings import Settings
@@ -28,7 +28,7 @@ class Hub:
         self.store.on_change(self._publish)
 
     def _publish(self, written: Written) -> None:
-        for event in incidents.events(self.store.data, written):
+        for event in (*incidents.events(self.store.data, written), *hazards.events(self.store.data, written)):
             self.events.publish(event)
 
     @classmethod

@@ -22,6 +22,9 @@ from hub.domain.filters import SpatialFilter
 from hub.domain.locate import Location
 from hub.domain.locate import locate as locate_at
 from hub.domain.stats import Stats, compute_stats
+from hub.domain.township_duty import TownshipDuty, check_township, duty_at
+from hub.domain.township_duty import duty_assignments as township_duty_assignments
+from hub.domain.township_duty import duty_gaps as township_duty_gaps
 from hub.errors import InputError, NotFound
 from hub.services.hub import Hub
 from hub.store.catalog import Catalog
@@ -34,6 +37,8 @@ NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
     "Subdistrict": (lambda d: d.subdistricts, str),
     "Community": (lambda d: d.communities, str),
     "Grid": (lambda d: d.grids, str),
+    "Township": (lambda d: d.townships, str),
+    "Village": (lambda d: d.villages, str),
     "Occupation": (lambda d: d.occupations, int),
     "Sector": (lambda d: d.sectors, str),
     "Squad": (lambda d: d.squads, str),
@@ -45,6 +50,17 @@ NODE_SOURCES: dict[str, tuple[Callable[[Catalog], Any], type]] = {
     "Incident": (lambda d: d.incidents, int),
     "Patrol": (lambda d: d.patrols, int),
     "PublicRoom": (lambda d: d.public_rooms, int),
+    "WeatherEvent": (lambda d: d.weather_events, str),
+    "GuidanceGroup": (lambda d: d.guidance_groups, str),
+    "Technician": (lambda d: d.technicians, str),
+    "GuidanceVisit": (lambda d: d.guidance_visits, int),
+    "SafetyCampaign": (lambda d: d.safety_campaigns, str),
+    "Premises": (lambda d: d.premises, int),
+    "Inspection": (lambda d: d.inspections, int),
+    "Hazard": (lambda d: d.hazards, int),
+    "VolunteerTeam": (lambda d: d.volunteer_teams, str),
+    "Volunteer": (lambda d: d.volunteers, str),
+    "ServiceRequest": (lambda d: d.service_requests, int),
 }
 """Where a record of each type is found by its key, and the type of its keys."""
 
@@ -73,6 +89,21 @@ def compounds(hub: Hub, where: SpatialFilter, attributes: CompoundFilter | None 
     """Positions of the compounds meeting the spatial and attribute conditions."""
     positions = where.positions(hub.data.compounds)
     return positions if attributes is None else attributes.apply(hub.data, positions)
+
+
+def villages(hub: Hub, where: SpatialFilter, township: str | None = None) -> np.ndarray:
+    """Positions of the villages meeting the spatial condition, of one township (refused if it names none)."""
+    layer = hub.data.villages
+    positions = where.positions(layer)
+    if township is None:
+        return positions
+    if hub.data.townships.get(township) is None:
+        codes = ", ".join(t.code for t in hub.data.townships) or "none"
+        raise NotFound(f"no township {township!r}; one of {codes}", field="township")
+    recs = layer.records
+    return np.asarray(
+        [p for p in positions.tolist() if (v := recs[p]) is not None and v.township_code == township], np.intp
+    )
 
 
 def occupations(
@@ -155,6 +186,21 @@ def on_duty(hub: Hub, sector: str, at: datetime) -> list[roster.Duty]:
     if sector not in codes:
         raise InputError(f"no sector {sector!r}; one of {', '.join(codes)}", field="sector")
     return roster.on_duty(hub.data, sector, at)
+
+
+def township_on_duty(hub: Hub, township: str, at: datetime) -> list[TownshipDuty]:
+    check_township(hub.data, township)
+    return duty_at(hub.data, township, at)
+
+
+def duty_assignments(hub: Hub, day: date, township: str | None = None) -> list[roster.Assignment]:
+    if township is not None:
+        check_township(hub.data, township)
+    return township_duty_assignments(hub.data, day, township)
+
+
+def duty_gaps(hub: Hub, day: date) -> list[roster.Gap]:
+    return township_duty_gaps(hub.data, day)
 
 
 def roster_exceptions(hub: Hub, on: date | None = None) -> list[RosterException]:

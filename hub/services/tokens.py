@@ -12,11 +12,22 @@ from hub.services.hub import Hub
 from hub.store import tokens as kept
 from hub.store.records import Token
 
-ROLES = ("analyst", "officer", "admin")
+ROLES = ("analyst", "officer", "technician", "inspector", "volunteer", "admin")
+UNITS = {"inspector": "township", "volunteer": "team"}
+"""Roles bound to a unit of ``unit_code``, and what the unit is (the CLI's option of the same name)."""
 
 
-def create_token(hub: Hub, role: str, *, squad_code: str | None = None, label: str = "") -> tuple[Token, str]:
-    """A new token for ``role`` (officers: bound to a squad); returns the record and the text, shown once."""
+def create_token(
+    hub: Hub,
+    role: str,
+    *,
+    squad_code: str | None = None,
+    label: str = "",
+    group_code: str | None = None,
+    unit_code: str | None = None,
+) -> tuple[Token, str]:
+    """A new token for ``role`` (officers: bound to a squad; technicians: to a guidance group; inspectors: to a
+    township; volunteers: to a volunteer team); returns the record and the text, shown once."""
     if role not in ROLES:
         raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
     if role == "officer" and not squad_code:
@@ -26,7 +37,27 @@ def create_token(hub: Hub, role: str, *, squad_code: str | None = None, label: s
     if squad_code and squad_code not in hub.data.squads:
         known = ", ".join(sorted(hub.data.squads)) or "none"
         raise NotFound(f"no squad {squad_code!r}; known squads: {known}", field="squad")
-    return kept.create_token(hub.store.db, role, squad_code=squad_code, label=label)
+    if role == "technician" and not group_code:
+        raise InputError("a technician token needs --group CODE (the technician's guidance group)", field="group")
+    if role != "technician" and group_code:
+        raise InputError("only technician tokens are bound to a guidance group; drop --group", field="group")
+    if group_code and group_code not in hub.data.guidance_groups:
+        known = ", ".join(sorted(hub.data.guidance_groups)) or "none"
+        raise NotFound(f"no guidance group {group_code!r}; known groups: {known}", field="group")
+    unit = UNITS.get(role)
+    if unit is not None and not unit_code:
+        article = "an" if role[0] in "aeiou" else "a"
+        raise InputError(f"{article} {role} token needs --{unit} CODE (the {unit} it works for)", field=unit)
+    if unit is None and unit_code:
+        raise InputError("only inspector and volunteer tokens are bound to a township or a team", field="unit")
+    if unit == "township" and unit_code and hub.data.townships.get(unit_code) is None:
+        raise NotFound(f"no township {unit_code!r}", field="township")
+    if unit == "team" and unit_code and unit_code not in hub.data.volunteer_teams:
+        known_teams = ", ".join(sorted(hub.data.volunteer_teams)) or "none"
+        raise NotFound(f"no volunteer team {unit_code!r}; known teams: {known_teams}", field="team")
+    return kept.create_token(
+        hub.store.db, role, squad_code=squad_code, label=label, group_code=group_code, unit_code=unit_code
+    )
 
 
 def revoke_token(hub: Hub, token_id: str) -> None:
@@ -63,4 +94,11 @@ def check(hub: Hub, text: str) -> Token | None:
 
 def viewer(hub: Hub, token: Token) -> Viewer:
     """The caller a live token stands for, its views of personal data logged (the disclosure log)."""
-    return Viewer(role=token.role, squad_code=token.squad_code, token_id=token.id, log=hub.store.disclosures)
+    return Viewer(
+        role=token.role,
+        squad_code=token.squad_code,
+        token_id=token.id,
+        log=hub.store.disclosures,
+        group_code=token.group_code,
+        unit_code=token.unit_code,
+    )

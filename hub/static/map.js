@@ -26,6 +26,14 @@
     HANDLED: "#f1c40f",
     VERIFIED: "#27ae60",
   };
+  const VISIT_COLOURS = {
+    WHEAT_FROST: "#2e7d32",
+    GREENHOUSE_REINFORCEMENT: "#6a1b9a",
+    GREENHOUSE_HEATING: "#d84315",
+    OTHER: "#546e7a",
+  };
+  const HAZARD_MAJOR = "#d50000";
+  const HAZARD_GENERAL = "#ff8f00";
   const MERCHANT_SIGNED = "#1f6fb2";
   const MERCHANT_UNSIGNED = "#e8590c";
 
@@ -48,6 +56,29 @@
         return { color: c, weight: 2, opacity: 0.9, fillColor: c, fillOpacity: 0.2 };
       },
       label: (f) => `${esc(f.properties.code)}<small>${esc(f.properties.name || "")}</small>`,
+    },
+    {
+      key: "townships",
+      noun: "Township 乡镇",
+      layer: "TOWNSHIPS",
+      title: "Townships 乡镇",
+      swatch: "#8d6e3f",
+      props: ["code", "name", "kind", "areaM2"],
+      on: true,
+      style: { color: "#8d6e3f", weight: 2.5, opacity: 0.85, fillColor: "#e9d8a6", fillOpacity: 0.12 },
+      label: (f) => `${esc(f.properties.name)}`,
+      labelClass: "township-label",
+    },
+    {
+      key: "villages",
+      noun: "Village 行政村",
+      layer: "VILLAGES",
+      title: "Villages 行政村 <small>(zoom ≥ 11)</small>",
+      swatch: "#b59a6a",
+      props: ["code", "name", "townshipCode", "areaM2"],
+      minZoom: 11,
+      on: true,
+      style: { color: "#b59a6a", weight: 1, opacity: 0.9, dashArray: "4 3", fill: false },
     },
     {
       key: "subdistricts",
@@ -140,6 +171,39 @@
       },
     },
     {
+      key: "guidance_visits",
+      noun: "Guidance visit 农技指导",
+      layer: "GUIDANCE_VISITS",
+      title: `Guidance visits 农技指导 <small><span class="legend-swatch dot" style="background:${VISIT_COLOURS.WHEAT_FROST}"></span>wheat
+        <span class="legend-swatch dot" style="background:${VISIT_COLOURS.GREENHOUSE_HEATING}"></span>greenhouse</small>`,
+      props: ["visitId", "eventCode", "groupCode", "townshipCode", "villageCode", "site", "kind", "visitedOn", "hazardsFound"],
+      staffProps: ["advice"],
+      on: true,
+      interactive: true,
+      point: (f) => {
+        const c = VISIT_COLOURS[f.properties.kind] || VISIT_COLOURS.OTHER;
+        const hazards = f.properties.hazardsFound || 0;
+        return { radius: 4 + Math.min(hazards, 3) * 1.5, color: hazards ? "#b71c1c" : "#fff", weight: hazards ? 2 : 1,
+          fillColor: c, fillOpacity: 0.9 };
+      },
+    },
+    {
+      key: "hazards",
+      noun: "Safety hazard 安全隐患",
+      layer: "HAZARDS",
+      title: `Open safety hazards 未销号隐患 <small><span class="legend-swatch dot" style="background:${HAZARD_MAJOR}"></span>major
+        <span class="legend-swatch dot" style="background:${HAZARD_GENERAL}"></span>general</small>`,
+      props: ["hazardId", "campaignCode", "townshipCode", "category", "kind", "severity", "state", "open", "foundAt", "dueOn"],
+      staffProps: ["description"],
+      on: true,
+      interactive: true,
+      keep: (f) => f.properties.open, // the map shows the hazards not yet verified (销号)
+      point: (f) => {
+        const c = f.properties.severity === "MAJOR" ? HAZARD_MAJOR : HAZARD_GENERAL;
+        return { radius: 5.5, color: "#fff", weight: 1.5, fillColor: c, fillOpacity: 0.95 };
+      },
+    },
+    {
       key: "merchants",
       noun: "Merchant 商户",
       layer: "MERCHANTS",
@@ -161,6 +225,21 @@
     name: "Name",
     areaM2: "Area",
     subdistrictCode: "Subdistrict",
+    townshipCode: "Township",
+    villageCode: "Village",
+    visitId: "Visit no.",
+    eventCode: "Weather event",
+    groupCode: "Guidance group",
+    site: "Site",
+    visitedOn: "Visited",
+    hazardsFound: "Hazards found",
+    hazardId: "Hazard no.",
+    campaignCode: "Campaign",
+    severity: "Severity",
+    open: "Open (not verified)",
+    foundAt: "Found",
+    dueOn: "Rectify by",
+    advice: "Advice",
     communityCode: "Community",
     squadCode: "Squad",
     compoundId: "Compound no.",
@@ -186,7 +265,7 @@
     workerName: "Grid worker",
     workerPhone: "Worker phone",
   };
-  const TITLE_OF = ["name", "caseNumber", "code"];
+  const TITLE_OF = ["name", "caseNumber", "visitId", "code"];
 
   function esc(value) {
     return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -263,6 +342,9 @@
       community { code name }
       grid { code workerName }
       compound { compoundId name }
+      township { code name kind dutyHotline }
+      village { code name }
+      townshipOnDuty { home { name } hotline officers { name role } shifts { name start end } }
       onDuty { squad { code name hotline } officers { name } shifts { name start end } }
     }
   }`;
@@ -306,6 +388,7 @@
       interactive: Boolean(def.interactive),
       bubblingMouseEvents: false,
       style: def.style,
+      filter: def.keep,
       pointToLayer: (f, latlng) =>
         L.circleMarker(latlng, {
           pane: def.key,
@@ -320,7 +403,7 @@
           layer.bindTooltip(def.label(f), {
             permanent: true,
             direction: "center",
-            className: "sector-label",
+            className: def.labelClass || "sector-label",
             interactive: false,
           });
         }
@@ -464,8 +547,13 @@
   document.getElementById("fit-district").addEventListener("click", async () => {
     try {
       if (!districtBounds) {
-        const data = await gql(FEATURES, { layer: "SUBDISTRICTS", zoom: 10, properties: ["code"] });
-        districtBounds = L.geoJSON(data.featureCollection).getBounds();
+        const bounds = await Promise.all(
+          ["SUBDISTRICTS", "TOWNSHIPS"].map(async (layer) => {
+            const data = await gql(FEATURES, { layer, zoom: 10, properties: ["code"] });
+            return L.geoJSON(data.featureCollection).getBounds();
+          }),
+        );
+        districtBounds = bounds.reduce((all, b) => (b.isValid() ? all.extend(b) : all), L.latLngBounds([]));
       }
       map.fitBounds(districtBounds, { padding: [20, 20] });
     } catch (error) {
@@ -506,6 +594,25 @@
       .join("");
   }
 
+  function townshipDutyHtml(loc) {
+    const duties = loc.townshipOnDuty || [];
+    const line = loc.township.dutyHotline;
+    const hotline = line ? `<a class="hotline" href="tel:${esc(line)}">${esc(line)}</a>` : "—";
+    if (!duties.length) return `<p class="none">Nobody on duty in ${esc(loc.township.name)} now; duty line ${hotline}.</p>`;
+    return duties
+      .map((d) => {
+        const shifts = d.shifts.map((s) => `${esc(s.name)} ${esc(s.start)}–${esc(s.end)}`).join(", ");
+        const people = d.officers.map((o) => `${esc(o.name)}${o.role === "LEADER" ? " (带班)" : ""}`).join("、");
+        return `<div class="squad">${table([
+          ["Township duty 值班", esc(d.home.name)],
+          ["Duty line", hotline],
+          ["Shift", shifts || "—"],
+          [`On duty (${d.officers.length})`, `<span class="officers">${people || "—"}</span>`],
+        ])}</div>`;
+      })
+      .join("");
+  }
+
   function showLocation(loc) {
     const sector = loc.sector;
     panel.dataset.sector = sector ? sector.code : "";
@@ -523,9 +630,11 @@
           place(loc.grid, (g) => `${esc(g.code)}${g.workerName ? ` · worker ${esc(g.workerName)}` : ""}`),
         ],
         ["Compound 小区", place(loc.compound, (c) => `${esc(c.name)} (no. ${esc(c.compoundId)})`)],
+        ["Township 乡镇", place(loc.township, (t) => `${esc(t.name)} <small>${esc(t.code)}</small>`)],
+        ["Village 行政村", place(loc.village, (v) => `${esc(v.name)} <small>${esc(v.code)}</small>`)],
       ])}
       <h3>On duty now</h3>
-      ${sector ? dutyHtml(loc.onDuty) : '<p class="none">Outside the old-town sectors: no squad patrols here.</p>'}`;
+      ${sector ? dutyHtml(loc.onDuty) : loc.township ? townshipDutyHtml(loc) : '<p class="none">Outside the old-town sectors: no squad patrols here.</p>'}`;
   }
 
   async function locateAt(latlng) {

@@ -25,11 +25,12 @@ from typing import Any
 
 from hub.store import changes, snapshot, unit_of_work
 from hub.store.audit import AuditEntry, find_audit
-from hub.store.base import Database, is_postgres, open_database
-from hub.store.catalog import Catalog, Layer
+from hub.store.base import ConnReader, Database, is_postgres, open_database
+from hub.store.catalog import Catalog, Layer, load_catalog
 from hub.store.disclosures import Disclosure, DisclosureLog, find_disclosures
 from hub.store.importer import DEFAULT_FIXTURES, ImportReport, import_dataset
 from hub.store.records import Token
+from hub.store.resync import merge
 from hub.store.sqlite import SQLiteDatabase
 from hub.store.tables import TABLES
 from hub.store.tokens import RevocationWatch, find_token
@@ -91,6 +92,19 @@ class _Remembered:
         self._kept.clear()
 
 
+def _log_faults(catalog: Catalog) -> None:
+    """Name, in the server's log, each stored row left out because it breaks the store's contract."""
+    for fault in catalog.faults[:100]:
+        log.warning("%s", fault)
+    if len(catalog.faults) > 100:
+        log.warning("… and %d more stored rows left out", len(catalog.faults) - 100)
+
+
+def _data_version(conn: Any) -> Any:
+    """SQLite's number that moves when another connection commits (PRAGMA data_version)."""
+    return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
 class Store:
     """One hub's data: the database and its in-memory catalog."""
 
@@ -125,6 +139,9 @@ class Store:
         self._live = _Remembered(token_cache_s)
         self._listeners: list[Callable[[Written], None]] = []
         self._watch: RevocationWatch | None = None
+        self._seen_version: Any = None
+        """SQLite: the writer connection's ``data_version`` when the catalog was last brought up to the file (it
+        moves when another process commits: a ``hub import`` run beside the server)."""
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-writer")
         """The one thread that writes, for callers on an event loop (``loop.run_in_executor(store.writer, …)``)."""
 
@@ -140,13 +157,16 @@ class Store:
             from hub.store import feed
 
             self.feed = feed.Feed(self.db, lambda: self.data, self._changed)  # type: ignore[arg-type]
+        else:
+            self._seen_version = self.db.write(_data_version)
         self.snapshot_path = snapshot.location(self.target, self.snapshots, self.identity)
         with self.db.snapshot() as snap:  # the catalog and its change sequence at one moment
             self.catalog, self._seq, self.snapshot_seq = snapshot.open_catalog(snap, self.snapshot_path, self.identity)
         if self.feed is not None:
             self.feed.start(self._seq)
+        _log_faults(self.catalog)
         self.disclosures = DisclosureLog(self.db)
-        self._watch = RevocationWatch(self.db, self.forget_tokens).start()
+        self._watch = RevocationWatch(self.db, self.forget_tokens, self._outside_write).start()
         return self
 
     def close(self) -> None:
@@ -181,7 +201,7 @@ class Store:
         with self.db.snapshot() as reader:
             last = changes.last_seq(reader)
             on_disk = snapshot.seq_of(path) if path.exists() else None
-            if on_disk is not None and last - on_disk < least:
+            if on_disk is not None and last - on_disk < least and not changes.resync_after(reader, on_disk):
                 return False
             try:
                 snapshot.write(path, snapshot.take(reader, self.identity))
@@ -219,8 +239,7 @@ class Store:
         feed = self.feed
 
         def work(conn: Any) -> tuple[Outcome, int]:
-            if feed is not None:
-                feed.catch_up(conn)
+            self._catch_up(conn)
             outcome = unit_of_work.run(
                 conn, operation=operation, client_id=client_id, actor=actor, payload=payload, apply=apply, now=now
             )
@@ -242,6 +261,62 @@ class Store:
             self._changed(outcome.written)
 
         return self.db.write(work, after=refresh)[0]
+
+    def _catch_up(self, conn: Any) -> None:
+        """Inside a write transaction: bring the catalog up to every write committed so far, this worker's or
+        another's (PostgreSQL: from the change feed; SQLite: read again when another process has written)."""
+        if self.feed is not None:
+            self.feed.catch_up(conn)
+            return
+        version = _data_version(conn)
+        if version != self._seen_version:
+            reader = ConnReader(conn)
+            self._changed(merge(self.data, load_catalog(reader)))
+            self._seq = changes.last_seq(reader)
+            self._seen_version = version
+
+    def catch_up(self) -> None:
+        """Bring the catalog up to writes other processes made (the store's watch calls this when the file
+        changed; a no-op on PostgreSQL, whose change feed does it)."""
+        if self.feed is None and self.catalog is not None:
+            self.db.write(self._catch_up)
+
+    def _outside_write(self) -> None:
+        if self.catalog is not None:
+            self.catch_up()
+
+    def bulk(self, fn: Callable[[Any], tuple[Any, bool]]) -> Any:
+        """Run ``fn(conn)`` — many records at once, an import — in one transaction, after the catalog has caught
+        up with every committed write (so ``fn``'s checks see them all). ``fn`` returns its result and whether it
+        wrote anything; if it did, after the commit the catalog is read again and merged (``hub.store.resync``),
+        here, and on PostgreSQL in every worker (the feed's resync)."""
+        feed = self.feed
+
+        def work(conn: Any) -> tuple[Any, bool, int]:
+            self._catch_up(conn)
+            result, wrote = fn(conn)
+            if not wrote:
+                return result, wrote, 0
+            # the log names the import, so a snapshot taken before it is not used (SQLite too: another process's)
+            seq = feed.record_resync(conn) if feed is not None else changes.record_resync(conn, "sqlite")
+            return result, wrote, seq
+
+        def after(done: tuple[Any, bool, int]) -> None:
+            if not done[1]:
+                return
+            if feed is not None:
+                feed.resync_to(done[2])
+            else:
+                self.resync()
+                self._seq = max(self._seq, done[2])
+
+        return self.db.write(work, after=after)[0]
+
+    def resync(self) -> None:
+        """Read the catalog again and bring the one in use up to it (``hub.store.resync``); tell the listeners."""
+        with self.db.snapshot() as snap:
+            fresh = load_catalog(snap)
+        self._changed(merge(self.data, fresh))
 
     def is_empty(self) -> bool:
         row = self.db.read_one("SELECT count(*) FROM subdistricts")

@@ -22,6 +22,7 @@ import shapely
 
 from hub.geo.generalize import Generalized
 from hub.geo.index import SpatialIndex
+from hub.store import applying, faults, tables
 from hub.store import records as r
 from hub.store.base import Reader
 from hub.store.columns import LazyRecords, TableColumns
@@ -245,11 +246,17 @@ KEYS: dict[str, Callable[[Any], Hashable]] = {
     "communities": lambda x: x.code,
     "grids": lambda x: x.code,
     "sectors": lambda x: x.code,
+    "townships": lambda x: x.code,
+    "villages": lambda x: x.code,
 }
 """How each layer keys its records (by ``id`` when not listed)."""
 
 
-TILINGS = frozenset({"subdistricts", "communities", "grids", "sectors"})
+CASE_LAYERS = {"hazard": "hazards", "service_request": "service_requests"}
+"""The layer of each kind of case whose steps are ``CaseStep`` records."""
+
+
+TILINGS = frozenset({"subdistricts", "communities", "grids", "sectors", "townships", "villages"})
 """Layers that tile the ground (neighbours share borders): generalised as a coverage."""
 
 
@@ -268,6 +275,8 @@ class Catalog:
     subdistricts: Layer[r.Subdistrict] = field(default_factory=lambda: _empty("subdistricts"))
     communities: Layer[r.Community] = field(default_factory=lambda: _empty("communities"))
     grids: Layer[r.Grid] = field(default_factory=lambda: _empty("grids"))
+    townships: Layer[r.Township] = field(default_factory=lambda: _empty("townships"))
+    villages: Layer[r.Village] = field(default_factory=lambda: _empty("villages"))
     compounds: Layer[r.Compound] = field(default_factory=lambda: _empty("compounds"))
     problems: Layer[r.Problem] = field(default_factory=lambda: _empty("problems"))
     occupations: Layer[r.Occupation] = field(default_factory=lambda: _empty("occupations"))
@@ -291,15 +300,64 @@ class Catalog:
     roster_exceptions: dict[int, r.RosterException] = field(default_factory=dict)
     roster_version: int = 0
     """Bumped by every change to roster rules or exceptions, so answers derived from them can be remembered."""
+    duty_officers: dict[str, r.DutyOfficer] = field(default_factory=dict)
+    duty_lines: dict[str, r.DutyLine] = field(default_factory=dict)
+    duty_shifts: dict[str, r.Shift] = field(default_factory=dict)
+    duty_rules: dict[str, r.DutyRule] = field(default_factory=dict)
+    duty_exceptions: dict[int, r.DutyException] = field(default_factory=dict)
+    duty_version: int = 0
+    """Bumped by every change to the townships' duty rules or exceptions."""
+    weather_events: dict[str, r.WeatherEvent] = field(default_factory=dict)
+    guidance_groups: dict[str, r.GuidanceGroup] = field(default_factory=dict)
+    technicians: dict[str, r.Technician] = field(default_factory=dict)
+    guidance_visits: Layer[r.GuidanceVisit] = field(default_factory=lambda: _empty("guidance_visits"))
+    safety_campaigns: dict[str, r.SafetyCampaign] = field(default_factory=dict)
+    premises: Layer[r.Premises] = field(default_factory=lambda: _empty("premises"))
+    inspections: Layer[r.Inspection] = field(default_factory=lambda: _empty("inspections"))
+    hazards: Layer[r.Hazard] = field(default_factory=lambda: _empty("hazards"))
+    volunteer_teams: dict[str, r.VolunteerTeam] = field(default_factory=dict)
+    volunteers: dict[str, r.Volunteer] = field(default_factory=dict)
+    service_requests: Layer[r.ServiceRequest] = field(default_factory=lambda: _empty("service_requests"))
+    case_steps: dict[tuple[str, int], list[r.CaseStep]] = field(default_factory=dict)
+    """The steps of hazards and service requests, by (kind, case id), oldest first."""
     memo: dict[Any, Any] = field(default_factory=dict)
     """Answers the domain derives and remembers (keyed with the version of what they derive from)."""
     generation: int = 0
     """Bumped by every record applied: anything derived from the whole catalog can key on it."""
+    records_version: int = 0
+    """Bumped by every change to the records kept outside layers (companies and their scores, meetings,
+    management periods, fee years): answers derived from them key on it."""
+    faults: tuple[Any, ...] = ()
+    """Stored rows left out because they break the store's contract (``hub.store.faults``)."""
 
     @property
     def _layers_by_type(self) -> dict[type, Layer[Any]]:
         """The layers that writes change, by the type of their records."""
-        return {r.Occupation: self.occupations, r.Incident: self.incidents, r.Patrol: self.patrols}
+        return {
+            r.Occupation: self.occupations,
+            r.Incident: self.incidents,
+            r.Patrol: self.patrols,
+            r.GuidanceVisit: self.guidance_visits,
+            r.Premises: self.premises,
+            r.Inspection: self.inspections,
+            r.Hazard: self.hazards,
+            r.ServiceRequest: self.service_requests,
+        }
+
+    @property
+    def _kept_by_type(self) -> dict[type, dict[Any, Any]]:
+        """The records outside layers that writes change (duty officers and lines, guidance, campaigns,
+        volunteers), by their type."""
+        return {
+            r.WeatherEvent: self.weather_events,
+            r.GuidanceGroup: self.guidance_groups,
+            r.Technician: self.technicians,
+            r.SafetyCampaign: self.safety_campaigns,
+            r.VolunteerTeam: self.volunteer_teams,
+            r.Volunteer: self.volunteers,
+            r.DutyOfficer: self.duty_officers,
+            r.DutyLine: self.duty_lines,
+        }
 
     def layers(self) -> dict[str, Layer[Any]]:
         """Every spatial layer, by name."""
@@ -317,8 +375,8 @@ class Catalog:
             steps = self.incident_steps.setdefault(record.incident_id, [])
             if deleted:
                 steps[:] = [s for s in steps if s.id != record.id]
-            elif not any(s.id == record.id for s in steps):  # applied once, from whichever side came first
-                steps.append(record)
+            else:  # applied once, from whichever side came first
+                _put_step(steps, record)
             self.incidents.touch(record.incident_id)  # the figures derived from its steps change
         elif isinstance(record, r.RosterRule):
             self.roster_rules[record.squad_code] = record
@@ -329,12 +387,35 @@ class Catalog:
                 self.roster_exceptions.pop(record.id, None)
             else:
                 self.roster_exceptions[record.id] = record
+        elif isinstance(record, r.DutyRule):
+            self.duty_rules[record.township_code] = record
+            self.duty_version += 1
+        elif isinstance(record, r.DutyException):
+            self.duty_version += 1
+            if deleted:
+                self.duty_exceptions.pop(record.id, None)
+            else:
+                self.duty_exceptions[record.id] = record
+        elif type(record) in self._kept_by_type:
+            kept = self._kept_by_type[type(record)]
+            key = tables.TABLES[type(record)].key
+            if deleted:
+                kept.pop(getattr(record, key), None)
+            else:
+                kept[getattr(record, key)] = record
+        elif isinstance(record, r.CaseStep):
+            case_steps = self.case_steps.setdefault((record.kind, record.case_id), [])
+            if deleted:
+                case_steps[:] = [s for s in case_steps if s.id != record.id]
+            else:  # applied once, from whichever side came first
+                _put_step(case_steps, record)
+            getattr(self, CASE_LAYERS[record.kind]).touch(record.case_id)  # the figures derived from its steps change
         elif isinstance(record, r.FrontageAgreement):
             merchant = self.merchants.get(record.merchant_id)
             if merchant is not None:
                 self.merchants.upsert(dataclasses.replace(merchant, agreement=None if deleted else record))
         else:
-            raise TypeError(f"the catalog does not keep {type(record).__name__} records")
+            applying.apply(self, record, deleted)
 
     def current(self, cls: type, key: Any) -> Any:
         """The record of this kind and key the catalog holds now, or None (for a change that deleted it)."""
@@ -344,13 +425,49 @@ class Catalog:
             return self.roster_rules.get(key)
         if cls is r.RosterException:
             return self.roster_exceptions.get(key)
+        if cls is r.DutyRule:
+            return self.duty_rules.get(key)
+        if cls is r.DutyException:
+            return self.duty_exceptions.get(key)
+        if cls in self._kept_by_type:
+            return self._kept_by_type[cls].get(key)
         if cls is r.FrontageAgreement:
             merchant = self.merchants.get(key)
             return None if merchant is None else merchant.agreement
+        if cls is r.CaseStep:
+            return next((s for steps in self.case_steps.values() for s in steps if s.id == key), None)
         layer = self._layers_by_type.get(cls)
         if layer is None:
-            raise TypeError(f"the catalog does not keep {cls.__name__} records")
+            return applying.current(self, cls, key)
         return layer.get(key)
+
+    def held(self, cls: type) -> int | None:
+        """How many records of a columnar kind (``COLUMNAR``) the catalog holds; None for frontage agreements,
+        held on their merchants (one whose merchant is left out is not held)."""
+        by_kind: dict[type, Any] = {
+            r.RosterRule: self.roster_rules,
+            r.RosterException: self.roster_exceptions,
+            r.DutyRule: self.duty_rules,
+            r.DutyException: self.duty_exceptions,
+            **self._kept_by_type,
+            **self._layers_by_type,
+        }
+        if cls is r.IncidentStep:
+            return sum(map(len, self.incident_steps.values()))
+        if cls is r.CaseStep:
+            return sum(map(len, self.case_steps.values()))
+        if cls is r.FrontageAgreement:
+            return None
+        return len(by_kind[cls])
+
+
+def _put_step(steps: list[Any], record: Any) -> None:
+    """Add a case's step to its list, or put it in place of the step with its id (a step is added once)."""
+    at = next((i for i, s in enumerate(steps) if s.id == record.id), None)
+    if at is None:
+        steps.append(record)
+    elif steps[at] != record:
+        steps[at] = record
 
 
 def _d(value: str | None) -> date | None:
@@ -359,29 +476,56 @@ def _d(value: str | None) -> date | None:
 
 def _spatial(db: Reader, table: str, columns: str, order: str) -> tuple[list[Any], list[Any]]:
     rows = db.read(f"SELECT {columns}, geom, geojson FROM {table} ORDER BY {order}")
-    geoms = shapely.from_wkb([row["geom"] for row in rows]) if rows else []
-    return rows, list(geoms)
+    if not rows:
+        return [], []
+    wkb = [row["geom"] for row in rows]
+    geoms = shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="ignore")
+    keys = [row[0] for row in rows]
+    bad = faults.geometry_faults(table, keys, wkb, geoms)
+    for i, row in enumerate(rows):
+        if i not in bad and not faults.served_json(row["geojson"]):
+            bad[i] = faults.Fault(table, str(keys[i]), "geojson", row["geojson"], "not a GeoJSON object")
+    if bad and isinstance(db, faults.Screened):
+        db.faults.extend(bad.values())
+    keep = [i for i in range(len(rows)) if i not in bad]
+    return [rows[i] for i in keep], [geoms[i] for i in keep]
 
 
-COLUMNAR: tuple[type, ...] = tuple(TABLES)
-"""The tables written while the hub runs (``hub.store.tables.TABLES``): the ones that grow to millions of
-rows. They are loaded as columns (from the database, or from a snapshot of them) and followed by the
-change log; the other tables are the data set's, loaded as records."""
+COLUMNAR: tuple[type, ...] = tuple(cls for cls in TABLES if cls not in applying.KEPT)
+"""The tables written while the hub runs (``hub.store.tables.TABLES``) that grow to millions of rows: cases,
+their steps, patrols, visits, inspections, rosters and the records beside them. They are loaded as columns
+(from the database, or from a snapshot of them) and followed by the change log. The governance records
+(``hub.store.applying.KEPT``: compounds, committees, meetings, ...) and the data set's tables are read as
+records, from the database, at every start."""
 
 
-def read_columns(db: Reader) -> dict[type, TableColumns]:
-    """Every row of the columnar tables, as columns (what a snapshot holds)."""
-    return {cls: TableColumns.read(db, cls) for cls in COLUMNAR}
+def read_columns(reader: Reader) -> dict[type, TableColumns]:
+    """Every row of the columnar tables, as columns (what a snapshot holds); each table's rows that break the
+    store's contract are left out and named in its ``faults``."""
+    out: dict[type, TableColumns] = {}
+    for cls in COLUMNAR:
+        screened = faults.Screened(reader)
+        out[cls] = TableColumns.read(screened, cls)
+        out[cls].faults = list(screened.faults)
+    return out
 
 
 def _eager(columns: TableColumns) -> list[Any]:
     return columns.records(np.arange(columns.n)) if columns.n else []
 
 
-def load_catalog(db: Reader, columns: dict[type, TableColumns] | None = None) -> Catalog:
+def _lazy(name: str, columns: TableColumns) -> Layer[Any]:
+    return Layer.from_columns(name, columns, tiling=name in TILINGS)
+
+
+def load_catalog(reader: Reader, columns: dict[type, TableColumns] | None = None) -> Catalog:
     """Read every table into records and build the spatial indexes; the columnar tables' rows are
-    ``columns`` when given (a snapshot's), read from ``db`` otherwise."""
-    cols = read_columns(db) if columns is None else columns
+    ``columns`` when given (a snapshot's), read from ``reader`` otherwise. Rows that break the store's
+    contract are left out and named in ``Catalog.faults`` (``hub.store.faults``)."""
+    cols = read_columns(reader) if columns is None else columns
+    db = faults.Screened(reader)
+    for held in cols.values():
+        db.faults.extend(held.faults)
     rows, g = _spatial(db, "subdistricts", "code, name, kind, area_m2", "code")
     subdistricts = [
         r.Subdistrict(g[i], x["geojson"], x["code"], x["name"], x["kind"], x["area_m2"]) for i, x in enumerate(rows)
@@ -404,10 +548,19 @@ def load_catalog(db: Reader, columns: dict[type, TableColumns] | None = None) ->
         )
         for i, x in enumerate(rows)
     ]
+    rows, g = _spatial(db, "townships", "code, name, kind, area_m2", "code")
+    townships = [
+        r.Township(g[i], x["geojson"], x["code"], x["name"], x["kind"], x["area_m2"]) for i, x in enumerate(rows)
+    ]
+    rows, g = _spatial(db, "villages", "code, name, township_code, area_m2", "code")
+    villages = [
+        r.Village(g[i], x["geojson"], x["code"], x["name"], x["township_code"], x["area_m2"])
+        for i, x in enumerate(rows)
+    ]
 
     scores: dict[str, list[r.CreditScore]] = defaultdict(list)
     for x in db.read("SELECT company_id, year, score FROM credit_scores ORDER BY company_id, year"):
-        scores[x["company_id"]].append(r.CreditScore(x["year"], x["score"]))
+        scores[x["company_id"]].append(r.CreditScore(x["year"], x["score"], x["company_id"]))
     companies = {
         x["id"]: r.PropertyCompany(x["id"], x["name"], x["credit_code"], x["hotline"], tuple(scores[x["id"]]))
         for x in db.read("SELECT * FROM property_companies ORDER BY id")
@@ -486,7 +639,7 @@ def load_catalog(db: Reader, columns: dict[type, TableColumns] | None = None) ->
         )
         for i, x in enumerate(rows)
     ]
-    occupations = Layer.from_columns("occupations", cols[r.Occupation])
+    occupations = _lazy("occupations", cols[r.Occupation])
     rows, g = _spatial(db, "public_rooms", "*", "id")
     rooms = [
         r.PublicRoom(g[i], x["geojson"], x["id"], x["compound_id"], x["floor_area_m2"], x["use"], _d(x["recovered_on"]))
@@ -527,10 +680,15 @@ def load_catalog(db: Reader, columns: dict[type, TableColumns] | None = None) ->
     for step in _eager(cols[r.IncidentStep]):
         steps[step.incident_id].append(step)
     steps = dict(steps)
+    case_steps: dict[tuple[str, int], list[r.CaseStep]] = defaultdict(list)
+    for cs in _eager(cols[r.CaseStep]):
+        case_steps[(cs.kind, cs.case_id)].append(cs)
     return Catalog(
         subdistricts=_layer("subdistricts", subdistricts),
         communities=_layer("communities", communities),
         grids=_layer("grids", grids),
+        townships=_layer("townships", townships),
+        villages=_layer("villages", villages),
         compounds=_layer("compounds", compounds),
         problems=_layer("problems", problems),
         occupations=occupations,
@@ -559,9 +717,30 @@ def load_catalog(db: Reader, columns: dict[type, TableColumns] | None = None) ->
         meetings_by_compound=dict(by_compound),
         management={k: tuple(v) for k, v in management.items()},
         fee_years=fee_years,
-        incidents=Layer.from_columns("incidents", cols[r.Incident]),
+        incidents=_lazy("incidents", cols[r.Incident]),
         incident_steps=steps,
-        patrols=Layer.from_columns("patrols", cols[r.Patrol]),
+        patrols=_lazy("patrols", cols[r.Patrol]),
         roster_rules={x.squad_code: x for x in _eager(cols[r.RosterRule])},
         roster_exceptions={x.id: x for x in _eager(cols[r.RosterException])},
+        duty_officers={x.id: x for x in _eager(cols[r.DutyOfficer])},
+        duty_lines={x.township_code: x for x in _eager(cols[r.DutyLine])},
+        duty_shifts={
+            x["code"]: r.Shift(x["code"], x["name"], x["start"], x["end"])
+            for x in db.read("SELECT * FROM duty_shifts ORDER BY start, code")
+        },
+        duty_rules={x.township_code: x for x in _eager(cols[r.DutyRule])},
+        duty_exceptions={x.id: x for x in _eager(cols[r.DutyException])},
+        weather_events={x.code: x for x in _eager(cols[r.WeatherEvent])},
+        guidance_groups={x.code: x for x in _eager(cols[r.GuidanceGroup])},
+        technicians={x.id: x for x in _eager(cols[r.Technician])},
+        guidance_visits=_lazy("guidance_visits", cols[r.GuidanceVisit]),
+        safety_campaigns={x.code: x for x in _eager(cols[r.SafetyCampaign])},
+        premises=_lazy("premises", cols[r.Premises]),
+        inspections=_lazy("inspections", cols[r.Inspection]),
+        hazards=_lazy("hazards", cols[r.Hazard]),
+        volunteer_teams={x.code: x for x in _eager(cols[r.VolunteerTeam])},
+        volunteers={x.id: x for x in _eager(cols[r.Volunteer])},
+        service_requests=_lazy("service_requests", cols[r.ServiceRequest]),
+        case_steps=dict(case_steps),
+        faults=tuple(db.faults),
     )

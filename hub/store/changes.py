@@ -22,11 +22,15 @@ from typing import Any
 import shapely
 
 from hub.store import tables
-from hub.store.catalog import Catalog
+from hub.store.base import ConnReader
+from hub.store.catalog import Catalog, load_catalog
 
 BATCH = 10_000
 KEEP_DAYS = 7
 """Changes are kept this long: a worker cut off for longer, or a snapshot older, reloads everything."""
+RESYNC = "resync"
+"""A change that names no record: many were written at once (an import); a follower reads the catalog again,
+and a snapshot taken before it is not used."""
 
 Written = tuple[tuple[Any, bool], ...]
 """Records a transaction wrote, each with whether it was deleted."""
@@ -42,19 +46,39 @@ class Batch:
     """(seq, tx, table, key, op) in sequence order."""
     records: dict[tuple[str, str], Any] = field(default_factory=dict)
     """(table, key) → the record as it is now; absent when the row is gone."""
+    fresh: Catalog | None = None
+    """When the changes hold a resync: the whole catalog as of the snapshot, and the log's last seq then."""
+    through: int = 0
 
     @property
     def last(self) -> int:
         return self.changes[-1][0] if self.changes else 0
 
 
-def typed(table: tables.Table, keys: Iterable[str]) -> list[Any]:
+def _typed(table: tables.Table, keys: Iterable[str]) -> list[Any]:
+    """The distinct values of the first key column the keys name (all of a key of one column)."""
     kind = tables.key_type(table.record)
-    return [kind(k) for k in keys]
+    return sorted({kind(k.split("|")[0]) for k in keys})
+
+
+def _row_key(table: tables.Table, row: Any) -> str:
+    return "|".join(str(row[k]) for k in table.keys)
 
 
 def _postgres(conn: Any) -> bool:
     return getattr(getattr(conn, "dialect", None), "name", "sqlite") == "postgresql"
+
+
+def _notify(conn: Any, seq: int) -> None:
+    from hub.store.feed import CHANNEL
+
+    conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(seq)))
+
+
+def _tx(conn: Any) -> str:
+    # PostgreSQL names the transaction; on SQLite a random number does: with its time, it tells this history
+    # from a copy's
+    return "txid_current()" if _postgres(conn) else str(secrets.randbits(62))
 
 
 def record(conn: Any, written: Written, origin: str) -> int:
@@ -63,26 +87,33 @@ def record(conn: Any, written: Written, origin: str) -> int:
     On PostgreSQL the followers are notified too (delivered on commit)."""
     rows: list[Any] = []
     for rec, deleted in written:
-        table = tables.TABLES[type(rec)]
-        rows += [table.name, str(getattr(rec, table.key)), "delete" if deleted else "upsert", origin]
+        rows += [tables.TABLES[type(rec)].name, tables.key_text(rec), "delete" if deleted else "upsert", origin]
     if not rows:
         return 0
-    # PostgreSQL names the transaction; on SQLite a random number does: with its time, it tells this history
-    # from a copy's
-    tx = "txid_current()" if _postgres(conn) else str(secrets.randbits(62))
+    tx = _tx(conn)
     values = ", ".join(f"({tx}, ?, ?, ?, ?)" for _ in written)
     seqs = conn.execute(f"INSERT INTO changes (tx, tbl, key, op, origin) VALUES {values} RETURNING seq", rows)
     last = max(int(r[0]) for r in seqs.fetchall())
     if _postgres(conn):
-        from hub.store.feed import CHANNEL
-
-        conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(last)))
+        _notify(conn, last)
     return last
+
+
+def record_resync(conn: Any, origin: str) -> int:
+    """Add a resync to the log (an import wrote many records, inside its transaction); its seq. On PostgreSQL
+    the followers are notified (on commit) and read the catalog again."""
+    (seq,) = conn.execute(
+        f"INSERT INTO changes (tx, tbl, key, op, origin) VALUES ({_tx(conn)}, '*', '*', ?, ?) RETURNING seq",
+        (RESYNC, origin),
+    ).fetchall()[0]
+    if _postgres(conn):
+        _notify(conn, int(seq))
+    return int(seq)
 
 
 def fetch(conn: Any, after: int, limit: int = BATCH) -> Batch:
     """The changes after ``after`` (at most ``limit``) and the current rows they name (``conn`` has
-    ``execute``, as a connection or a ``ConnReader``'s has)."""
+    ``execute``, as a connection or a ``ConnReader``'s has); with a resync among them, the whole catalog."""
     execute = conn.execute if hasattr(conn, "execute") else conn.conn.execute
     batch = Batch(
         [
@@ -92,35 +123,47 @@ def fetch(conn: Any, after: int, limit: int = BATCH) -> Batch:
             ).fetchall()
         ]
     )
+    if any(op == RESYNC for *_, op in batch.changes):
+        reader = conn if hasattr(conn, "read") else ConnReader(conn)
+        batch.fresh, batch.through = load_catalog(reader), last_seq(reader)
+        return batch
     wanted: dict[str, set[str]] = {}
     for _, _, tbl, key, _ in batch.changes:
         wanted.setdefault(tbl, set()).add(key)
     postgres = _postgres(conn) or _postgres(getattr(conn, "conn", None))
     for tbl, keys in wanted.items():
         table = BY_TABLE[tbl]
-        keyed = typed(table, sorted(keys))
+        keyed = _typed(table, keys)
         arg: Any
         if postgres:
-            sql, arg = f'SELECT * FROM {table.name} WHERE "{table.key}" = ANY(?)', keyed
+            sql, arg = f'SELECT * FROM {table.name} WHERE "{table.keys[0]}" = ANY(?)', keyed
         else:
             sql, arg = (
-                f'SELECT * FROM {table.name} WHERE "{table.key}" IN (SELECT value FROM json_each(?))',
+                f'SELECT * FROM {table.name} WHERE "{table.keys[0]}" IN (SELECT value FROM json_each(?))',
                 json.dumps(keyed),
             )
-        rows = execute(sql, (arg,)).fetchall()
+        rows = [row for row in execute(sql, (arg,)).fetchall() if _row_key(table, row) in keys]
         spatial = bool(rows) and "geom" in rows[0].keys()  # noqa: SIM118 (a row's `in` looks at its values)
         geoms = shapely.from_wkb([row["geom"] for row in rows]) if spatial else None
         for i, row in enumerate(rows):
             rec = tables.from_row(table.record, row, None if geoms is None else geoms[i])
-            batch.records[(tbl, str(row[table.key]))] = rec
+            batch.records[(tbl, _row_key(table, row))] = rec
     return batch
 
 
 def apply(catalog: Catalog, batch: Batch, after: int, publish: Callable[[Written], None] | None = None) -> int:
     """Apply a batch's changes past ``after`` to the catalog, one transaction at a time, in sequence
-    order (each transaction's records handed to ``publish``); returns the sequence now reached."""
+    order (each transaction's records handed to ``publish``); returns the sequence now reached. A batch
+    holding a resync brings the catalog up to the whole catalog it read (``hub.store.resync``)."""
     if batch.last <= after:
         return after
+    if batch.fresh is not None:
+        from hub.store.resync import merge
+
+        written = merge(catalog, batch.fresh)
+        if publish is not None:
+            publish(written)
+        return max(batch.last, batch.through)
     current: list[tuple[Any, bool]] = []
     tx = None
     for seq, change_tx, tbl, key, _op in batch.changes:
@@ -133,7 +176,8 @@ def apply(catalog: Catalog, batch: Batch, after: int, publish: Callable[[Written
         tx = change_tx
         rec = batch.records.get((tbl, key))
         if rec is None:
-            old = catalog.current(BY_TABLE[tbl].record, typed(BY_TABLE[tbl], [key])[0])
+            cls = BY_TABLE[tbl].record
+            old = catalog.current(cls, tables.parse_key(cls, key))
             if old is not None:
                 catalog.apply(old, deleted=True)
                 current.append((old, True))
@@ -152,6 +196,11 @@ def catch_up(reader: Any, catalog: Catalog, after: int, publish: Callable[[Writt
         after = apply(catalog, batch, after, publish)
         if len(batch.changes) < BATCH:
             return after
+
+
+def resync_after(reader: Any, seq: int) -> bool:
+    """Whether a resync (an import) was logged after ``seq``."""
+    return reader.read_one("SELECT 1 FROM changes WHERE seq > ? AND op = ? LIMIT 1", (seq, RESYNC)) is not None
 
 
 def last_seq(reader: Any) -> int:

@@ -51,6 +51,15 @@ def _split(blob: bytes, offsets: np.ndarray, positions: np.ndarray | None = None
     return [blob[a:b] for a, b in zip(offsets[positions].tolist(), offsets[positions + 1].tolist(), strict=True)]
 
 
+def _decode(wkb: np.ndarray) -> np.ndarray:
+    """Geometries from WKB (None where a value does not decode), ``CHUNK`` at a time."""
+    out = np.empty(len(wkb), dtype=object)
+    for start in range(0, len(wkb), CHUNK):
+        out[start : start + CHUNK] = shapely.from_wkb(wkb[start : start + CHUNK], on_invalid="ignore")
+        time.sleep(0)  # let the other threads in between chunks
+    return out
+
+
 class TableColumns:
     """Every row of one table (of ``hub.store.tables.TABLES``) as arrays, in key order."""
 
@@ -62,15 +71,33 @@ class TableColumns:
         ``{field}.o`` offsets: what a snapshot file holds."""
         self._values: dict[str, np.ndarray] = {}
         self._blobs: dict[str, bytes] = {}
+        self.faults: list[Any] = []
+        """The table's rows left out because they break the store's contract (``hub.store.faults.Fault``)."""
+        self.decoded: np.ndarray | None = None
+        """Every row's geometry, when it was decoded as it was read (to screen it): :meth:`geometries` hands it out."""
         self._loaders = {name: load for name, load in tables._loaders(cls)}
 
     # -- from the database -------------------------------------------------------------------------
 
     @classmethod
     def read(cls, reader: Any, record: type) -> TableColumns:
-        """Every row of ``record``'s table, read in key order."""
+        """Every row of ``record``'s table, read in key order. When ``reader`` keeps faults
+        (``hub.store.faults.Screened``), rows whose values or geometry break the store's contract are left
+        out and join its faults; the geometry, decoded to check it, is kept (``decoded``)."""
         names, columns = tables.read_columns(reader, record)
-        return cls.encode(record, names, columns)
+        if not columns or names[-1] != "geom" or getattr(reader, "faults", None) is None:
+            return cls.encode(record, names, columns)
+        wkb = np.asarray(columns[-1], dtype=object)
+        geoms = _decode(wkb)
+        keys = columns[names.index(tables.TABLES[record].keys[0])]
+        bad = tables.geometry_faults(reader, record, keys, wkb, geoms, columns[names.index("geojson")])
+        if bad:
+            keep = [i for i in range(len(wkb)) if i not in bad]
+            columns = [tuple(column[i] for i in keep) for column in columns]
+            geoms = geoms[keep]
+        made = cls.encode(record, names, columns)
+        made.decoded = geoms
+        return made
 
     @classmethod
     def encode(cls, record: type, names: list[str], columns: list[tuple[Any, ...]]) -> TableColumns:
@@ -123,6 +150,9 @@ class TableColumns:
     def geometries(self) -> np.ndarray:
         """Every row's geometry, decoded ``CHUNK`` rows at a time: shapely holds the GIL while it decodes, and a
         million at once would stall every other thread (the event loop) for a second or more."""
+        if self.decoded is not None:
+            out, self.decoded = self.decoded, None
+            return out
         out = np.empty(self.n, dtype=object)
         for start in range(0, self.n, CHUNK):
             out[start : start + CHUNK] = shapely.from_wkb(self.wkb(start, start + CHUNK))

@@ -2,9 +2,10 @@
 
 Every write that changes a table the workers keep in memory (``hub.store.tables.TABLES``) adds a
 row per changed record to ``changes`` (seq, tx, table, key, op) in its own transaction
-(``hub.store.changes``, which SQLite keeps too) and sends ``NOTIFY hub_changes`` (delivered on commit). Writes hold the store's write lock until they
-commit, so sequence numbers are in commit order: a worker that has applied every change up to
-``seq`` has a catalog equal to the database as of that change.
+(``hub.store.changes``, which SQLite keeps too) and sends ``NOTIFY hub_changes`` (delivered on
+commit); an import adds one ``resync`` row, after which followers read the catalog again. Writes hold
+the store's write lock until they commit, so sequence numbers are in commit order: a worker that has
+applied every change up to ``seq`` has a catalog equal to the database as of that change.
 
 Each worker follows the feed on a connection of its own, in a thread (off the event loop):
 ``LISTEN``, then re-read the rows the new changes name, in one REPEATABLE READ snapshot, and apply
@@ -33,9 +34,10 @@ from typing import Any
 import psycopg
 
 from hub.store import changes
-from hub.store.catalog import Catalog
+from hub.store.catalog import Catalog, load_catalog
 from hub.store.changes import Batch, Written
 from hub.store.postgres import PgConnection, PostgresDatabase
+from hub.store.resync import merge
 
 log = logging.getLogger("hub.store")
 
@@ -78,6 +80,20 @@ class Feed:
     def record(self, conn: PgConnection, written: Written) -> int:
         """Add the transaction's changes to the feed and notify the followers (on commit); the last seq."""
         return changes.record(conn, written, self.origin)
+
+    def record_resync(self, conn: PgConnection) -> int:
+        """Add a resync to the feed (an import wrote many records) and notify the followers; its seq."""
+        return changes.record_resync(conn, self.origin)
+
+    def resync_to(self, seq: int) -> None:
+        """This worker's import committed as ``seq``: read the catalog again (unless the follower already has)."""
+        with self.lock:
+            if seq <= self.seq:
+                return
+            with self.db.snapshot() as snap:
+                fresh, through = load_catalog(snap), changes.last_seq(snap)
+            self.publish(merge(self.catalog(), fresh))
+            self.seq = max(self.seq, through)
 
     # -- applying ----------------------------------------------------------------------------------
 

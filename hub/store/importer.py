@@ -1,26 +1,33 @@
-"""Import a data set (the Suiyang demo set, or a district's own files in the same layout) into the store.
+"""Write checked rows into the store, all or nothing; and ``hub init``'s load of a whole data set.
 
-All or nothing: every row is checked first, every rejected row is reported with its file, feature
-number and reason, and only a clean set is written, in one transaction. Geometry is validated by
-``hub.geo.geojson``, measured on the ellipsoid and serialised once here; responses reuse that text.
-
-The layout is documented in ``fixtures/README.md``.
+:func:`upsert` writes the rows a :class:`~hub.store.checks.Checked` found new or changed, inside the
+caller's write transaction, by their keys (``INSERT … ON CONFLICT (key) DO UPDATE``, in either store's
+dialect), parents before children; geometry is measured on the ellipsoid and serialised once here.
+:func:`import_dataset` reads a data set in the demo layout (``fixtures/README.md``), checks it exactly
+as ``hub import`` checks a file (``hub.store.checks``), and loads it into an empty store in one
+transaction; a rejected row stops it, and every rejected row is listed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import orjson
 
-from hub.errors import HubError, InputError
-from hub.geo.geojson import parse_geometry
+from hub.errors import InputError
 from hub.geo.sectors import sector
-from hub.store.dialect import SQLITE
+from hub.store import contract as c
+from hub.store.catalog import Catalog
+from hub.store.checks import SAME, Batch, Checked, Problem, Progress, Row, check
+from hub.store.dialect import SQLITE, Dialect
 from hub.store.migrations import DERIVED_PERIODS
+from hub.store.sources import read_file
 from hub.store.tables import SPATIAL_COLUMNS, spatial_values
 from hub.store.unit_of_work import stamp
 
@@ -28,6 +35,52 @@ if TYPE_CHECKING:
     from hub.store.base import Database
 
 DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "suiyang"
+CHUNK = 10_000
+SHOWN = 50
+"""Rejected rows listed in an error message (a report lists them all)."""
+DEMO_FILES = (
+    "subdistricts.geojson",
+    "communities.geojson",
+    "grids.geojson",
+    "townships.geojson",
+    "villages.geojson",
+    "property_companies.json",
+    "compounds.geojson",
+    "meetings.json",
+    "management_history.json",
+    "fee_collection.json",
+    "problems.geojson",
+    "occupations.geojson",
+    "public_rooms.geojson",
+    "merchants.geojson",
+    "township_duty.json",
+    "guidance.json",
+    "guidance_visits.geojson",
+    "safety.json",
+    "premises.geojson",
+    "inspections.geojson",
+    "hazards.geojson",
+    "microservices.json",
+    "service_requests.geojson",
+)
+OPTIONAL = frozenset(
+    {
+        "management_history.json",
+        "fee_collection.json",
+        "townships.geojson",
+        "villages.geojson",
+        "township_duty.json",
+        "guidance.json",
+        "guidance_visits.geojson",
+        "safety.json",
+        "premises.geojson",
+        "inspections.geojson",
+        "hazards.geojson",
+        "microservices.json",
+        "service_requests.geojson",
+    }
+)
+"""Files a district's own data set may leave out (its history, its rural side): nothing of them is loaded."""
 
 
 @dataclass
@@ -35,84 +88,15 @@ class ImportReport:
     """What an import did: rows per table, and every rejected row with its reason."""
 
     counts: dict[str, int] = field(default_factory=dict)
-    rejected: list[str] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Layer:
-    file: str
-    table: str
-    columns: tuple[str, ...]
-    geom_types: frozenset[str]
-    row: Callable[[dict[str, Any]], dict[str, Any]] = lambda p: p
-    measure: bool = True
-
-
-_POLY = frozenset({"Polygon", "MultiPolygon"})
-_POINT = frozenset({"Point"})
-
-LAYERS: tuple[_Layer, ...] = (
-    _Layer("subdistricts.geojson", "subdistricts", ("code", "name", "kind"), _POLY),
-    _Layer("communities.geojson", "communities", ("code", "name", "subdistrict_code"), _POLY),
-    _Layer("grids.geojson", "grids", ("code", "community_code", "worker_name", "worker_phone"), _POLY),
-    _Layer(
-        "compounds.geojson",
-        "compounds",
-        (
-            "id",
-            "name",
-            "community_code",
-            "subdistrict_code",
-            "households",
-            "year_built",
-            "management_mode",
-            "property_company_id",
-            "formerly_unmanaged",
-            "collects_fees",
-            "fee_yuan_per_m2_month",
-            "building_heads",
-        ),
-        _POLY,
-    ),
-    _Layer(
-        "problems.geojson",
-        "problems",
-        ("id", "meeting_id", "compound_id", "category", "description", "solved", "solved_on"),
-        _POINT,
-        measure=False,
-    ),
-    _Layer(
-        "occupations.geojson",
-        "occupations",
-        ("id", "compound_id", "kind", "status", "reported_on", "cleared_on"),
-        _POLY,
-    ),
-    _Layer(
-        "public_rooms.geojson",
-        "public_rooms",
-        ("id", "compound_id", "floor_area_m2", "use", "recovered_on"),
-        _POINT,
-        row=lambda p: {**p, "floor_area_m2": p.get("area_m2")},
-        measure=False,
-    ),
-    _Layer(
-        "merchants.geojson",
-        "merchants",
-        ("id", "name", "trade", "sector_code", "frontage"),
-        _POINT,
-        row=lambda p: {**p, "frontage": orjson.dumps(p["frontage"]).decode() if p.get("frontage") else None},
-        measure=False,
-    ),
-)
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return orjson.loads(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: file not found") from exc
-    except orjson.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON: {exc}") from exc
+def refusal(problems: list[Problem], what: str) -> InputError:
+    """The error that refuses an import, listing its first rejected rows."""
+    listed = "\n- ".join(str(p) for p in problems[:SHOWN])
+    more = f"\n… and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+    rows = len({(p.source, p.row) for p in problems})
+    return InputError(f"{what} has {rows} rejected rows; nothing was imported:\n- {listed}{more}")
 
 
 def insert_rows(conn: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -124,274 +108,145 @@ def insert_rows(conn: Any, table: str, columns: tuple[str, ...], rows: list[tupl
     conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
 
-def _features(path: Path, layer: _Layer, report: ImportReport) -> tuple[list[dict[str, Any]], list[Any]]:
-    doc = _read_json(path)
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise InputError(f"{path.name}: expected a GeoJSON FeatureCollection")
-    props, geoms = [], []
-    for i, feature in enumerate(doc.get("features") or []):
-        where = f"{path.name} feature {i}"
-        try:
-            geom = parse_geometry(feature.get("geometry"), field=f"{where}.geometry", allowed=set(layer.geom_types))
-            p = layer.row(dict(feature.get("properties") or {}))
-            missing = [c for c in layer.columns if c not in p]
-            if missing:
-                raise InputError(f"missing properties {', '.join(missing)}", field=where)
-        except HubError as exc:
-            report.rejected.append(str(exc) if exc.field else f"{where}: {exc}")
+@cache
+def _upsert_sql(dialect: Dialect, table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` for these columns.
+
+    >>> print(_upsert_sql(SQLITE, "fee_years", ("compound_id", "year", "rate"), ("compound_id", "year")))
+    INSERT INTO fee_years ("compound_id", "year", "rate") VALUES (?, ?, ?) \
+ON CONFLICT ("compound_id", "year") DO UPDATE SET "rate" = excluded."rate"
+    """
+    cols = ", ".join(f'"{c}"' for c in columns)
+    rest = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+    keys = ", ".join(f'"{k}"' for k in key)
+    action = f"UPDATE SET {rest}" if rest else "NOTHING"
+    return f"INSERT INTO {table} ({cols}) VALUES ({dialect.marks(columns)}) ON CONFLICT ({keys}) DO {action}"
+
+
+def _column(value: Any) -> Any:
+    """A checked value as its column holds it: dates as ISO text, flags as integers, lists and objects as JSON."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list | dict):
+        return orjson.dumps(value).decode()
+    return value
+
+
+def upsert(conn: Any, checked: Checked, progress: Progress | None = None) -> dict[str, int]:
+    """Write every new or changed row of ``checked`` (inside the caller's transaction); rows written per kind."""
+    dialect = getattr(conn, "dialect", SQLITE)
+    written: dict[str, int] = {}
+    total = sum(1 for rows in checked.staged.values() for s in rows if s.state != SAME)
+    done = 0
+    for name in c.ORDER:
+        rows = [s for s in checked.staged.get(name, ()) if s.state != SAME]
+        if not rows:
             continue
-        props.append(p)
-        geoms.append(geom)
-    return props, geoms
+        kind = c.KINDS[name]
+        columns = tuple(f.name for f in kind.fields)
+        if kind.geometry:
+            columns += SPATIAL_COLUMNS
+        sql = _upsert_sql(dialect, name, columns, kind.key)
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            values = [tuple(_column(s.values[f.name]) for f in kind.fields) for s in chunk]
+            if kind.geometry:
+                spatial = spatial_values([s.geometry for s in chunk], measure=kind.measured)
+                values = [(*v, *g) for v, g in zip(values, spatial, strict=True)]
+            conn.executemany(sql, values)
+            done += len(chunk)
+            if progress is not None:
+                progress("write", done, total)
+        written[name] = len(rows)
+    if hasattr(conn, "sync_identities"):  # PostgreSQL: keys given by the file move the identities on
+        conn.sync_identities()
+    return written
 
 
-def _optional(path: Path, member: str) -> list[dict[str, Any]]:
-    """The records under ``member`` of an optional JSON file (none when the data set has no such file)."""
-    if not path.exists():
-        return []
-    doc = _read_json(path)
-    rows = doc.get(member) if isinstance(doc, dict) else None
-    if not isinstance(rows, list):
-        raise InputError(f"{path.name}: expected a JSON object with a list {member!r}")
-    return rows
+def audit(conn: Any, actor: str, source: str, counts: dict[str, Any]) -> None:
+    """The import's row in the audit log (what ``hub import`` and ``hub init`` wrote, by whom, from where)."""
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?, ?, 'import', 'dataset', ?, ?)",
+        (stamp(), actor, source, orjson.dumps({"source": source, "counts": counts}).decode()),
+    )
 
 
-def _date_or_none(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
+# -- hub init: a whole data set in the demo layout --------------------------------------------------
 
 
-def import_dataset(db: Database, folder: Path | None = None) -> ImportReport:
-    """Check and load a whole data set into an empty store in one transaction; raise InputError listing rejects."""
-    folder = folder or DEFAULT_FIXTURES
+def _old_town(folder: Path, batch: Batch) -> tuple[Any, ...]:
+    """The old town's frame (old_town.json): squads, shifts, officers and sectors as rows; the centre's row."""
+    path = folder / "old_town.json"
+    try:
+        town = orjson.loads(path.read_bytes())
+        centre = town["centre"]
+        frame = (1, float(centre["lon"]), float(centre["lat"]), str(centre.get("name", "")), float(town["radius_m"]))
+        for member in ("squads", "shifts", "officers", "sectors"):
+            if not isinstance(town[member], list):
+                raise TypeError(f"{member} is not a list")
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: file not found") from exc
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path.name}: not an old town frame ({exc})") from exc
+    for member in ("squads", "shifts", "officers"):
+        for i, record in enumerate(town[member]):
+            batch.add(member, Row(path.name, i + 1, dict(record), prefix=f"{member}."))
+    for i, s in enumerate(town["sectors"]):
+        try:
+            geom = sector(frame[1], frame[2], frame[4], float(s["start_bearing"]), float(s["end_bearing"]))
+        except (KeyError, TypeError, ValueError):
+            geom = None
+        batch.add("sectors", Row(path.name, i + 1, dict(s), geom, prefix="sectors."))
+    return frame
+
+
+def read_dataset(folder: Path) -> tuple[Batch, tuple[Any, ...]]:
+    """Every file of a data set in the demo layout, as rows; and the old town's frame."""
     if not folder.is_dir():
         raise InputError(f"data set folder {folder} does not exist")
+    batch = Batch()
+    for name in DEMO_FILES:
+        path = folder / name
+        if not path.exists():
+            if name in OPTIONAL:
+                continue
+            raise InputError(f"{path}: file not found")
+        read_file(path, batch, any_kind=True)
+    return batch, _old_town(folder, batch)
+
+
+def import_dataset(
+    db: Database, folder: Path | None = None, *, actor: str = "hub init", progress: Progress | None = None
+) -> ImportReport:
+    """Check and load a whole data set into an empty store in one transaction; raise InputError listing rejects."""
+    folder = folder or DEFAULT_FIXTURES
+    batch, town = read_dataset(folder)
+    checked = check(batch, Catalog(), progress=progress)
+    if not checked.ok:
+        raise refusal(checked.problems, f"the data set in {folder}")
     report = ImportReport()
-    staged: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = []
-    compounds_props: list[dict[str, Any]] = []
-
-    companies = _read_json(folder / "property_companies.json").get("companies", [])
-    staged.append(
-        (
-            "property_companies",
-            ("id", "name", "credit_code", "hotline"),
-            [(c["id"], c["name"], c["credit_code"], c["hotline"]) for c in companies],
-        )
-    )
-    staged.append(
-        (
-            "credit_scores",
-            ("company_id", "year", "score"),
-            [(c["id"], s["year"], s["score"]) for c in companies for s in c.get("scores", [])],
-        )
-    )
-
-    town = _read_json(folder / "old_town.json")
-    centre = town["centre"]
-    staged.append(
-        (
-            "old_town",
-            ("id", "centre_lon", "centre_lat", "centre_name", "radius_m"),
-            [(1, centre["lon"], centre["lat"], centre.get("name", ""), town["radius_m"])],
-        )
-    )
-    staged.append(
-        (
-            "squads",
-            ("code", "name", "sector_code", "hotline"),
-            [(s["code"], s["name"], s["sector_code"], s.get("hotline", "")) for s in town["squads"]],
-        )
-    )
-    sector_geoms = [
-        sector(centre["lon"], centre["lat"], town["radius_m"], s["start_bearing"], s["end_bearing"])
-        for s in town["sectors"]
-    ]
-    staged.append(
-        (
-            "sectors",
-            ("code", "name", "squad_code", "start_bearing", "end_bearing", *SPATIAL_COLUMNS),
-            [
-                (s["code"], s["name"], s["squad_code"], s["start_bearing"], s["end_bearing"], *v)
-                for s, v in zip(town["sectors"], spatial_values(sector_geoms), strict=True)
-            ],
-        )
-    )
-    staged.append(
-        (
-            "shifts",
-            ("code", "name", "start", "end"),
-            [(s["code"], s["name"], s["start"], s["end"]) for s in town["shifts"]],
-        )
-    )
-    staged.append(
-        (
-            "officers",
-            ("id", "squad_code", "name", "phone", "service", "role", "shift_code"),
-            [
-                (o["id"], o["squad_code"], o["name"], o["phone"], o["service"], o["role"], o["shift_code"])
-                for o in town["officers"]
-            ],
-        )
-    )
-
-    for layer in LAYERS:
-        props, geoms = _features(folder / layer.file, layer, report)
-        values = spatial_values(geoms, measure=layer.measure)
-        rows = [(*(_jsonish(p[c]) for c in layer.columns), *v) for p, v in zip(props, values, strict=True)]
-        staged.append((layer.table, (*layer.columns, *SPATIAL_COLUMNS), rows))
-        if layer.table == "compounds":
-            compounds_props = props
-        if layer.table == "merchants":
-            staged.append(
-                (
-                    "frontage_agreements",
-                    ("merchant_id", "signed_on", "officer_id", "duties"),
-                    [
-                        (p["id"], a["signed_on"], a["officer_id"], orjson.dumps(a.get("duties", [])).decode())
-                        for p in props
-                        if (a := p.get("agreement"))
-                    ],
-                )
-            )
-
-    staged.append(
-        (
-            "committees",
-            ("compound_id", "kind", "established_on", "members", "chair_name"),
-            [
-                (p["id"], c["kind"], c["established_on"], c["members"], c["chair_name"])
-                for p in compounds_props
-                if (c := p.get("committee"))
-            ],
-        )
-    )
-    branch_cols = (
-        "owner_party_members",
-        "retired_party_members",
-        "deputies",
-        "property_company_party_members",
-    )
-    staged.append(
-        (
-            "party_branches",
-            (
-                "compound_id",
-                "established_on",
-                "provisional",
-                "secretary_name",
-                "secretary_role",
-                *branch_cols,
-            ),
-            [
-                (
-                    p["id"],
-                    b["established_on"],
-                    int(bool(b["provisional"])),
-                    b["secretary_name"],
-                    b["secretary_role"],
-                    *(int(b.get("members", {}).get(k, 0)) for k in branch_cols),
-                )
-                for p in compounds_props
-                if (b := p.get("party_branch"))
-            ],
-        )
-    )
-    meetings = _read_json(folder / "meetings.json").get("meetings", [])
-    staged.append(
-        (
-            "meetings",
-            ("id", "compound_id", "held_on", "kind", "parties"),
-            [
-                (
-                    m["id"],
-                    m["compound_id"],
-                    m["held_on"],
-                    m["kind"],
-                    orjson.dumps(m.get("parties", [])).decode(),
-                )
-                for m in meetings
-            ],
-        )
-    )
-
-    periods = _optional(folder / "management_history.json", "periods")
-    staged.append(
-        (
-            "management_periods",
-            ("id", "compound_id", "since", "mode", "property_company_id"),
-            [
-                (p["id"], p["compound_id"], _date_or_none(p.get("since")), p["mode"], p.get("property_company_id"))
-                for p in periods
-            ],
-        )
-    )
-    fee_years = _optional(folder / "fee_collection.json", "years")
-    staged.append(
-        (
-            "fee_years",
-            ("compound_id", "year", "collecting", "rate"),
-            [(f["compound_id"], f["year"], int(bool(f["collecting"])), f.get("rate")) for f in fee_years],
-        )
-    )
-
-    if report.rejected:
-        raise InputError(
-            f"the data set in {folder} has {len(report.rejected)} rejected rows; nothing was imported:\n- "
-            + "\n- ".join(report.rejected[:50])
-        )
-
-    order = [
-        "subdistricts",
-        "communities",
-        "grids",
-        "property_companies",
-        "credit_scores",
-        "compounds",
-        "committees",
-        "party_branches",
-        "meetings",
-        "management_periods",
-        "fee_years",
-        "problems",
-        "occupations",
-        "public_rooms",
-        "old_town",
-        "squads",
-        "sectors",
-        "shifts",
-        "officers",
-        "merchants",
-        "frontage_agreements",
-    ]
-    staged.sort(key=lambda t: order.index(t[0]))
 
     def load(conn: Any) -> None:
         if conn.execute("SELECT count(*) FROM compounds").fetchone()[0]:
             raise InputError("the store already holds data; import into an empty store")
-        for table, columns, rows in staged:
-            try:
-                insert_rows(conn, table, columns, rows)
-            except db.IntegrityError as exc:
-                raise InputError(f"{table}: {exc}") from exc
-            report.counts[table] = len(rows)
-        if not periods:  # a data set without a history: the periods its compounds imply
+        insert_rows(conn, "old_town", ("id", "centre_lon", "centre_lat", "centre_name", "radius_m"), [town])
+        report.counts.update(upsert(conn, checked, progress))
+        if "management_periods" not in batch.rows:  # a data set without a history: the periods its compounds imply
             for statement in DERIVED_PERIODS.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             report.counts["management_periods"] = conn.execute("SELECT count(*) FROM management_periods").fetchone()[0]
-        conn.execute(
-            "INSERT INTO audit_log (at, actor, action, entity, detail) VALUES (?, 'hub init', 'import', 'dataset', ?)",
-            (stamp(), orjson.dumps({"folder": str(folder), "counts": report.counts}).decode()),
-        )
-        if hasattr(conn, "sync_identities"):
-            conn.sync_identities()
+        audit(conn, actor, str(folder), report.counts)
 
     db.write(load)
     return report
 
 
-def _jsonish(value: Any) -> Any:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
-    return value
+def staged_geometries(checked: Checked, name: str) -> np.ndarray:
+    """The geometries of a kind's staged rows (tests and benchmarks)."""
+    return np.asarray([s.geometry for s in checked.staged.get(name, ())], dtype=object)
+
+
+Writer = Callable[[Any], Any]

@@ -225,7 +225,102 @@ MIGRATIONS.append(
 )
 
 MIGRATIONS.append(
-    # 8: the change log on SQLite too (hub.store.changes): a worker that starts from a snapshot of its catalog
+    # 8: the rural side of the district: townships (11 镇 and 2 乡) and their administrative villages (行政村)
+    f"""
+    CREATE TABLE townships (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, {SPATIAL});
+    CREATE TABLE villages (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL,
+        township_code TEXT NOT NULL REFERENCES townships(code), {SPATIAL});
+    """
+)
+
+MIGRATIONS.append(
+    # 9: the townships' 24-hour duty rosters (值班值守) and agricultural guidance in extreme weather (农技指导组);
+    # technician tokens are bound to a guidance group
+    f"""
+    ALTER TABLE tokens ADD COLUMN group_code TEXT;
+    CREATE TABLE duty_shifts (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL);
+    CREATE TABLE duty_lines (
+        township_code TEXT PRIMARY KEY REFERENCES townships(code), hotline TEXT NOT NULL);
+    CREATE TABLE duty_officers (
+        id TEXT PRIMARY KEY, township_code TEXT NOT NULL REFERENCES townships(code), name TEXT NOT NULL,
+        phone TEXT NOT NULL, role TEXT NOT NULL, shift_code TEXT NOT NULL);
+    CREATE TABLE duty_rules (
+        township_code TEXT PRIMARY KEY REFERENCES townships(code), anchor TEXT NOT NULL, cycle TEXT NOT NULL,
+        teams TEXT NOT NULL, updated_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE duty_exceptions (
+        id INTEGER PRIMARY KEY, on_date TEXT NOT NULL, staff_id TEXT NOT NULL REFERENCES duty_officers(id),
+        kind TEXT NOT NULL, shift_code TEXT, township_code TEXT, swap_with TEXT, note TEXT NOT NULL DEFAULT '',
+        created_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE weather_events (
+        code TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, warning_level TEXT NOT NULL,
+        warned_at TEXT NOT NULL, starts_on TEXT NOT NULL, ends_on TEXT, declared_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE guidance_groups (
+        code TEXT PRIMARY KEY, event_code TEXT NOT NULL REFERENCES weather_events(code), name TEXT NOT NULL,
+        township_codes TEXT NOT NULL, hotline TEXT NOT NULL DEFAULT '', updated_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE technicians (
+        id TEXT PRIMARY KEY, group_code TEXT NOT NULL REFERENCES guidance_groups(code), name TEXT NOT NULL,
+        phone TEXT NOT NULL, specialty TEXT NOT NULL, role TEXT NOT NULL);
+    CREATE TABLE guidance_visits (
+        id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE,
+        event_code TEXT NOT NULL REFERENCES weather_events(code),
+        group_code TEXT NOT NULL REFERENCES guidance_groups(code),
+        township_code TEXT NOT NULL REFERENCES townships(code), village_code TEXT REFERENCES villages(code),
+        site TEXT NOT NULL, kind TEXT NOT NULL, visited_on TEXT NOT NULL, technician_ids TEXT NOT NULL,
+        advice TEXT NOT NULL DEFAULT '', hazards_found INTEGER NOT NULL DEFAULT 0, logged_by TEXT NOT NULL,
+        logged_at TEXT NOT NULL, {SPATIAL});
+    """
+)
+
+MIGRATIONS.append(
+    # 10: safety-hazard campaigns (premises, inspections, hazards) and residents' micro-services (volunteer teams,
+    # volunteers, requests); the steps of both workflows; inspector and volunteer tokens are bound to a unit
+    f"""
+    ALTER TABLE tokens ADD COLUMN unit_code TEXT;
+    CREATE TABLE case_steps (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, case_id INTEGER NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
+        action TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');
+    CREATE TABLE safety_campaigns (
+        code TEXT PRIMARY KEY, township_code TEXT NOT NULL REFERENCES townships(code), name TEXT NOT NULL,
+        starts_on TEXT NOT NULL, ends_on TEXT, departments TEXT NOT NULL, declared_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE premises (
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL,
+        township_code TEXT NOT NULL REFERENCES townships(code), village_code TEXT REFERENCES villages(code),
+        registered_by TEXT NOT NULL DEFAULT '', {SPATIAL});
+    CREATE TABLE inspections (
+        id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE,
+        campaign_code TEXT NOT NULL REFERENCES safety_campaigns(code),
+        premises_id INTEGER NOT NULL REFERENCES premises(id), township_code TEXT NOT NULL, category TEXT NOT NULL,
+        inspected_on TEXT NOT NULL, departments TEXT NOT NULL, hazards_found INTEGER NOT NULL DEFAULT 0,
+        logged_by TEXT NOT NULL, logged_at TEXT NOT NULL, {SPATIAL});
+    CREATE TABLE hazards (
+        id INTEGER PRIMARY KEY, inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+        campaign_code TEXT NOT NULL REFERENCES safety_campaigns(code),
+        premises_id INTEGER NOT NULL REFERENCES premises(id), township_code TEXT NOT NULL, village_code TEXT,
+        category TEXT NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+        found_at TEXT NOT NULL, due_on TEXT NOT NULL, state TEXT NOT NULL, closed_at TEXT,
+        reported_by TEXT NOT NULL, {SPATIAL});
+    CREATE TABLE volunteer_teams (
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
+        subdistrict_code TEXT NOT NULL REFERENCES subdistricts(code), community_codes TEXT NOT NULL,
+        hotline TEXT NOT NULL DEFAULT '');
+    CREATE TABLE volunteers (
+        id TEXT PRIMARY KEY, team_code TEXT NOT NULL REFERENCES volunteer_teams(code), name TEXT NOT NULL,
+        phone TEXT NOT NULL, role TEXT NOT NULL);
+    CREATE TABLE service_requests (
+        id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE,
+        team_code TEXT NOT NULL REFERENCES volunteer_teams(code), compound_id INTEGER NOT NULL REFERENCES compounds(id),
+        community_code TEXT NOT NULL, subdistrict_code TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '', resident_name TEXT NOT NULL DEFAULT '',
+        resident_phone TEXT NOT NULL DEFAULT '', requested_at TEXT NOT NULL, deadline TEXT, state TEXT NOT NULL,
+        volunteer_ids TEXT NOT NULL, rating INTEGER, closed_at TEXT, logged_by TEXT NOT NULL, {SPATIAL});
+    """
+)
+
+MIGRATIONS.append(
+    # 11: the change log on SQLite too (hub.store.changes): a worker that starts from a snapshot of its catalog
     # (hub.store.snapshot) applies the changes logged after it. AUTOINCREMENT: a sequence number is never
     # handed out twice, even after the newest rows are purged.
     Only(
@@ -241,7 +336,7 @@ MIGRATIONS.append(
 )
 
 MIGRATIONS.append(
-    # 9: what names this store (a random id, set when it is first opened; never copied): a snapshot of the
+    # 12: what names this store (a random id, set when it is first opened; never copied): a snapshot of the
     # catalog is used only by the store it was taken from
     "CREATE TABLE hub_identity (id TEXT NOT NULL);"
 )

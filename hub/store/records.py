@@ -39,6 +39,26 @@ class Community(Spatial):
 
 
 @dataclass(frozen=True, slots=True)
+class Township(Spatial):
+    """A rural township-level unit: a town (镇, ``kind`` ``town``) or a township (乡, ``township``), 9-digit code."""
+
+    code: str = ""
+    name: str = ""
+    kind: str = "town"
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Village(Spatial):
+    """An administrative village (行政村) of a township, 12-digit code."""
+
+    code: str = ""
+    name: str = ""
+    township_code: str = ""
+    area_m2: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Grid(Spatial):
     code: str = ""
     community_code: str = ""
@@ -51,6 +71,7 @@ class Grid(Spatial):
 class CreditScore:
     year: int
     score: float
+    company_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +262,10 @@ class Token:
     label: str
     created_at: str
     revoked: bool = False
+    group_code: str | None = None
+    """A technician token's guidance group."""
+    unit_code: str | None = None
+    """The unit an inspector's token (a township) or a volunteer's token (a volunteer team) is bound to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,3 +347,262 @@ class RosterException:
     swap_with: str | None = None
     note: str = ""
     created_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DutyOfficer:
+    """One of a township's duty officers (值班人员), who keep its 24-hour duty (值班值守) in turn."""
+
+    id: str
+    township_code: str
+    name: str
+    phone: str
+    role: str
+    """LEADER (带班领导) or STAFF (值班员)."""
+    shift_code: str
+    """The standing shift (``OFF`` when only the township's rule puts them on duty)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DutyLine:
+    """A township's duty telephone (值班电话), published instead of the duty officers' own phones."""
+
+    township_code: str
+    hotline: str
+
+
+@dataclass(frozen=True, slots=True)
+class DutyRule:
+    """How a township's duty officers take their turns: a cycle of shift codes (``OFF`` for a day off)."""
+
+    township_code: str
+    anchor: date
+    cycle: tuple[str, ...]
+    teams: tuple[tuple[str, int], ...]
+    """(duty officer id, offset into the cycle) for each duty officer of the township."""
+    updated_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DutyException:
+    """A dated change to a township's duty roster: leave, a swap, or cover of another township."""
+
+    id: int
+    on_date: date
+    staff_id: str
+    kind: str
+    """LEAVE, SWAP or COVER."""
+    shift_code: str | None = None
+    township_code: str | None = None
+    """For COVER: the township covered."""
+    swap_with: str | None = None
+    note: str = ""
+    created_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WeatherEvent:
+    """Extreme weather the agriculture bureau answers with guidance groups: the warning and the days it covers."""
+
+    code: str
+    kind: str
+    """COLD_WAVE, BLIZZARD, GALE, FREEZING_RAIN, RAINSTORM, HEAT_WAVE, DROUGHT or OTHER."""
+    name: str
+    warning_level: str
+    """BLUE, YELLOW, ORANGE or RED."""
+    warned_at: datetime
+    starts_on: date
+    ends_on: date | None = None
+    declared_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GuidanceGroup:
+    """A technical guidance group (农技指导组) formed for a weather event, and the townships it is sent to."""
+
+    code: str
+    event_code: str
+    name: str
+    township_codes: tuple[str, ...] = ()
+    hotline: str = ""
+    """The group's public contact (published instead of the technicians' own phones)."""
+    updated_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Technician:
+    """An agricultural technician (农技人员) of the bureau, in one guidance group."""
+
+    id: str
+    group_code: str
+    name: str
+    phone: str
+    specialty: str
+    """CROPS, HORTICULTURE, PLANT_PROTECTION, SOIL_FERTILIZER or AGRI_MACHINERY."""
+    role: str
+    """LEADER or MEMBER."""
+
+
+@dataclass(frozen=True, slots=True)
+class GuidanceVisit(Spatial):
+    """A guidance group's visit to a village, farm or greenhouse (a point) in a township, on a local date."""
+
+    id: int = 0
+    client_id: str = ""
+    event_code: str = ""
+    group_code: str = ""
+    township_code: str = ""
+    village_code: str | None = None
+    site: str = ""
+    """VILLAGE, FARM or GREENHOUSE."""
+    kind: str = ""
+    """WHEAT_FROST, GREENHOUSE_REINFORCEMENT, GREENHOUSE_HEATING or OTHER."""
+    visited_on: date | None = None
+    technician_ids: tuple[str, ...] = ()
+    advice: str = ""
+    """The advice given, as the technician wrote it (free text: staff only)."""
+    hazards_found: int = 0
+    """Safety hazards found at the site (险情: a sagging greenhouse, a heater too near the film, …)."""
+    logged_by: str = ""
+    logged_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStep:
+    """One move of a safety hazard or a micro-service request through its workflow (``kind``: ``hazard`` or
+    ``service_request``); city-management cases keep theirs as :class:`IncidentStep`."""
+
+    kind: str
+    case_id: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str
+    note: str = ""
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyCampaign:
+    """A township's safety-hazard campaign (安全生产隐患排查, e.g. 宋集镇's "六查一打"): its dates and the departments
+    that inspect together."""
+
+    code: str
+    township_code: str
+    name: str
+    starts_on: date
+    ends_on: date | None = None
+    departments: tuple[str, ...] = ()
+    """SAFETY_OFFICE (安全办), POLICE_STATION (派出所), MARKET_SUPERVISION (市场监管所), FIRE, EMERGENCY, HOUSING."""
+    declared_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Premises(Spatial):
+    """A place the campaigns inspect (a point with a category): a warehouse, a school, a restaurant, …"""
+
+    id: int = 0
+    name: str = ""
+    category: str = ""
+    township_code: str = ""
+    village_code: str | None = None
+    registered_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection(Spatial):
+    """One inspection of premises in a campaign (at the premises' point), on a local date."""
+
+    id: int = 0
+    client_id: str = ""
+    campaign_code: str = ""
+    premises_id: int = 0
+    township_code: str = ""
+    category: str = ""
+    """The premises' category when inspected."""
+    inspected_on: date | None = None
+    departments: tuple[str, ...] = ()
+    hazards_found: int = 0
+    logged_by: str = ""
+    logged_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard(Spatial):
+    """A safety hazard found by an inspection (at the premises' point): its severity, the day it must be rectified
+    by, and its state on the workflow found → assigned → rectifying → rectified → verified."""
+
+    id: int = 0
+    inspection_id: int = 0
+    campaign_code: str = ""
+    premises_id: int = 0
+    township_code: str = ""
+    village_code: str | None = None
+    category: str = ""
+    """The premises' category."""
+    kind: str = ""
+    severity: str = ""
+    """GENERAL (一般隐患) or MAJOR (重大隐患)."""
+    description: str = ""
+    """What was found, as the inspector wrote it (free text: staff only)."""
+    found_at: datetime | None = None
+    due_on: date | None = None
+    """The rectification deadline: rectified by the end of this local day."""
+    state: str = ""
+    closed_at: datetime | None = None
+    reported_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerTeam:
+    """A volunteer team of a subdistrict (党员志愿队, 关爱老人志愿者服务队, 业主驿站) and the communities it serves."""
+
+    code: str
+    name: str
+    kind: str
+    """PARTY_MEMBERS, ELDERLY_CARE or OWNERS_STATION."""
+    subdistrict_code: str
+    community_codes: tuple[str, ...] = ()
+    hotline: str = ""
+    """The team's public contact (published instead of the volunteers' own phones)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Volunteer:
+    """A volunteer of a team (personal data: name and phone)."""
+
+    id: str
+    team_code: str
+    name: str
+    phone: str
+    role: str
+    """LEADER or MEMBER."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRequest(Spatial):
+    """A resident's request for a micro-service (微小服务) in a compound, through a volunteer team: taken, done and
+    rated on its workflow. The point is the compound's."""
+
+    id: int = 0
+    client_id: str = ""
+    team_code: str = ""
+    compound_id: int = 0
+    community_code: str = ""
+    subdistrict_code: str = ""
+    kind: str = ""
+    channel: str = ""
+    """WECHAT_GROUP, VISIT, PHONE or IN_PERSON: how the request reached the team."""
+    description: str = ""
+    """What was asked (free text: staff only)."""
+    resident_name: str = ""
+    resident_phone: str = ""
+    requested_at: datetime | None = None
+    deadline: datetime | None = None
+    state: str = ""
+    volunteer_ids: tuple[str, ...] = ()
+    rating: int | None = None
+    """The resident's rating, 1–5, once rated."""
+    closed_at: datetime | None = None
+    logged_by: str = ""

@@ -40,7 +40,9 @@ from hub.store import changes
 from hub.store.base import is_postgres
 from hub.store.catalog import COLUMNAR, Catalog, load_catalog, read_columns
 from hub.store.columns import TableColumns
+from hub.store.faults import Fault
 from hub.store.migrations import SCHEMA_VERSION
+from hub.store.tables import TABLES
 
 log = logging.getLogger("hub.store")
 
@@ -93,6 +95,7 @@ def write(path: Path, snap: Snapshot) -> None:
         "mark": snap.mark,
         "identity": snap.identity,
         "tables": {cls.__name__: cols.n for cls, cols in snap.columns.items()},
+        "faults": {cls.__name__: [f.as_dict() for f in cols.faults] for cls, cols in snap.columns.items()},
     }
     arrays: dict[str, np.ndarray] = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
     for cls, cols in snap.columns.items():
@@ -144,7 +147,9 @@ def read(path: Path, identity: str) -> Snapshot | None:
             columns = {
                 by_name[name]: TableColumns(by_name[name], int(n), found[name]) for name, n in meta["tables"].items()
             }
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+            for name, held in meta.get("faults", {}).items():
+                columns[by_name[name]].faults = [Fault(**f) for f in held]
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         log.warning("the catalog snapshot %s is unreadable (%s): loading every row from the database", path, exc)
         return None
     if set(columns) != set(COLUMNAR):
@@ -158,7 +163,7 @@ def seq_of(path: Path) -> int | None:
     try:
         with open(path, "rb") as file, np.load(file, allow_pickle=False) as archive:
             return int(_meta(archive)["seq"])
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError):
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError):
         return None
 
 
@@ -174,6 +179,8 @@ def current(reader: Any, snap: Snapshot) -> bool:
         why = f"change {snap.seq} is not the one it was taken at (another history, or the log was purged)"
     elif not snap.seq and last and _first(reader) > 1:
         why = "changes made after it were purged from the log"
+    elif changes.resync_after(reader, snap.seq):
+        why = "records were imported after it"
     else:
         return True
     log.warning("the catalog snapshot is not current (%s): loading every row from the database", why)
@@ -185,17 +192,15 @@ def _first(reader: Any) -> int:
     return int(row[0])
 
 
-def counts_match(reader: Any, catalog: Any) -> bool:
-    """Whether every columnar table has as many rows in the catalog as in the database (logged when not)."""
-    held = {
-        "occupations": len(catalog.occupations),
-        "incidents": len(catalog.incidents),
-        "patrols": len(catalog.patrols),
-        "incident_steps": sum(len(v) for v in catalog.incident_steps.values()),
-        "roster_rules": len(catalog.roster_rules),
-        "roster_exceptions": len(catalog.roster_exceptions),
-    }
-    for table, n in held.items():
+def counts_match(reader: Any, catalog: Catalog, snap: Snapshot) -> bool:
+    """Whether every columnar table has as many rows in the catalog (and among the snapshot's faults) as in
+    the database (logged when not)."""
+    for cls in COLUMNAR:
+        held = catalog.held(cls)
+        if held is None:
+            continue
+        table = TABLES[cls].name
+        n = held + len(snap.columns[cls].faults)
         stored = int(reader.read_one(f"SELECT count(*) FROM {table}")[0])
         if stored != n:
             log.warning(
@@ -223,7 +228,7 @@ def open_catalog(reader: Any, path: Path | None, identity: str) -> tuple[Catalog
     if snap is not None and current(reader, snap):
         catalog = load_catalog(reader, snap.columns)
         seq = changes.catch_up(reader, catalog, snap.seq)
-        if counts_match(reader, catalog):
+        if counts_match(reader, catalog, snap):
             log.info(
                 "loaded the catalog from the snapshot %s at change %d (%s), and %d changes after it",
                 path,

@@ -54,10 +54,15 @@ class Table:
     name: str
     record: type
     key: str
+    """The key column, or columns separated by commas (``company_id,year``)."""
     autoincrement: bool = False
     """The key is an integer the database assigns when the record comes with key 0."""
     measure: str | None = None
     """Record field that receives the geometry's geodesic measure (``area_m2`` or ``length_m``), if any."""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self.key.split(","))
 
 
 TABLES: dict[type, Table] = {
@@ -70,6 +75,29 @@ TABLES: dict[type, Table] = {
         Table("roster_rules", r.RosterRule, "squad_code"),
         Table("roster_exceptions", r.RosterException, "id", autoincrement=True),
         Table("frontage_agreements", r.FrontageAgreement, "merchant_id"),
+        Table("compounds", r.Compound, "id", measure="area_m2"),
+        Table("committees", r.Committee, "compound_id"),
+        Table("management_periods", r.ManagementPeriod, "id", autoincrement=True),
+        Table("meetings", r.Meeting, "id", autoincrement=True),
+        Table("problems", r.Problem, "id", autoincrement=True),
+        Table("public_rooms", r.PublicRoom, "id", autoincrement=True),
+        Table("credit_scores", r.CreditScore, "company_id,year"),
+        Table("duty_rules", r.DutyRule, "township_code"),
+        Table("duty_exceptions", r.DutyException, "id", autoincrement=True),
+        Table("duty_officers", r.DutyOfficer, "id"),
+        Table("duty_lines", r.DutyLine, "township_code"),
+        Table("weather_events", r.WeatherEvent, "code"),
+        Table("guidance_groups", r.GuidanceGroup, "code"),
+        Table("technicians", r.Technician, "id"),
+        Table("guidance_visits", r.GuidanceVisit, "id", autoincrement=True),
+        Table("case_steps", r.CaseStep, "id", autoincrement=True),
+        Table("safety_campaigns", r.SafetyCampaign, "code"),
+        Table("premises", r.Premises, "id", autoincrement=True),
+        Table("inspections", r.Inspection, "id", autoincrement=True),
+        Table("hazards", r.Hazard, "id", autoincrement=True),
+        Table("volunteer_teams", r.VolunteerTeam, "code"),
+        Table("volunteers", r.Volunteer, "id"),
+        Table("service_requests", r.ServiceRequest, "id", autoincrement=True),
     )
 }
 
@@ -95,6 +123,7 @@ def _columns(cls: Any) -> tuple[tuple[str, Any], ...]:
         (f.name, _dumper(_base(hints[f.name])))
         for f in dataclasses.fields(cls)
         if f.name not in ("geometry", "geojson", "area_m2", TABLES[cls].measure)
+        and not dataclasses.is_dataclass(_base(hints[f.name]))  # a record kept in a table of its own
     )
 
 
@@ -190,23 +219,24 @@ def _write(conn: Any, record: Any, *, replace: bool) -> Any:
     table = TABLES[type(record)]
     row = to_row(record)
     dialect = getattr(conn, "dialect", SQLITE)
-    returned = conn.execute(_sql(dialect, table.name, table.key, tuple(row), replace), tuple(row.values())).fetchall()
+    returned = conn.execute(_sql(dialect, table.name, table.keys, tuple(row), replace), tuple(row.values())).fetchall()
     return stored(record, row, returned[0][0] if returned else None)
 
 
 @cache
-def _sql(dialect: Dialect, table: str, key: str, columns: tuple[str, ...], replace: bool) -> str:
-    """The statement writing these columns (made once per table and column set), returning the key.
+def _sql(dialect: Dialect, table: str, keys: tuple[str, ...], columns: tuple[str, ...], replace: bool) -> str:
+    """The statement writing these columns (made once per table and column set), returning the (first) key.
 
-    >>> print(_sql(SQLITE, "r", "code", ("code", "n"), True))
+    >>> print(_sql(SQLITE, "r", ("code",), ("code", "n"), True))
     INSERT INTO r ("code", "n") VALUES (?, ?) ON CONFLICT ("code") DO UPDATE SET "n" = excluded."n" RETURNING "code"
     """
     cols = ", ".join(f'"{c}"' for c in columns)
     sql = f"INSERT INTO {table} ({cols}) VALUES ({dialect.marks(columns)})"
     if replace:
-        rest = [f'"{c}" = excluded."{c}"' for c in columns if c != key]
-        sql += f' ON CONFLICT ("{key}") DO ' + (f"UPDATE SET {', '.join(rest)}" if rest else "NOTHING")
-    return f'{sql} RETURNING "{key}"'
+        rest = [f'"{c}" = excluded."{c}"' for c in columns if c not in keys]
+        conflict = ", ".join(f'"{k}"' for k in keys)
+        sql += f" ON CONFLICT ({conflict}) DO " + (f"UPDATE SET {', '.join(rest)}" if rest else "NOTHING")
+    return f'{sql} RETURNING "{keys[0]}"'
 
 
 def stored(record: Any, row: dict[str, Any], rowid: int | None) -> Any:
@@ -227,14 +257,45 @@ def stored(record: Any, row: dict[str, Any], rowid: int | None) -> Any:
     return dataclasses.replace(record, **changes) if changes else record
 
 
+def key_of(record: Any) -> Any:
+    """A record's key: the value of its key column, or a tuple of them for a key of several columns."""
+    keys = TABLES[type(record)].keys
+    return getattr(record, keys[0]) if len(keys) == 1 else tuple(getattr(record, k) for k in keys)
+
+
+def key_text(record: Any) -> str:
+    """A record's key as text (the change feed's): values joined by ``|``.
+
+    >>> key_text(r.CreditScore(2023, 91.5, "PC001")), key_text(r.Meeting(7, 1, None, "JOINT_MEETING"))
+    ('PC001|2023', '7')
+    """
+    key = key_of(record)
+    return "|".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+def parse_key(cls: type, text: str) -> Any:
+    """The key :func:`key_text` wrote, with each part of its column's type."""
+    table = TABLES[cls]
+    hints = _hints(cls)
+    parts = text.split("|") if len(table.keys) > 1 else [text]
+    values = tuple(_base(hints[k])(v) for k, v in zip(table.keys, parts, strict=True))
+    return values[0] if len(values) == 1 else values
+
+
+def _where(table: Table) -> str:
+    return " AND ".join(f'"{k}" = ?' for k in table.keys)
+
+
 def delete(conn: Any, record: Any) -> None:
     table = TABLES[type(record)]
-    conn.execute(f"DELETE FROM {table.name} WHERE {table.key} = ?", (getattr(record, table.key),))
+    key = key_of(record)
+    conn.execute(f"DELETE FROM {table.name} WHERE {_where(table)}", key if isinstance(key, tuple) else (key,))
 
 
 def reread(conn: Any, cls: type, key: Any, original: Any = None) -> Any:
     table = TABLES[cls]
-    row = conn.execute(f"SELECT * FROM {table.name} WHERE {table.key} = ?", (key,)).fetchone()
+    params = key if isinstance(key, tuple) else (key,)
+    row = conn.execute(f"SELECT * FROM {table.name} WHERE {_where(table)}", params).fetchone()
     geometry = getattr(original, "geometry", None)
     if issubclass(cls, r.Spatial) and row is not None and geometry is None:
         geometry = shapely.from_wkb(row["geom"])
@@ -253,7 +314,7 @@ def read_columns(conn_or_db: Any, cls: type, order: str | None = None) -> tuple[
     names = [name for name, _ in _loaders(cls) if name in present]
     spatial = issubclass(cls, r.Spatial)
     selected = ", ".join(f'"{n}"' for n in names) + (", geom" if spatial else "")
-    rows = read(f"SELECT {selected} FROM {table.name} ORDER BY {order or table.key}")
+    rows = read(f"SELECT {selected} FROM {table.name} ORDER BY {order or table.key}")  # "a,b" orders by both
     columns = list(zip(*rows, strict=True))
     return names + (["geom"] if spatial else []), columns
 
@@ -267,11 +328,33 @@ def read_all(conn_or_db: Any, cls: type, order: str | None = None) -> list[Any]:
     values: dict[str, Any] = {}
     loaders = dict(_loaders(cls))
     for name, column in zip(names, columns, strict=True):
-        if name == "geom":
-            values["geometry"] = shapely.from_wkb(np.asarray(column, dtype=object))
-        else:
+        if name != "geom":
             values[name] = _convert(column, loaders[name])
-    return build(cls, values, len(columns[0]))
+    if names[-1] != "geom":
+        return build(cls, values, len(columns[0]))
+    wkb = np.asarray(columns[-1], dtype=object)
+    values["geometry"] = shapely.from_wkb(wkb, on_invalid="ignore")
+    made = build(cls, values, len(columns[0]))
+    bad = geometry_faults(conn_or_db, cls, values[TABLES[cls].keys[0]], wkb, values["geometry"], values["geojson"])
+    return [x for i, x in enumerate(made) if i not in bad] if bad else made
+
+
+def geometry_faults(conn_or_db: Any, cls: type, keys: Any, wkb: Any, geoms: Any, geojson: Any) -> set[int]:
+    """The positions of rows whose geometry (WKB decoded as ``geoms``, None where it did not decode) or stored
+    GeoJSON breaks the store's contract, when ``conn_or_db`` keeps faults (``hub.store.faults.Screened``: they
+    join its list); else none."""
+    kept_faults = getattr(conn_or_db, "faults", None)
+    if kept_faults is None:
+        return set()
+    from hub.store.faults import Fault, geometry_faults, served_json
+
+    name = TABLES[cls].name
+    bad = geometry_faults(name, keys, wkb, geoms)
+    for i, text in enumerate(geojson):
+        if i not in bad and not served_json(text):
+            bad[i] = Fault(name, str(keys[i]), "geojson", text, "not a GeoJSON object")
+    kept_faults.extend(bad.values())
+    return set(bad)
 
 
 def _convert(column: tuple[Any, ...], load: Any) -> Any:
@@ -303,6 +386,6 @@ def build(cls: type, values: dict[str, Any], n: int) -> list[Any]:
 
 
 def key_type(cls: type) -> type:
-    """The Python type of a table's key (``int`` for ids, ``str`` for codes)."""
-    kind = _base(_hints(cls)[TABLES[cls].key])
+    """The Python type of a table's (first) key column (``int`` for ids, ``str`` for codes)."""
+    kind = _base(_hints(cls)[TABLES[cls].keys[0]])
     return kind if isinstance(kind, type) else str

@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from hub.errors import NotFound
 from hub.store.base import Database
 from hub.store.records import Token
@@ -32,7 +34,15 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(db: Database, role: str, *, squad_code: str | None = None, label: str = "") -> tuple[Token, str]:
+def create_token(
+    db: Database,
+    role: str,
+    *,
+    squad_code: str | None = None,
+    label: str = "",
+    group_code: str | None = None,
+    unit_code: str | None = None,
+) -> tuple[Token, str]:
     """Store a new token (who may hold which is checked by ``hub.services.tokens``); returns the record and the
     token text (shown once, never stored)."""
     token_id = secrets.token_hex(4)
@@ -41,17 +51,24 @@ def create_token(db: Database, role: str, *, squad_code: str | None = None, labe
 
     def insert(conn: Any) -> None:
         conn.execute(
-            "INSERT INTO tokens (id, hash, role, squad_code, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (token_id, token_hash(text), role, squad_code, label, created),
+            "INSERT INTO tokens (id, hash, role, squad_code, label, created_at, group_code, unit_code) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (token_id, token_hash(text), role, squad_code, label, created, group_code, unit_code),
         )
         conn.execute(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?, 'cli', 'create', "
             "'token', ?, ?)",
-            (created, token_id, f'{{"role": "{role}", "squad": "{squad_code or ""}"}}'),
+            (
+                created,
+                token_id,
+                orjson.dumps(
+                    {"role": role, "squad": squad_code or "", "group": group_code or "", "unit": unit_code or ""}
+                ).decode(),
+            ),
         )
 
     db.write(insert)
-    return Token(token_id, role, squad_code, label, created), text
+    return Token(token_id, role, squad_code, label, created, group_code=group_code, unit_code=unit_code), text
 
 
 def find_token(db: Database, text: str) -> Token | None:
@@ -61,7 +78,7 @@ def find_token(db: Database, text: str) -> Token | None:
     row = db.read_one("SELECT * FROM tokens WHERE hash = ? AND revoked = 0", (token_hash(text),))
     if row is None:
         return None
-    return Token(row["id"], row["role"], row["squad_code"], row["label"], row["created_at"], bool(row["revoked"]))
+    return _token(row)
 
 
 def revoke_token(db: Database, token_id: str) -> None:
@@ -78,10 +95,7 @@ def revoke_token(db: Database, token_id: str) -> None:
 
 
 def list_tokens(db: Database) -> list[Token]:
-    return [
-        Token(r["id"], r["role"], r["squad_code"], r["label"], r["created_at"], bool(r["revoked"]))
-        for r in db.read("SELECT * FROM tokens ORDER BY created_at, id")
-    ]
+    return [_token(r) for r in db.read("SELECT * FROM tokens ORDER BY created_at, id")]
 
 
 class RevocationWatch:
@@ -93,11 +107,22 @@ class RevocationWatch:
     when it moved is the tokens table read (how many tokens, how many revoked), so the hub's other
     writes cost one small query each and requests cost nothing. PostgreSQL has no such number: there
     the tokens table is read at every look (one small query on the pool, for a table of a few rows).
+
+    On SQLite the same look serves the catalog: when the number moved, ``moved`` is called (the store
+    then checks whether another process wrote, a ``hub import`` run beside the server, and reads the
+    catalog again if so).
     """
 
-    def __init__(self, db: Database, changed: Callable[[], None], interval_s: float = WATCH_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        db: Database,
+        changed: Callable[[], None],
+        moved: Callable[[], None] | None = None,
+        interval_s: float = WATCH_INTERVAL_S,
+    ) -> None:
         self.db = db
         self.changed = changed
+        self.moved = moved
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="hub-token-watch", daemon=True)
@@ -128,9 +153,28 @@ class RevocationWatch:
                     if now is None or now[0] == version:
                         continue
                     version = now[0]
+                    if self.moved is not None:
+                        try:
+                            self.moved()
+                        except Exception:  # the catalog stays as it was; the tokens are still looked at
+                            log.exception("could not bring the catalog up to another process's writes")
                 seen = self._look()
                 if seen != self._tokens:
                     self._tokens = seen
                     self.changed()
             except Exception:  # a busy or closing database: look again next time
                 log.exception("could not check the tokens table for revocations")
+
+
+def _token(row: Any) -> Token:
+    revoked = bool(row["revoked"])
+    return Token(
+        row["id"],
+        row["role"],
+        row["squad_code"],
+        row["label"],
+        row["created_at"],
+        revoked,
+        row["group_code"],
+        row["unit_code"],
+    )

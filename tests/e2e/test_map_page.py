@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from hub.geo.measure import destination
+from tests.common import layer
 from tests.conftest import ROOT, Server
 from tests.e2e.browser import Page, browser_page
 
@@ -64,6 +65,34 @@ def test_a_click_in_the_north_east_sector_says_so_and_who_is_on_duty(map_page: P
     # who is on duty depends on the hour (no shift runs 02:00-07:00); officers' names come masked to the public
     assert "On duty now" in text
     assert ("Hotline" in text and "*" in text) or "No squad on duty" in text
+
+
+def test_a_click_in_a_village_of_a_township_names_both(map_page: Page) -> None:
+    page = map_page.page
+    villages = layer("villages")
+    village = villages[villages.name == "顺南村"].iloc[0]
+    point = village.geometry.representative_point()
+    page.evaluate("([lat, lon]) => window.hubMap.setView([lat, lon], 13, { animate: false })", [point.y, point.x])
+    page.wait_for_function("window.hubIdle()", timeout=30_000)
+    assert page.evaluate("window.hubCounts")["townships"] >= 1
+    assert page.evaluate("window.hubCounts")["villages"] >= 5
+    assert page.evaluate("window.hubCounts")["guidance_visits"] >= 1
+    x, y = container_point(map_page, point.x, point.y)
+    page.mouse.click(x, y)
+    page.wait_for_function(
+        "document.querySelector('#locate-result').dataset.state === 'done' "
+        "&& document.querySelector('#locate-result').innerText.includes('顺南村')",
+        timeout=30_000,
+    )
+    text = page.locator("#locate-result").inner_text()
+    assert "李口镇" in text and village.code in text
+    assert "Township duty" in text and "Duty line" in text and "0370-" in text  # 24小时值班值守, names masked
+    assert "*" in text
+    page.click("#locate-result .close")
+    page.evaluate(
+        "([lat, lon]) => window.hubMap.setView([lat, lon], 14, { animate: false })", [DAYUSHOU[1], DAYUSHOU[0]]
+    )
+    page.wait_for_function("window.hubIdle()", timeout=30_000)
 
 
 def test_a_click_on_a_compound_opens_a_popup_with_its_name(map_page: Page) -> None:
@@ -167,3 +196,24 @@ def test_the_figures_panel_switches_to_the_sectors_for_one_month(map_page, serve
     page.click("#figures-hide")
     assert page.locator(".leaflet-figures-pane svg path").count() == 0
     assert map_page.errors == [] and map_page.failed == [] and map_page.foreign() == []
+
+
+def test_the_map_draws_the_open_safety_hazards_of_songji_and_none_of_the_closed(map_page: Page) -> None:
+    page = map_page.page
+    hazards = layer("hazards")
+    open_ones = hazards[hazards.state != "VERIFIED"]
+    centre = open_ones.geometry.iloc[0]
+    page.evaluate("([lat, lon]) => window.hubMap.setView([lat, lon], 12, { animate: false })", [centre.y, centre.x])
+    page.wait_for_function("window.hubIdle()", timeout=30_000)
+    drawn = page.evaluate(
+        """() => Object.values(window.hubMap._layers)
+            .filter((l) => l.feature && l.options.pane === "hazards")
+            .map((l) => [l.feature.properties.hazardId, l.feature.properties.open])"""
+    )
+    assert drawn and all(is_open for _, is_open in drawn)
+    closed = set(hazards[hazards.state == "VERIFIED"].id)
+    assert not closed & {hazard for hazard, _ in drawn}
+    page.evaluate(
+        "([lat, lon]) => window.hubMap.setView([lat, lon], 14, { animate: false })", [DAYUSHOU[1], DAYUSHOU[0]]
+    )
+    page.wait_for_function("window.hubIdle()", timeout=30_000)

@@ -15,7 +15,7 @@ from tests.conftest import Server
 pytestmark = pytest.mark.e2e
 
 # one request per 1,000 s: nothing refills while a test runs, so the counts below are exact
-LIMITS = "public=0.001/3,analyst=0.001/5"
+LIMITS = "public=0.001/3,analyst=0.001/5,technician=0.001/2"
 QUERY = {"query": "{ stats { compounds } }"}
 
 
@@ -43,6 +43,14 @@ def test_an_address_past_its_burst_gets_429_with_retry_after_and_a_graphql_error
     error = refused.json()["errors"][0]
     assert error["extensions"]["code"] == "RATE_LIMITED"
     assert "198.51.100.1" in error["message"] and "retry in" in error["message"]
+
+
+def test_a_technicians_token_has_its_roles_rate(tight):
+    token = tight.token("--role", "technician", "--group", "AG1")
+    headers = from_address("198.51.100.9", authorization=f"Bearer {token}")
+    got = [httpx.post(f"{tight.url}/graphql", json=QUERY, headers=headers) for _ in range(3)]
+    assert [r.status_code for r in got] == [200, 200, 429]
+    assert "for technician" in got[-1].json()["errors"][0]["message"]
 
 
 def test_tiles_count_too_and_the_answer_follows_accept(tight):

@@ -130,6 +130,23 @@ def test_the_all_layers_tile_has_every_layer_present_there(server):
     assert {"sectors", "compounds", "grids", "merchants", "communities", "subdistricts"} <= set(tile)
 
 
+def test_a_township_tile_holds_the_townships_and_villages_it_meets_with_their_codes(server):
+    z = 11
+    villages = layer("villages")
+    point = villages[villages.name == "顺南村"].geometry.iloc[0].representative_point()
+    x, y = tile_of(point.x, point.y, z)
+    tile = decode(get(server, f"/tiles/all/{z}/{x}/{y}.mvt").content)
+    minx, miny, maxx, maxy = bounds_of(z, x, y)
+    pad_x, pad_y = (maxx - minx) * 64 / 4096, (maxy - miny) * 64 / 4096
+    inner = box(minx + pad_x, miny + pad_y, maxx - pad_x, maxy - pad_y)
+    outer = box(minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y)
+    for name in ("townships", "villages"):
+        df = layer(name)
+        got = {f["properties"]["code"] for f in tile[name]["features"]}
+        assert set(df.loc[df.intersects(inner), "code"]) <= got <= set(df.loc[df.intersects(outer), "code"])
+    assert "411403102" in {f["properties"]["code"] for f in tile["townships"]["features"]}  # 李口镇
+
+
 def test_a_gcj02_tile_lays_the_sectors_on_the_gcj02_grid(server):
     z = 14
     x, y = tile_of(*datum.wgs84_to_gcj02(*CENTRE), z)

@@ -25,7 +25,7 @@ GEOD = Geod(ellps="WGS84")
 STATS = """{ stats { compounds compoundsWithPartyBranch compoundsWithCommittee compoundsCollectingFees
   compoundsFormerlyUnmanaged jointMeetings issuesRaised issuesResolved occupiedAreaClearedM2 occupiedAreaRemainingM2
   publicRoomsRecoveredM2 publicRooms merchants merchantsSigned incidents incidentsRegistered incidentsClosed
-  patrols patrolLengthM } }"""
+  patrols patrolLengthM guidanceVisits guidanceHazardsFound } }"""
 
 FAMILIES = {
     # field: {measure of its groups: the stats figure it adds up to}
@@ -44,6 +44,7 @@ FAMILIES = {
     "incidentFigures": {"count": "incidents", "registered": "incidentsRegistered", "closed": "incidentsClosed"},
     "patrolFigures": {"count": "patrols", "lengthM": "patrolLengthM"},
     "feeFigures": {"collecting": "compoundsCollectingFees"},
+    "guidanceVisitFigures": {"count": "guidanceVisits", "hazardsFound": "guidanceHazardsFound"},
 }
 GROUPINGS = [
     ["SUBDISTRICT"],
@@ -53,8 +54,11 @@ GROUPINGS = [
     ["SECTOR", "MONTH"],
     ["PROPERTY_COMPANY", "QUARTER"],
     ["DAY"],
+    ["TOWNSHIP", "MONTH"],
+    ["VILLAGE"],
 ]
 KEY = """key { subdistrict { code name } community { code } grid { code } compound { compoundId name }
+  township { code name } village { code }
   sector { code } propertyCompany { code } squad { code } kind category status state day month quarter year none }"""
 
 REPORT = """mutation($input: ReportIncidentInput!) { reportIncident(input: $input) {

@@ -142,8 +142,9 @@ def test_no_text_field_reachable_by_the_public_serves_a_name_a_phone_or_free_tex
     people = {o.name for o in data.officers.values()} | {g.worker_name for g in data.grids}
     people |= {c.committee.chair_name for c in data.compounds if c.committee}
     people |= {c.party_branch.secretary_name for c in data.compounds if c.party_branch}
+    people |= {t.name for t in data.technicians.values()} | {d.name for d in data.duty_officers.values()}
     people.add(SECRET_NAME)
-    free = {p.description for p in data.problems} | {SECRET_PHONE}
+    free = {p.description for p in data.problems} | {v.advice for v in data.guidance_visits} | {SECRET_PHONE}
     schema = build_schema(Settings())._schema
     documents = _root_queries(schema)
     assert len(documents) > 20  # the walk reaches most of the schema

@@ -17,11 +17,23 @@ import numpy as np
 import shapely
 
 from hub.domain.figures import places as pl
+from hub.domain.figures.cases import HAZARDS, SERVICE_REQUESTS
 from hub.domain.figures.facts import Facts, facts, place_keys
-from hub.domain.figures.family import ATTRIBUTES, SQUAD, Family, Rows
+from hub.domain.figures.family import (
+    ATTRIBUTES,
+    CAMPAIGN,
+    GUIDANCE_GROUP,
+    SEVERITY,
+    SQUAD,
+    TEAM,
+    WEATHER_EVENT,
+    Family,
+    Rows,
+)
 from hub.domain.figures.field import INCIDENTS, MERCHANTS, PATROLS
 from hub.domain.figures.governance import COMPOUNDS, FEE_YEARS, MEETINGS, OCCUPATIONS, PROBLEMS, PUBLIC_ROOMS
 from hub.domain.figures.groups import Grouped, group
+from hub.domain.figures.guidance import GUIDANCE_VISITS
 from hub.domain.figures.periods import UNITS, DateRange, label, periods
 from hub.domain.filters import SpatialFilter
 from hub.errors import InputError, NotFound
@@ -30,7 +42,20 @@ from hub.store.catalog import Catalog
 
 FAMILIES: dict[str, Family] = {
     f.name: f
-    for f in (COMPOUNDS, OCCUPATIONS, PUBLIC_ROOMS, FEE_YEARS, MEETINGS, PROBLEMS, INCIDENTS, PATROLS, MERCHANTS)
+    for f in (
+        COMPOUNDS,
+        OCCUPATIONS,
+        PUBLIC_ROOMS,
+        FEE_YEARS,
+        MEETINGS,
+        PROBLEMS,
+        INCIDENTS,
+        PATROLS,
+        MERCHANTS,
+        GUIDANCE_VISITS,
+        HAZARDS,
+        SERVICE_REQUESTS,
+    )
 }
 GROUPINGS = (*pl.PLACES, *ATTRIBUTES, *UNITS)
 
@@ -114,9 +139,14 @@ def check(q: FigureQuery) -> Family:
 
 
 def _plural(name: str) -> str:
-    return {"CATEGORY": "categories", "STATUS": "statuses", "PROPERTY_COMPANY": "propertyCompanies"}.get(
-        name, name.lower() + "s"
-    )
+    return {
+        "CATEGORY": "categories",
+        "STATUS": "statuses",
+        "PROPERTY_COMPANY": "propertyCompanies",
+        GUIDANCE_GROUP: "guidanceGroups",
+        WEATHER_EVENT: "weatherEvents",
+        SEVERITY: "severities",
+    }.get(name, name.lower() + "s")
 
 
 def compute(catalog: Catalog, q: FigureQuery) -> Figures:
@@ -244,4 +274,14 @@ def _value(catalog: Catalog, table: Facts, fam: Family, g: str, key: int) -> Any
     if g in UNITS:
         return label(g, key)
     text = table.vocab[fam.attributes[g]][key]
-    return catalog.squads.get(text) if g == SQUAD else text
+    if g == SQUAD:
+        return catalog.squads.get(text)
+    if g == GUIDANCE_GROUP:
+        return catalog.guidance_groups.get(text)
+    if g == WEATHER_EVENT:
+        return catalog.weather_events.get(text)
+    if g == CAMPAIGN:
+        return catalog.safety_campaigns.get(text)
+    if g == TEAM:
+        return catalog.volunteer_teams.get(text)
+    return text

@@ -18,7 +18,11 @@ from hub.domain.figures.groups import Grouped
 from hub.store.catalog import Catalog
 
 KIND, CATEGORY, STATUS, STATE, SQUAD = "KIND", "CATEGORY", "STATUS", "STATE", "SQUAD"
-ATTRIBUTES = (KIND, CATEGORY, STATUS, STATE, SQUAD)
+GUIDANCE_GROUP, WEATHER_EVENT = "GUIDANCE_GROUP", "WEATHER_EVENT"
+SEVERITY, CAMPAIGN, TEAM = "SEVERITY", "CAMPAIGN", "TEAM"
+ATTRIBUTES = (KIND, CATEGORY, STATUS, STATE, SEVERITY, SQUAD, GUIDANCE_GROUP, WEATHER_EVENT, CAMPAIGN, TEAM)
+RECORDS = (SQUAD, GUIDANCE_GROUP, WEATHER_EVENT, CAMPAIGN, TEAM)
+"""Attribute groupings whose values are codes of records (a group's key shows the record)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,11 @@ def total(column: str, where: Callable[[Rows], np.ndarray] | None = None) -> Mea
         return g.sum(values if where is None else np.where(where(rows), values, 0.0))
 
     return measure
+
+
+def whole(measure: Measure) -> Measure:
+    """A measure of whole things (hazards, people sent) as integers, so tables show ``3``, not ``3.0``."""
+    return lambda g, rows: np.rint(measure(g, rows)).astype(np.int64)
 
 
 @dataclass(frozen=True)

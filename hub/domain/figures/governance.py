@@ -13,6 +13,7 @@ import numpy as np
 from hub.domain import occupations as occupation_rules
 from hub.domain.figures.facts import CODE, DAY, FLAG, NUMBER, Column, Source, attribute, layer_source
 from hub.domain.figures.family import CATEGORY, KIND, STATUS, Family, count, share, total
+from hub.store import contract
 from hub.store import records as r
 from hub.store.catalog import Catalog
 
@@ -20,7 +21,7 @@ UNMANAGED = "UNMANAGED"
 FORMERLY_UNMANAGED, MANAGED_SINCE_BUILT = "FORMERLY_UNMANAGED", "MANAGED_SINCE_BUILT"
 COLLECTING, NOT_COLLECTING = "COLLECTING", "NOT_COLLECTING"
 SOLVED, OPEN = "SOLVED", "OPEN"
-MODES = ("PROPERTY_COMPANY", "COMMITTEE_HIRED", "SELF_MANAGED")
+MODES = contract.MANAGEMENT_MODES
 
 
 def managed_since(catalog: Catalog, compound_id: int) -> date | None:
@@ -129,7 +130,7 @@ def _static(name: str, records: Any, *deps: str) -> Source:
     return Source(
         records=records,
         geoms=None,
-        version=lambda c: (name, id(getattr(c, name)), len(getattr(c, name)), *(getattr(c, d).version for d in deps)),
+        version=lambda c: (name, c.records_version, len(getattr(c, name)), *(getattr(c, d).version for d in deps)),
         compound_of=lambda x: x.compound_id,
     )
 
@@ -181,7 +182,7 @@ MEETINGS = Family(
     source=Source(
         records=lambda c: [c.meetings[k] for k in sorted(c.meetings)],
         geoms=None,
-        version=lambda c: ("meetings", len(c.meetings), c.compounds.version, c.problems.version),
+        version=lambda c: ("meetings", c.records_version, len(c.meetings), c.compounds.version, c.problems.version),
         compound_of=lambda x: x.compound_id,
     ),
     columns={

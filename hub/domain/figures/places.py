@@ -19,12 +19,14 @@ import shapely
 
 from hub.store.catalog import Catalog, Layer
 
-SUBDISTRICT, COMMUNITY, GRID, COMPOUND, SECTOR, PROPERTY_COMPANY = (
+SUBDISTRICT, COMMUNITY, GRID, COMPOUND, SECTOR, TOWNSHIP, VILLAGE, PROPERTY_COMPANY = (
     "SUBDISTRICT",
     "COMMUNITY",
     "GRID",
     "COMPOUND",
     "SECTOR",
+    "TOWNSHIP",
+    "VILLAGE",
     "PROPERTY_COMPANY",
 )
 LAYERS = {
@@ -33,6 +35,8 @@ LAYERS = {
     GRID: "grids",
     COMPOUND: "compounds",
     SECTOR: "sectors",
+    TOWNSHIP: "townships",
+    VILLAGE: "villages",
 }
 """Place groupings drawn from a polygon layer, and the catalog layer of each."""
 PLACES = (*LAYERS, PROPERTY_COMPANY)

@@ -72,3 +72,11 @@ def test_exempt_networks_are_parsed_or_refused():
     assert [str(n) for n in parse_exempt("10.0.0.0/8")] == ["10.0.0.0/8"]
     with pytest.raises(ValueError, match="HUB_RATE_EXEMPT"):
         parse_exempt("localhost")
+
+
+def test_every_role_a_token_can_have_has_a_rate():
+    from hub.services.tokens import ROLES as TOKEN_ROLES
+
+    limits = parse_limits("")
+    assert set(TOKEN_ROLES) <= set(limits) and "public" in limits
+    assert parse_limits("technician=5/10")["technician"] == Limit(5.0, 10.0)

@@ -93,3 +93,10 @@ def test_writes_to_a_layer_before_its_geometry_is_decoded_are_kept(store):
     assert lazy.get(rows[0].id) == moved and lazy.get(10**6) == added
     assert len(lazy) == len(rows)
     assert 1 not in lazy.all_positions().tolist()
+
+
+def test_every_kind_the_hub_writes_is_loaded_as_columns_or_read_with_the_data_set():
+    from hub.store import applying
+
+    assert set(COLUMNAR) | set(applying.KEPT) == set(tables.TABLES)
+    assert not set(COLUMNAR) & set(applying.KEPT)
