@@ -4,8 +4,9 @@ A throwaway PostgreSQL 15 + PostGIS 3 cluster (``tests/pg.py``; installed with a
 holds the demo data set; SQLite-mode baselines run on a file holding the same. Every figure is a
 ratio of two things measured in this run:
 
-(a) Reads, 2 workers vs 1, on PostGIS: ``uvicorn hub.app:app_from_env --workers N`` (what
-    ``hub serve --workers N`` runs, without the access log), loaded by ``wrk`` (Debian's; installed
+(a) Reads, 2 workers vs 1, on PostGIS: what ``hub serve --workers N`` runs, without the access log
+    (``hub.serving``: a listening socket per worker; one worker: uvicorn alone), and for comparison two
+    workers on uvicorn's one shared socket (``uvicorn --workers 2``), loaded by ``wrk`` (Debian's; installed
     when missing: a C load generator, so the clients take little of the two cores) with 16
     connections sending a mix of map, analyst and field requests for 15 s: bbox
     ``featureCollection`` of compounds or occupations (40 %), vector tiles (20 %), an analyst's
@@ -22,7 +23,7 @@ ratio of two things measured in this run:
 (d) Change propagation: a case reported on worker A until it reaches a subscriber of
     ``incidentEvents`` on worker B (two processes, one database): median and p99 after A acknowledged it.
 
-    python bench/bench_workers.py [--seconds 15] [--writes 200]
+    python bench/bench_workers.py [--seconds 15] [--writes 200] [--read-rounds 3] [--only-reads]
 """
 
 from __future__ import annotations
@@ -186,18 +187,23 @@ def incident(rng: random.Random) -> dict:
 
 
 class Workers:
-    """``uvicorn hub.app:app_from_env --factory --workers N`` on a store (access log off)."""
+    """N worker processes on a store (access log off): ``hub serve --workers N``'s way (``hub.serving``: a
+    listening socket per worker, ``SO_REUSEPORT``), or with ``shared`` uvicorn's own (one socket for all)."""
 
-    def __init__(self, db: str, workers: int) -> None:
+    def __init__(self, db: str, workers: int, *, shared: bool = False) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "HUB_DB": db, "HUB_LOAD_DEMO": "0"}
-        command = [sys.executable, "-m", "uvicorn", "hub.app:app_from_env", "--factory", "--workers", str(workers)]
-        self.proc = subprocess.Popen(
-            [*command, "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-        )
+        if workers == 1 or shared:
+            command = [sys.executable, "-m", "uvicorn", "hub.app:app_from_env", "--factory", "--workers", str(workers)]
+            command += ["--port", str(self.port), "--no-access-log", "--log-level", "warning"]
+        else:
+            code = (
+                "from hub import serving; serving.run('hub.app:app_from_env', "
+                f"workers={workers}, host='127.0.0.1', port={self.port}, log_level='warning', access_log=False)"
+            )
+            command = [sys.executable, "-c", code]
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=env)
         seen: set[int] = set()
         deadline = time.monotonic() + 120
         while len(seen) < workers and time.monotonic() < deadline:
@@ -208,6 +214,26 @@ class Workers:
                 time.sleep(0.2)
         if len(seen) < workers:
             raise RuntimeError(f"only {len(seen)} of {workers} workers answered")
+        self.pids = sorted(seen)
+
+    def cpu(self) -> list[float]:
+        """CPU seconds each worker has used so far (user + system, from ``/proc``)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        out = []
+        for pid in self.pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out.append((int(fields[11]) + int(fields[12])) / tick)
+        return out
+
+    def split(self, connections: int = 16) -> list[int]:
+        """How ``connections`` connections, all open at once, fall on the workers (most first)."""
+        clients = [httpx.Client(timeout=10) for _ in range(connections)]
+        try:
+            pids = [c.get(f"{self.url}/healthz").json()["worker"] for c in clients]
+        finally:
+            for c in clients:
+                c.close()
+        return sorted((pids.count(p) for p in set(pids)), reverse=True)
 
     def worker_pid(self) -> int:
         return int(httpx.get(f"{self.url}/healthz", timeout=10).json()["worker"])
@@ -278,29 +304,43 @@ def admin_token(db: str) -> str:
 # --- the parts -----------------------------------------------------------------------------------------------------
 
 
-def reads(url: str, wrk: str, seconds: int, folder: Path) -> bool:
+VARIANTS = {"1": (1, False), "2": (2, False), "2 shared": (2, True)}
+"""One worker; two, each on a socket of its own (``hub serve --workers 2``); two on uvicorn's one shared socket."""
+
+
+def reads(url: str, wrk: str, seconds: int, folder: Path, rounds: int) -> bool:
     rng = random.Random(SEED)
     rows = {}
-    for rnd in (1, 2):
-        for n in (1, 2):
+    splits: dict[str, list[list[int]]] = {k: [] for k in VARIANTS}
+    for rnd in range(1, rounds + 1):
+        for name, (n, shared) in VARIANTS.items():
             mix = mixed_requests(rng, 60_000)
-            srv = Workers(url, n)
+            srv = Workers(url, n, shared=shared)
             try:
                 run_wrk(wrk, srv.url, mixed_requests(rng, 3_000), 3, folder)  # warm-up: code paths, trees, tilings
-                rows[(rnd, n)] = run_wrk(wrk, srv.url, mix, seconds, folder)
+                splits[name].append(srv.split())
+                before = srv.cpu()
+                rows[(rnd, name)] = run_wrk(wrk, srv.url, mix, seconds, folder)
+                rows[(rnd, name)]["cpu"] = [b - a for a, b in zip(before, srv.cpu(), strict=True)]
             finally:
                 srv.stop()
-    one = max(rows[(r, 1)]["rps"] for r in (1, 2))
-    two = max(rows[(r, 2)]["rps"] for r in (1, 2))
+    best = {name: max(rows[(r, name)]["rps"] for r in range(1, rounds + 1)) for name in VARIANTS}
     detail = "; ".join(
-        f"round {r}, {n} worker{'s' * (n > 1)}: {x['rps']:.0f} req/s, p50 {x['p50']:.1f} ms, p99 {x['p99']:.1f} ms"
-        f" ({x['total']} requests, {x['errors']} errors)"
-        for (r, n), x in rows.items()
+        f"round {r}, {name} worker{'s' * (name != '1')}: {x['rps']:.0f} req/s, p50 {x['p50']:.1f} ms, "
+        f"p99 {x['p99']:.1f} ms ({x['total']} requests, {x['errors']} errors; CPU s of {seconds} s a worker: "
+        f"{'/'.join(f'{c:.1f}' for c in x['cpu'])})"
+        for (r, name), x in rows.items()
     )
-    ok = two / one >= 1.7
+    per_round = ", ".join(f"{rows[(r, '2')]['rps'] / rows[(r, '1')]['rps']:.2f}" for r in range(1, rounds + 1))
+    ratio = best["2"] / best["1"]
+    ok = ratio >= 1.7
     print(
-        f"mixed reads from 16 clients, 2 workers vs 1 on PostGIS: throughput ratio {two / one:.2f} (target ≥ 1.7) "
-        f"{'OK' if ok else 'MISSED'}  [best of two rounds: {two:.0f} vs {one:.0f} req/s; {detail}]"
+        f"mixed reads from 16 clients, 2 workers vs 1 on PostGIS (hub serve --workers 2: a socket each): "
+        f"throughput ratio {ratio:.2f} (target ≥ 1.7) {'OK' if ok else 'MISSED'}  [best of {rounds} rounds: "
+        f"{best['2']:.0f} vs {best['1']:.0f} req/s; each round's ratio {per_round}; two workers on uvicorn's one "
+        f"shared socket: {best['2 shared'] / best['1']:.2f}; 16 connections fell "
+        f"{', '.join('/'.join(map(str, x)) for x in splits['2'])} on a socket each, "
+        f"{', '.join('/'.join(map(str, x)) for x in splits['2 shared'])} on the shared socket; {detail}]"
     )
     return ok
 
@@ -501,16 +541,23 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--writes", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--read-rounds", type=int, default=3, help="rounds of (a), each variant once a round")
+    parser.add_argument("--only-reads", action="store_true", help="run (a) alone")
     args = parser.parse_args()
     pg.ensure_postgis()
     wrk = ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="hub-bench-workers-") as tmp, pg.Cluster() as cluster:
         folder = Path(tmp)
+        os.environ["HUB_SNAPSHOT"] = str(folder / "snapshots")  # the workers' catalog snapshots, not in ~/.cache
         url = cluster.new_database()
         lite = folder / "hub.db"
         for db in (url, str(lite)):
             subprocess.run([sys.executable, "-m", "hub", "init", "--db", db], cwd=ROOT, check=True, capture_output=True)
-        ok = reads(url, wrk, args.seconds, folder)
+        print(f"(load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())})", flush=True)
+        ok = reads(url, wrk, args.seconds, folder, args.read_rounds)
+        print(f"(load average after (a): {', '.join(f'{x:.1f}' for x in os.getloadavg())})", flush=True)
+        if args.only_reads:
+            return 0 if ok else 1
         ok &= map_path(url, lite, args.rounds)
         ok &= writes(cluster, url, lite, args.rounds)
         propagation(url, args.writes)

@@ -115,7 +115,8 @@ class HubGraphQL(GraphQLOverHTTP, GraphQL[Context, None]):
 
 
 def _warm(store: Store) -> None:
-    """Build what is otherwise built on first use: the spatial trees, then the tilings' generalisations.
+    """Build what is otherwise built on first use: the spatial trees (and, for layers loaded as columns, their
+    geometries and records), then the tilings' generalisations; ``store.warmed`` is set when done.
 
     Then freeze the heap: the loaded catalog is millions of long-lived objects, and every full
     (generation 2) collection would walk them all with the GIL held, stalling every request for
@@ -124,12 +125,16 @@ def _warm(store: Store) -> None:
     only garbage in reference cycles among them stays until the process ends. Objects made later
     (writes, caches, a catalog reloaded after ``hub import``) are collected as usual.
     """
-    for layer in store.data.layers().values():
-        layer.warm()
-    for layer in store.data.layers().values():
-        if layer.tiling:
-            layer.generalized  # noqa: B018 (built on first use)
+    try:
+        for layer in store.data.layers().values():
+            layer.warm()
+        for layer in store.data.layers().values():
+            if layer.tiling:
+                layer.generalized  # noqa: B018 (built on first use)
+    except RuntimeError:  # the store closed while warming (a test's short-lived app)
+        return
     gc.freeze()
+    store.warmed.set()
 
 
 def app_from_env() -> ASGIApp:
@@ -144,6 +149,7 @@ def store_for(settings: Settings) -> Store:
         query_timeout_s=settings.query_timeout_s,
         synchronous=settings.sync,
         token_cache_s=settings.token_cache_s,
+        snapshots=settings.snapshot,
     )
 
 
@@ -172,6 +178,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "compounds": len(data.compounds),
             "sectors": len(data.sectors),
             "worker": os.getpid(),
+            "warm": store.warmed.is_set(),  # everything built that would otherwise be built on first use
         }
         if data.faults:  # stored rows that break the store's contract, left out (hub.store.faults)
             body["storeFaults"] = len(data.faults)

@@ -67,6 +67,10 @@ class Settings:
     """Longest a token check is remembered (``HUB_TOKEN_CACHE_S``). Any change to the tokens table, from any
     process, drops the remembered checks within a second, so a revoked token stops working then, for requests
     and for live subscriptions alike."""
+    snapshot: str = "auto"
+    """Where the snapshot of the catalog's large tables is kept (``HUB_SNAPSHOT``): ``auto``, beside a SQLite file
+    (``hub.db.snapshot``) or, for PostgreSQL, in ``~/.cache/hub/``; a folder; or ``off`` (every start reads every
+    row). A worker starts from it and the changes logged after it (``hub.store.snapshot``)."""
     categories: Path | None = None
     """JSON file of incident categories and deadlines; default: the built-in old-town table (``HUB_CATEGORIES``)."""
     max_subscriptions: int = 10

@@ -32,3 +32,16 @@ def wait_for(predicate: Callable[[], object], seconds: float = 10.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def snapshot_after_hand_edit(target: str | Path) -> None:
+    """What an operator runs after changing rows by hand in SQL, behind the hub's change log: ``hub snapshot``
+    (the catalog's snapshot read again from every row; README, "A worker's start")."""
+    from hub.store import Store
+
+    store = Store(target)
+    try:
+        store.db.open()
+        store.refresh_snapshot(least=0)
+    finally:
+        store.close()

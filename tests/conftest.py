@@ -8,12 +8,14 @@ PostgreSQL on the machine the PostgreSQL runs are skipped, except in CI (env ``C
 from __future__ import annotations
 
 import asyncio
+import atexit
 import itertools
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +33,12 @@ from hub.store import Store
 from tests import pg
 
 ROOT = Path(__file__).resolve().parents[1]
+
+_SNAPSHOTS = tempfile.mkdtemp(prefix="hub-test-snapshots-")
+os.environ.setdefault("HUB_SNAPSHOT", _SNAPSHOTS)
+"""Catalog snapshots of the session's stores (``hub.store.snapshot``), named by store identity, in one folder
+removed at the end rather than in the user's cache."""
+atexit.register(shutil.rmtree, _SNAPSHOTS, ignore_errors=True)
 
 Run = Callable[..., dict[str, Any]]
 

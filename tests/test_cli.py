@@ -56,3 +56,17 @@ def test_serve_get_answers_one_request_in_process(tmp_path, monkeypatch):
     out = CliRunner().invoke(main, ["serve", "--get", "/healthz"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["compounds"] == 619
+
+
+def test_snapshot_writes_the_catalog_snapshot_beside_a_sqlite_file_and_says_so_when_they_are_off(tmp_path, monkeypatch):
+    runner = CliRunner()
+    db = tmp_path / "s.db"
+    assert runner.invoke(main, ["init", "--db", str(db)]).exit_code == 0
+    monkeypatch.setenv("HUB_SNAPSHOT", "auto")
+    out = runner.invoke(main, ["snapshot", "--db", str(db)])
+    assert out.exit_code == 0, out.output
+    assert f"wrote {db}.snapshot at change 0" in out.output
+    assert (tmp_path / "s.db.snapshot").stat().st_size > 0
+    monkeypatch.setenv("HUB_SNAPSHOT", "off")
+    off = runner.invoke(main, ["snapshot", "--db", str(db)])
+    assert off.exit_code != 0 and "HUB_SNAPSHOT=off" in off.output

@@ -54,18 +54,68 @@ class SpatialIndex:
         self._buf = arr
         self._lock = threading.Lock()
         self._state = _State.build(arr, len(arr))
+        self._decode: Callable[[], np.ndarray] | None = None
+        self._n = len(arr)
+        """Geometries held, counted while they are deferred."""
+        self._writes: list[tuple[int, shapely.Geometry | None]] = []
+        """Writes made while the geometries are deferred, in order."""
+
+    @classmethod
+    def deferred(cls, decode: Callable[[], np.ndarray], n: int) -> SpatialIndex:
+        """An index of ``n`` geometries that ``decode()`` gives when a query first needs them (a million
+        decode in about a second: a worker starting from a snapshot is ready before that). Writes made
+        before then are kept and applied after the decoding.
+
+        >>> layer = SpatialIndex.deferred(lambda: shapely.from_wkt(["POINT (1 2)", "POINT (3 4)"]), 2)
+        >>> layer.append(Point(5, 6)), len(layer)
+        (2, 3)
+        >>> layer.replace(0, Point(3, 4))
+        >>> layer.contains_point(3, 4).tolist()
+        [0, 1]
+        """
+        index = cls()
+        index._decode = decode
+        index._n = n
+        return index
+
+    def _ready(self) -> None:
+        """Decode deferred geometries (once, whichever thread asks first), then apply the writes made meanwhile."""
+        if self._decode is not None:
+            with self._lock:
+                if self._decode is not None:
+                    decoded = np.asarray(self._decode(), dtype=object)  # shapely's own output: no check needed
+                    arr = np.empty(self._n, dtype=object)
+                    arr[: len(decoded)] = decoded
+                    for pos, geom in self._writes:
+                        arr[pos] = geom
+                    self._buf = arr
+                    self._state = _State.build(arr, len(arr))
+                    self._writes = []
+                    self._decode = None
 
     def warm(self) -> None:
-        """Build the tree now, instead of in the first query that needs it."""
+        """Decode the geometries and build the tree now, instead of in the first query that needs them."""
         self._snapshot().tree.query(Point(0, 0))
 
     @property
     def geoms(self) -> np.ndarray:
         """The geometry array (read-only; change it with ``replace``, ``append`` and ``delete``)."""
+        self._ready()
         return self._state.geoms
 
     def __len__(self) -> int:
-        return len(self._state.geoms)
+        return self._n if self._decode is not None else len(self._state.geoms)
+
+    def _deferred_write(self, pos: int | None, geom: shapely.Geometry | None) -> int | None:
+        """Keep a write for after the decoding (under the lock); its position, or None once decoded."""
+        if self._decode is None:
+            return None
+        if pos is None:
+            pos, self._n = self._n, self._n + 1
+        elif not 0 <= pos < self._n:
+            raise IndexError(f"position {pos} is outside the layer (0..{self._n - 1})")
+        self._writes.append((pos, geom))
+        return pos
 
     # --- writes ---------------------------------------------------------------------------
     #
@@ -84,6 +134,8 @@ class SpatialIndex:
         """
         _check_one(geom)
         with self._lock:
+            if self._deferred_write(pos, geom) is not None:
+                return
             state = self._state
             if not 0 <= pos < len(state.geoms):
                 raise IndexError(f"position {pos} is outside the layer (0..{len(state.geoms) - 1})")
@@ -99,6 +151,9 @@ class SpatialIndex:
         """
         _check_one(geom)
         with self._lock:
+            deferred = self._deferred_write(None, geom)
+            if deferred is not None:
+                return deferred
             n = len(self._state.geoms)
             if n == len(self._buf):  # grow by half again: appends stay amortised O(1)
                 bigger = np.empty(max(8, n + n // 2), dtype=object)
@@ -106,6 +161,7 @@ class SpatialIndex:
                 self._buf = bigger
             self._buf[n] = geom
             self._state = self._state.touched(self._buf, n + 1, n)
+            self._n = n + 1
             return n
 
     def delete(self, pos: int) -> None:
@@ -247,6 +303,7 @@ class SpatialIndex:
 
     def _snapshot(self) -> _State:
         """The current state; the tree is rebuilt here first when the dirty positions have outgrown it."""
+        self._ready()
         state = self._state
         if state.dirty.size > state.limit:
             with self._lock:

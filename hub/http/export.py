@@ -30,7 +30,6 @@ from typing import Any
 import anyio
 import numpy as np
 import orjson
-import pyogrio.raw
 import shapely
 from starlette.background import BackgroundTask
 from starlette.datastructures import QueryParams
@@ -235,6 +234,8 @@ def write_gpkg(catalog: Catalog, viewer: Viewer, chosen: FeatureSelection, epsg:
     """Write the selection to a new GeoPackage (a temporary file; the caller removes it) in chunks, through GDAL."""
     spec = chosen.spec
     layer = spec.layer(catalog)
+    import pyogrio.raw  # GDAL and pandas take a third of a second to import: a worker's start does without them
+
     handle, path = tempfile.mkstemp(prefix=f"hub-{spec.name}-", suffix=".gpkg")
     os.close(handle)
     os.unlink(path)  # GDAL makes the file

@@ -13,14 +13,17 @@ given to :meth:`Store.on_change` (live subscriptions are published from there).
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hub.store import unit_of_work
+from hub.store import changes, snapshot, unit_of_work
 from hub.store.audit import AuditEntry, find_audit
 from hub.store.base import ConnReader, Database, is_postgres, open_database
 from hub.store.catalog import Catalog, Layer, load_catalog
@@ -112,8 +115,19 @@ class Store:
         query_timeout_s: float = 10.0,
         synchronous: str = "full",
         token_cache_s: float = TOKEN_CACHE_S,
+        snapshots: str | None = None,
     ) -> None:
         self.db: Database = open_database(path, query_timeout_s=query_timeout_s, synchronous=synchronous)
+        self.target = path
+        self.snapshots = snapshots if snapshots is not None else os.environ.get("HUB_SNAPSHOT")
+        """``HUB_SNAPSHOT``: where the catalog's snapshot is kept (``hub.store.snapshot.location``)."""
+        self.snapshot_path: Path | None = None
+        self.snapshot_seq: int | None = None
+        """The change sequence of the snapshot on disk (None: there is none)."""
+        self._seq = 0
+        self.identity = ""
+        self.warmed = threading.Event()
+        """Set once everything built on first use is built (``hub.app``'s warm-up thread)."""
         self.shared = is_postgres(path)
         """The database is shared by several workers (PostgreSQL): the catalog follows its change feed."""
         self.catalog: Catalog | None = None
@@ -137,18 +151,19 @@ class Store:
         if load_demo and self.is_empty():
             import_dataset(self.db, fixtures)
         self.db.write(unit_of_work.purge_keys)
+        self.db.write(changes.purge, exclusive=False)
+        self.identity = self.db.write(_identity)  # under the write lock: workers starting at once make one
         if self.shared:
             from hub.store import feed
 
-            self.db.write(feed.purge, exclusive=False)
             self.feed = feed.Feed(self.db, lambda: self.data, self._changed)  # type: ignore[arg-type]
         else:
             self._seen_version = self.db.write(_data_version)
-        with self.db.snapshot() as snap:  # the catalog and the feed's position at one moment
-            self.catalog = load_catalog(snap)
-            seq = feed.last_seq(snap) if self.shared else 0
+        self.snapshot_path = snapshot.location(self.target, self.snapshots, self.identity)
+        with self.db.snapshot() as snap:  # the catalog and its change sequence at one moment
+            self.catalog, self._seq, self.snapshot_seq = snapshot.open_catalog(snap, self.snapshot_path, self.identity)
         if self.feed is not None:
-            self.feed.start(seq)
+            self.feed.start(self._seq)
         _log_faults(self.catalog)
         self.disclosures = DisclosureLog(self.db)
         self._watch = RevocationWatch(self.db, self.forget_tokens, self._outside_write).start()
@@ -161,10 +176,40 @@ class Store:
         self.writer.shutdown(wait=True)
         if self.feed is not None:
             self.feed.stop()
+        if self.catalog is not None and self.snapshot_path is not None:
+            self.refresh_snapshot(least=snapshot.REFRESH)
         if self.disclosures is not None:
             self.disclosures.close()
             self.disclosures = None
         self.db.close()
+
+    @property
+    def seq(self) -> int:
+        """Every change logged up to here is in the catalog."""
+        return int(self.feed.seq) if self.feed is not None else self._seq
+
+    def refresh_snapshot(self, least: int = 1) -> bool:
+        """Write a new snapshot of the catalog's columnar tables, read from the database, if it is at least
+        ``least`` changes behind (and no newer one is on disk, written by another worker); whether it did.
+        Needs the database open, not the catalog (``hub snapshot``)."""
+        if not self.identity:
+            self.identity = self.db.write(_identity)  # under the write lock: workers starting at once make one
+            self.snapshot_path = snapshot.location(self.target, self.snapshots, self.identity)
+        path = self.snapshot_path
+        if path is None:
+            return False
+        with self.db.snapshot() as reader:
+            last = changes.last_seq(reader)
+            on_disk = snapshot.seq_of(path) if path.exists() else None
+            if on_disk is not None and last - on_disk < least and not changes.resync_after(reader, on_disk):
+                return False
+            try:
+                snapshot.write(path, snapshot.take(reader, self.identity))
+            except OSError as exc:
+                log.warning("could not write the catalog snapshot %s: %s", path, exc)
+                return False
+        self.snapshot_seq = last
+        return True
 
     def on_change(self, listener: Callable[[Written], None]) -> None:
         """Call ``listener(written)`` after each committed transaction's records reach the catalog, this
@@ -199,7 +244,9 @@ class Store:
                 conn, operation=operation, client_id=client_id, actor=actor, payload=payload, apply=apply, now=now
             )
             kept = tuple(w for w in outcome.written if type(w[0]) in TABLES)
-            return outcome, (feed.record(conn, kept) if feed is not None and kept else 0)
+            if not kept:
+                return outcome, 0
+            return outcome, (feed.record(conn, kept) if feed is not None else changes.record(conn, kept, "sqlite"))
 
         def refresh(done: tuple[Outcome, int]) -> None:
             outcome, seq = done
@@ -210,6 +257,7 @@ class Store:
                 return
             for record, deleted in outcome.written:
                 self.data.apply(record, deleted=deleted)
+            self._seq = max(self._seq, seq)
             self._changed(outcome.written)
 
         return self.db.write(work, after=refresh)[0]
@@ -222,7 +270,9 @@ class Store:
             return
         version = _data_version(conn)
         if version != self._seen_version:
-            self._changed(merge(self.data, load_catalog(ConnReader(conn))))
+            reader = ConnReader(conn)
+            self._changed(merge(self.data, load_catalog(reader)))
+            self._seq = changes.last_seq(reader)
             self._seen_version = version
 
     def catch_up(self) -> None:
@@ -245,7 +295,11 @@ class Store:
         def work(conn: Any) -> tuple[Any, bool, int]:
             self._catch_up(conn)
             result, wrote = fn(conn)
-            return result, wrote, (feed.record_resync(conn) if feed is not None and wrote else 0)
+            if not wrote:
+                return result, wrote, 0
+            # the log names the import, so a snapshot taken before it is not used (SQLite too: another process's)
+            seq = feed.record_resync(conn) if feed is not None else changes.record_resync(conn, "sqlite")
+            return result, wrote, seq
 
         def after(done: tuple[Any, bool, int]) -> None:
             if not done[1]:
@@ -254,6 +308,7 @@ class Store:
                 feed.resync_to(done[2])
             else:
                 self.resync()
+                self._seq = max(self._seq, done[2])
 
         return self.db.write(work, after=after)[0]
 
@@ -300,3 +355,13 @@ class Store:
             return row is not None and not row["revoked"]
 
         return bool(self._live.answer(token_id, work_out))
+
+
+def _identity(conn: Any) -> str:
+    """The store's identity: made when it is first opened, never copied (``hub_identity``)."""
+    row = conn.execute("SELECT id FROM hub_identity ORDER BY id LIMIT 1").fetchone()
+    if row is not None:
+        return str(row[0])
+    made = uuid.uuid4().hex
+    conn.execute("INSERT INTO hub_identity (id) VALUES (?)", (made,))
+    return made

@@ -8,12 +8,13 @@ record leaves ``None``), so positions serve as stable page cursors.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 import orjson
@@ -24,6 +25,8 @@ from hub.geo.index import SpatialIndex
 from hub.store import applying, faults, tables
 from hub.store import records as r
 from hub.store.base import Reader
+from hub.store.columns import LazyRecords, TableColumns
+from hub.store.tables import TABLES
 
 R = TypeVar("R", bound=r.Spatial)
 
@@ -37,7 +40,7 @@ class Layer(Generic[R]):
     def __init__(self, name: str, records: list[R], key: Callable[[R], Hashable], *, tiling: bool = False) -> None:
         self.name = name
         self._key = key
-        self.records: list[R | None] = list(records)
+        self._records: list[R | None] | LazyRecords = list(records)
         self._index = SpatialIndex([x.geometry for x in records])
         self._by_key: dict[Hashable, int] = {key(x): i for i, x in enumerate(records)}
         self.tiling = tiling
@@ -50,9 +53,47 @@ class Layer(Generic[R]):
         self._journal: tuple[int, list[int]] = (0, [])
         """(base version, the position of each write since it, oldest first); replaced whole when trimmed."""
 
+    @classmethod
+    def from_columns(cls, name: str, columns: TableColumns, *, tiling: bool = False) -> Layer[Any]:
+        """A layer whose geometries are decoded when first needed, and whose records are made from
+        ``columns`` a position at a time when first asked for (``hub.store.columns``)."""
+        layer: Layer[Any] = cls(name, [], KEYS.get(name, lambda x: x.id), tiling=tiling)
+        if columns.n == 0:
+            return layer
+
+        def decode() -> np.ndarray:
+            geoms = columns.geometries()
+            columns.drop("geom")  # the WKB is not needed once decoded
+            return geoms
+
+        layer._index = SpatialIndex.deferred(decode, columns.n)
+        layer._records = LazyRecords(columns, lambda: layer._index.geoms)
+        layer._by_key = dict(zip(columns.keys(), range(columns.n), strict=True))
+        return layer
+
+    @property
+    def records(self) -> list[R | None]:
+        """Every position's record (None where one was deleted). Made from columns when first asked for
+        on a layer loaded from them; the plain list once every record is made."""
+        recs = self._records
+        if type(recs) is LazyRecords and recs.complete:
+            self._records = recs = recs.made
+        return cast(list[R | None], recs)
+
+    def _prefill(self, positions: np.ndarray) -> np.ndarray:
+        """Make the records at ``positions`` in one batch, before the caller reads them one by one."""
+        recs = self._records
+        if type(recs) is LazyRecords and not recs.complete and len(positions):
+            recs.fill(np.asarray(positions, dtype=np.intp))
+        return positions
+
     def warm(self) -> None:
-        """Build the spatial tree now rather than in the first query that needs it."""
+        """Decode the geometries, build the spatial tree and make every record now, rather than in the
+        first queries that need them (between chunks of records, other threads get their turn)."""
         self._index.warm()
+        recs = self._records
+        if type(recs) is LazyRecords:
+            recs.fill_all(pause=lambda: time.sleep(0.001))
 
     def key_of(self, record: R) -> Hashable:
         return self._key(record)
@@ -130,6 +171,7 @@ class Layer(Generic[R]):
         return self._by_key.get(key)
 
     def at(self, positions: np.ndarray | list[int]) -> list[R]:
+        self._prefill(np.asarray(positions, dtype=np.intp))
         recs = self.records
         return [x for p in positions if (x := recs[p]) is not None]
 
@@ -137,9 +179,13 @@ class Layer(Generic[R]):
         """Positions of every present record, sorted (kept until the layer is written)."""
         hit = self._all
         if hit is None or hit[0] != self.version:
-            live = np.flatnonzero(
-                np.fromiter((x is not None for x in self.records), dtype=bool, count=len(self.records))
+            recs = self._records
+            present = (
+                recs.live()
+                if type(recs) is LazyRecords and not recs.complete
+                else np.fromiter((x is not None for x in recs), dtype=bool, count=len(recs))
             )
+            live = np.flatnonzero(present)
             live.setflags(write=False)
             hit = self._all = (self.version, live)
         return hit[1]
@@ -148,12 +194,12 @@ class Layer(Generic[R]):
         """Sorted positions of the records meeting every given filter (see ``SpatialIndex.query``: ``bbox``,
         ``intersects``, ``within``, ``dwithin``)."""
         if not any(v is not None for v in filters.values()):
-            return self.all_positions()
-        return self._index.query(**filters)
+            return self._prefill(self.all_positions())
+        return self._prefill(self._index.query(**filters))
 
     def containing(self, lon: float, lat: float) -> np.ndarray:
         """Sorted positions of the records the point is in or on (on a shared border: both neighbours)."""
-        return self._index.contains_point(lon, lat)
+        return self._prefill(self._index.contains_point(lon, lat))
 
     @property
     def geoms(self) -> np.ndarray:
@@ -166,13 +212,13 @@ class Layer(Generic[R]):
         pos = self._by_key.get(k)
         if pos is None:
             pos = self._index.append(record.geometry)
-            self.records.append(record)
+            self._records.append(record)
             self._by_key[k] = pos
             if self._generalized is not None:
                 self._generalized.append(record.geometry)
         else:
+            self._records[pos] = record  # first: a record made from the columns meanwhile has the old geometry
             self._index.replace(pos, record.geometry)
-            self.records[pos] = record
             if self._generalized is not None:
                 self._generalized.replace(pos, record.geometry)
         self._forget(pos)
@@ -189,7 +235,7 @@ class Layer(Generic[R]):
         pos = self._by_key.pop(key, None)
         if pos is not None:
             self._index.delete(pos)
-            self.records[pos] = None
+            self._records[pos] = None
             if self._generalized is not None:
                 self._generalized.replace(pos, None)
             self._forget(pos)
@@ -300,7 +346,8 @@ class Catalog:
 
     @property
     def _kept_by_type(self) -> dict[type, dict[Any, Any]]:
-        """The records outside layers that writes change (guidance, campaigns, volunteers), by their type."""
+        """The records outside layers that writes change (duty officers and lines, guidance, campaigns,
+        volunteers), by their type."""
         return {
             r.WeatherEvent: self.weather_events,
             r.GuidanceGroup: self.guidance_groups,
@@ -308,6 +355,8 @@ class Catalog:
             r.SafetyCampaign: self.safety_campaigns,
             r.VolunteerTeam: self.volunteer_teams,
             r.Volunteer: self.volunteers,
+            r.DutyOfficer: self.duty_officers,
+            r.DutyLine: self.duty_lines,
         }
 
     def layers(self) -> dict[str, Layer[Any]]:
@@ -326,8 +375,8 @@ class Catalog:
             steps = self.incident_steps.setdefault(record.incident_id, [])
             if deleted:
                 steps[:] = [s for s in steps if s.id != record.id]
-            elif not any(s.id == record.id for s in steps):  # applied once, from whichever side came first
-                steps.append(record)
+            else:  # applied once, from whichever side came first
+                _put_step(steps, record)
             self.incidents.touch(record.incident_id)  # the figures derived from its steps change
         elif isinstance(record, r.RosterRule):
             self.roster_rules[record.squad_code] = record
@@ -347,9 +396,7 @@ class Catalog:
                 self.duty_exceptions.pop(record.id, None)
             else:
                 self.duty_exceptions[record.id] = record
-        elif isinstance(
-            record, r.WeatherEvent | r.GuidanceGroup | r.Technician | r.SafetyCampaign | r.VolunteerTeam | r.Volunteer
-        ):
+        elif type(record) in self._kept_by_type:
             kept = self._kept_by_type[type(record)]
             key = tables.TABLES[type(record)].key
             if deleted:
@@ -360,8 +407,8 @@ class Catalog:
             case_steps = self.case_steps.setdefault((record.kind, record.case_id), [])
             if deleted:
                 case_steps[:] = [s for s in case_steps if s.id != record.id]
-            elif not any(s.id == record.id for s in case_steps):  # applied once, from whichever side came first
-                case_steps.append(record)
+            else:  # applied once, from whichever side came first
+                _put_step(case_steps, record)
             getattr(self, CASE_LAYERS[record.kind]).touch(record.case_id)  # the figures derived from its steps change
         elif isinstance(record, r.FrontageAgreement):
             merchant = self.merchants.get(record.merchant_id)
@@ -394,6 +441,34 @@ class Catalog:
             return applying.current(self, cls, key)
         return layer.get(key)
 
+    def held(self, cls: type) -> int | None:
+        """How many records of a columnar kind (``COLUMNAR``) the catalog holds; None for frontage agreements,
+        held on their merchants (one whose merchant is left out is not held)."""
+        by_kind: dict[type, Any] = {
+            r.RosterRule: self.roster_rules,
+            r.RosterException: self.roster_exceptions,
+            r.DutyRule: self.duty_rules,
+            r.DutyException: self.duty_exceptions,
+            **self._kept_by_type,
+            **self._layers_by_type,
+        }
+        if cls is r.IncidentStep:
+            return sum(map(len, self.incident_steps.values()))
+        if cls is r.CaseStep:
+            return sum(map(len, self.case_steps.values()))
+        if cls is r.FrontageAgreement:
+            return None
+        return len(by_kind[cls])
+
+
+def _put_step(steps: list[Any], record: Any) -> None:
+    """Add a case's step to its list, or put it in place of the step with its id (a step is added once)."""
+    at = next((i for i, s in enumerate(steps) if s.id == record.id), None)
+    if at is None:
+        steps.append(record)
+    elif steps[at] != record:
+        steps[at] = record
+
 
 def _d(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
@@ -416,10 +491,41 @@ def _spatial(db: Reader, table: str, columns: str, order: str) -> tuple[list[Any
     return [rows[i] for i in keep], [geoms[i] for i in keep]
 
 
-def load_catalog(reader: Reader) -> Catalog:
-    """Read every table into records and build the spatial indexes; rows that break the store's contract are
-    left out and named in ``Catalog.faults`` (``hub.store.faults``)."""
+COLUMNAR: tuple[type, ...] = tuple(cls for cls in TABLES if cls not in applying.KEPT)
+"""The tables written while the hub runs (``hub.store.tables.TABLES``) that grow to millions of rows: cases,
+their steps, patrols, visits, inspections, rosters and the records beside them. They are loaded as columns
+(from the database, or from a snapshot of them) and followed by the change log. The governance records
+(``hub.store.applying.KEPT``: compounds, committees, meetings, ...) and the data set's tables are read as
+records, from the database, at every start."""
+
+
+def read_columns(reader: Reader) -> dict[type, TableColumns]:
+    """Every row of the columnar tables, as columns (what a snapshot holds); each table's rows that break the
+    store's contract are left out and named in its ``faults``."""
+    out: dict[type, TableColumns] = {}
+    for cls in COLUMNAR:
+        screened = faults.Screened(reader)
+        out[cls] = TableColumns.read(screened, cls)
+        out[cls].faults = list(screened.faults)
+    return out
+
+
+def _eager(columns: TableColumns) -> list[Any]:
+    return columns.records(np.arange(columns.n)) if columns.n else []
+
+
+def _lazy(name: str, columns: TableColumns) -> Layer[Any]:
+    return Layer.from_columns(name, columns, tiling=name in TILINGS)
+
+
+def load_catalog(reader: Reader, columns: dict[type, TableColumns] | None = None) -> Catalog:
+    """Read every table into records and build the spatial indexes; the columnar tables' rows are
+    ``columns`` when given (a snapshot's), read from ``reader`` otherwise. Rows that break the store's
+    contract are left out and named in ``Catalog.faults`` (``hub.store.faults``)."""
+    cols = read_columns(reader) if columns is None else columns
     db = faults.Screened(reader)
+    for held in cols.values():
+        db.faults.extend(held.faults)
     rows, g = _spatial(db, "subdistricts", "code, name, kind, area_m2", "code")
     subdistricts = [
         r.Subdistrict(g[i], x["geojson"], x["code"], x["name"], x["kind"], x["area_m2"]) for i, x in enumerate(rows)
@@ -533,7 +639,7 @@ def load_catalog(reader: Reader) -> Catalog:
         )
         for i, x in enumerate(rows)
     ]
-    occupations = tables.read_all(db, r.Occupation)
+    occupations = _lazy("occupations", cols[r.Occupation])
     rows, g = _spatial(db, "public_rooms", "*", "id")
     rooms = [
         r.PublicRoom(g[i], x["geojson"], x["id"], x["compound_id"], x["floor_area_m2"], x["use"], _d(x["recovered_on"]))
@@ -543,7 +649,7 @@ def load_catalog(reader: Reader) -> Catalog:
     sectors = [
         r.Sector(g[i], x["geojson"], x["code"], x["name"], x["squad_code"], x["area_m2"]) for i, x in enumerate(rows)
     ]
-    agreements = {a.merchant_id: a for a in tables.read_all(db, r.FrontageAgreement)}
+    agreements = {a.merchant_id: a for a in _eager(cols[r.FrontageAgreement])}
     rows, g = _spatial(db, "merchants", "*", "id")
     merchants = [
         r.Merchant(
@@ -571,11 +677,11 @@ def load_catalog(reader: Reader) -> Catalog:
 
     town = db.read_one("SELECT * FROM old_town WHERE id = 1")
     steps: dict[int, list[r.IncidentStep]] = defaultdict(list)
-    for step in tables.read_all(db, r.IncidentStep):
+    for step in _eager(cols[r.IncidentStep]):
         steps[step.incident_id].append(step)
     steps = dict(steps)
     case_steps: dict[tuple[str, int], list[r.CaseStep]] = defaultdict(list)
-    for cs in tables.read_all(db, r.CaseStep):
+    for cs in _eager(cols[r.CaseStep]):
         case_steps[(cs.kind, cs.case_id)].append(cs)
     return Catalog(
         subdistricts=_layer("subdistricts", subdistricts),
@@ -585,7 +691,7 @@ def load_catalog(reader: Reader) -> Catalog:
         villages=_layer("villages", villages),
         compounds=_layer("compounds", compounds),
         problems=_layer("problems", problems),
-        occupations=_layer("occupations", occupations),
+        occupations=occupations,
         public_rooms=_layer("public_rooms", rooms),
         sectors=_layer("sectors", sectors),
         merchants=_layer("merchants", merchants),
@@ -611,30 +717,30 @@ def load_catalog(reader: Reader) -> Catalog:
         meetings_by_compound=dict(by_compound),
         management={k: tuple(v) for k, v in management.items()},
         fee_years=fee_years,
-        incidents=_layer("incidents", tables.read_all(db, r.Incident)),
+        incidents=_lazy("incidents", cols[r.Incident]),
         incident_steps=steps,
-        patrols=_layer("patrols", tables.read_all(db, r.Patrol)),
-        roster_rules={x.squad_code: x for x in tables.read_all(db, r.RosterRule)},
-        roster_exceptions={x.id: x for x in tables.read_all(db, r.RosterException)},
-        duty_officers={x.id: x for x in tables.read_all(db, r.DutyOfficer)},
-        duty_lines={x.township_code: x for x in tables.read_all(db, r.DutyLine)},
+        patrols=_lazy("patrols", cols[r.Patrol]),
+        roster_rules={x.squad_code: x for x in _eager(cols[r.RosterRule])},
+        roster_exceptions={x.id: x for x in _eager(cols[r.RosterException])},
+        duty_officers={x.id: x for x in _eager(cols[r.DutyOfficer])},
+        duty_lines={x.township_code: x for x in _eager(cols[r.DutyLine])},
         duty_shifts={
             x["code"]: r.Shift(x["code"], x["name"], x["start"], x["end"])
             for x in db.read("SELECT * FROM duty_shifts ORDER BY start, code")
         },
-        duty_rules={x.township_code: x for x in tables.read_all(db, r.DutyRule)},
-        duty_exceptions={x.id: x for x in tables.read_all(db, r.DutyException)},
-        weather_events={x.code: x for x in tables.read_all(db, r.WeatherEvent)},
-        guidance_groups={x.code: x for x in tables.read_all(db, r.GuidanceGroup)},
-        technicians={x.id: x for x in tables.read_all(db, r.Technician)},
-        guidance_visits=_layer("guidance_visits", tables.read_all(db, r.GuidanceVisit)),
-        safety_campaigns={x.code: x for x in tables.read_all(db, r.SafetyCampaign)},
-        premises=_layer("premises", tables.read_all(db, r.Premises)),
-        inspections=_layer("inspections", tables.read_all(db, r.Inspection)),
-        hazards=_layer("hazards", tables.read_all(db, r.Hazard)),
-        volunteer_teams={x.code: x for x in tables.read_all(db, r.VolunteerTeam)},
-        volunteers={x.id: x for x in tables.read_all(db, r.Volunteer)},
-        service_requests=_layer("service_requests", tables.read_all(db, r.ServiceRequest)),
+        duty_rules={x.township_code: x for x in _eager(cols[r.DutyRule])},
+        duty_exceptions={x.id: x for x in _eager(cols[r.DutyException])},
+        weather_events={x.code: x for x in _eager(cols[r.WeatherEvent])},
+        guidance_groups={x.code: x for x in _eager(cols[r.GuidanceGroup])},
+        technicians={x.id: x for x in _eager(cols[r.Technician])},
+        guidance_visits=_lazy("guidance_visits", cols[r.GuidanceVisit]),
+        safety_campaigns={x.code: x for x in _eager(cols[r.SafetyCampaign])},
+        premises=_lazy("premises", cols[r.Premises]),
+        inspections=_lazy("inspections", cols[r.Inspection]),
+        hazards=_lazy("hazards", cols[r.Hazard]),
+        volunteer_teams={x.code: x for x in _eager(cols[r.VolunteerTeam])},
+        volunteers={x.id: x for x in _eager(cols[r.Volunteer])},
+        service_requests=_lazy("service_requests", cols[r.ServiceRequest]),
         case_steps=dict(case_steps),
         faults=tuple(db.faults),
     )

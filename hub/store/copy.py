@@ -17,7 +17,7 @@ from hub.errors import StoreError
 from hub.store.base import ConnReader, Database, Reader
 from hub.store.importer import insert_rows
 
-SKIP = frozenset({"hub_schema", "changes", "spatial_ref_sys", "sqlite_sequence"})
+SKIP = frozenset({"hub_schema", "changes", "hub_identity", "spatial_ref_sys", "sqlite_sequence"})
 """Tables that belong to one kind of store, not to the hub's data."""
 CHUNK = 20_000
 _EWKB_SRID = 0x2000_0000

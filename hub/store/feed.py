@@ -1,10 +1,11 @@
 """The change feed: how every worker on a PostgreSQL store keeps its in-memory catalog current.
 
 Every write that changes a table the workers keep in memory (``hub.store.tables.TABLES``) adds a
-row per changed record to ``changes`` (seq, tx, table, key, op) in its own transaction and sends
-``NOTIFY hub_changes`` (delivered on commit). Writes hold the store's write lock until they
-commit, so sequence numbers are in commit order: a worker that has applied every change up to
-``seq`` has a catalog equal to the database as of that change.
+row per changed record to ``changes`` (seq, tx, table, key, op) in its own transaction
+(``hub.store.changes``, which SQLite keeps too) and sends ``NOTIFY hub_changes`` (delivered on
+commit); an import adds one ``resync`` row, after which followers read the catalog again. Writes hold
+the store's write lock until they commit, so sequence numbers are in commit order: a worker that has
+applied every change up to ``seq`` has a catalog equal to the database as of that change.
 
 Each worker follows the feed on a connection of its own, in a thread (off the event loop):
 ``LISTEN``, then re-read the rows the new changes name, in one REPEATABLE READ snapshot, and apply
@@ -27,16 +28,14 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
-import shapely
 
-from hub.store import tables
-from hub.store.base import ConnReader
+from hub.store import changes
 from hub.store.catalog import Catalog, load_catalog
+from hub.store.changes import Batch, Written
 from hub.store.postgres import PgConnection, PostgresDatabase
 from hub.store.resync import merge
 
@@ -48,78 +47,6 @@ WAKE_S = 0.5
 POLL_S = 5.0
 """Without a notice, the follower still looks for changes this often (a safety net: notices are not lost
 while the connection lives, and after a lost connection it catches up anyway)."""
-KEEP_DAYS = 7
-"""Changes are kept this long: a worker cut off for longer must restart to catch up."""
-BATCH = 10_000
-
-Written = tuple[tuple[Any, bool], ...]
-"""Records a transaction wrote, each with whether it was deleted."""
-
-BY_TABLE = {t.name: t for t in tables.TABLES.values()}
-RESYNC = "resync"
-"""A change that names no record: many were written at once (an import); followers read the catalog again."""
-
-
-@dataclass
-class Batch:
-    """Changes after some sequence number, and the rows they name, all as of one snapshot."""
-
-    changes: list[tuple[int, int, str, str, str]] = field(default_factory=list)
-    """(seq, tx, table, key, op) in sequence order."""
-    records: dict[tuple[str, str], Any] = field(default_factory=dict)
-    """(table, key) → the record as it is now; absent when the row is gone."""
-    fresh: Catalog | None = None
-    """When the changes hold a resync: the whole catalog as of the snapshot, and the feed's last seq then."""
-    through: int = 0
-
-    @property
-    def last(self) -> int:
-        return self.changes[-1][0] if self.changes else 0
-
-
-def _typed(table: tables.Table, keys: Iterable[str]) -> list[Any]:
-    """The distinct values of the first key column the keys name (all of a key of one column)."""
-    kind = tables.key_type(table.record)
-    return sorted({kind(k.split("|")[0]) for k in keys})
-
-
-def _row_key(table: tables.Table, row: Any) -> str:
-    return "|".join(str(row[k]) for k in table.keys)
-
-
-def fetch(conn: PgConnection, after: int, limit: int = BATCH) -> Batch:
-    """The changes after ``after`` (at most ``limit``) and the current rows they name."""
-    batch = Batch(
-        [
-            (int(r[0]), int(r[1]), r[2], r[3], r[4])
-            for r in conn.execute(
-                "SELECT seq, tx, tbl, key, op FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
-            ).fetchall()
-        ]
-    )
-    if any(op == RESYNC for *_, op in batch.changes):
-        reader = ConnReader(conn)
-        batch.fresh, batch.through = load_catalog(reader), last_seq(reader)
-        return batch
-    wanted: dict[str, set[str]] = {}
-    for _, _, tbl, key, _ in batch.changes:
-        wanted.setdefault(tbl, set()).add(key)
-    for tbl, keys in wanted.items():
-        table = BY_TABLE[tbl]
-        rows = conn.execute(
-            f'SELECT * FROM {table.name} WHERE "{table.keys[0]}" = ANY(?)', (_typed(table, keys),)
-        ).fetchall()
-        rows = [row for row in rows if _row_key(table, row) in keys]
-        geoms = shapely.from_wkb([row["geom"] for row in rows]) if "geom" in (rows[0].keys() if rows else ()) else None
-        for i, row in enumerate(rows):
-            record = tables.from_row(table.record, row, None if geoms is None else geoms[i])
-            batch.records[(tbl, _row_key(table, row))] = record
-    return batch
-
-
-def last_seq(reader: Any) -> int:
-    row = reader.read_one("SELECT coalesce(max(seq), 0) FROM changes")
-    return int(row[0])
 
 
 class Feed:
@@ -145,33 +72,18 @@ class Feed:
     def catch_up(self, conn: PgConnection) -> None:
         """Apply every change committed so far (called under the write lock, so none is in flight)."""
         while True:
-            batch = fetch(conn, self.seq)
+            batch = changes.fetch(conn, self.seq)
             self.apply(batch)
-            if len(batch.changes) < BATCH:
+            if len(batch.changes) < changes.BATCH:
                 return
 
     def record(self, conn: PgConnection, written: Written) -> int:
         """Add the transaction's changes to the feed and notify the followers (on commit); the last seq."""
-        rows: list[Any] = []
-        for record, deleted in written:
-            table = tables.TABLES[type(record)]
-            rows += [table.name, tables.key_text(record), "delete" if deleted else "upsert", self.origin]
-        if not rows:
-            return 0
-        values = ", ".join("(txid_current(), ?, ?, ?, ?)" for _ in written)
-        seqs = conn.execute(f"INSERT INTO changes (tx, tbl, key, op, origin) VALUES {values} RETURNING seq", rows)
-        last = max(int(r[0]) for r in seqs.fetchall())
-        conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(last)))
-        return last
+        return changes.record(conn, written, self.origin)
 
     def record_resync(self, conn: PgConnection) -> int:
         """Add a resync to the feed (an import wrote many records) and notify the followers; its seq."""
-        (seq,) = conn.execute(
-            "INSERT INTO changes (tx, tbl, key, op, origin) VALUES (txid_current(), '*', '*', ?, ?) RETURNING seq",
-            (RESYNC, self.origin),
-        ).fetchall()[0]
-        conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(seq)))
-        return int(seq)
+        return changes.record_resync(conn, self.origin)
 
     def resync_to(self, seq: int) -> None:
         """This worker's import committed as ``seq``: read the catalog again (unless the follower already has)."""
@@ -179,7 +91,7 @@ class Feed:
             if seq <= self.seq:
                 return
             with self.db.snapshot() as snap:
-                fresh, through = load_catalog(snap), last_seq(snap)
+                fresh, through = load_catalog(snap), changes.last_seq(snap)
             self.publish(merge(self.catalog(), fresh))
             self.seq = max(self.seq, through)
 
@@ -200,34 +112,7 @@ class Feed:
     def apply(self, batch: Batch) -> None:
         """Apply a batch's changes past ``seq``, one transaction at a time, in sequence order."""
         with self.lock:
-            if batch.last <= self.seq:
-                return
-            catalog = self.catalog()
-            if batch.fresh is not None:
-                self.publish(merge(catalog, batch.fresh))
-                self.seq = max(batch.last, batch.through)
-                return
-            current: list[tuple[Any, bool]] = []
-            tx = None
-            for seq, change_tx, tbl, key, _op in batch.changes:
-                if seq <= self.seq:
-                    continue
-                if tx is not None and change_tx != tx and current:
-                    self.publish(tuple(current))
-                    current = []
-                tx = change_tx
-                record = batch.records.get((tbl, key))
-                if record is None:
-                    old = catalog.current(BY_TABLE[tbl].record, tables.parse_key(BY_TABLE[tbl].record, key))
-                    if old is not None:
-                        catalog.apply(old, deleted=True)
-                        current.append((old, True))
-                else:
-                    catalog.apply(record)
-                    current.append((record, False))
-            if current:
-                self.publish(tuple(current))
-            self.seq = batch.last
+            self.seq = changes.apply(self.catalog(), batch, self.seq, self.publish)
 
     # -- the follower thread -------------------------------------------------------------------
 
@@ -283,12 +168,7 @@ class Feed:
         while not self._stop.is_set():
             with conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                batch = fetch(PgConnection(conn), self.seq)
+                batch = changes.fetch(PgConnection(conn), self.seq)
             self.apply(batch)
-            if len(batch.changes) < BATCH:
+            if len(batch.changes) < changes.BATCH:
                 return
-
-
-def purge(conn: PgConnection) -> int:
-    """Drop changes older than ``KEEP_DAYS``; returns how many went."""
-    return int(conn.execute(f"DELETE FROM changes WHERE at < now() - interval '{KEEP_DAYS} days'").rowcount)

@@ -319,6 +319,28 @@ MIGRATIONS.append(
     """
 )
 
+MIGRATIONS.append(
+    # 11: the change log on SQLite too (hub.store.changes): a worker that starts from a snapshot of its catalog
+    # (hub.store.snapshot) applies the changes logged after it. AUTOINCREMENT: a sequence number is never
+    # handed out twice, even after the newest rows are purged.
+    Only(
+        "sqlite",
+        """
+        CREATE TABLE changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, tx INTEGER NOT NULL, tbl TEXT NOT NULL, key TEXT NOT NULL,
+            op TEXT NOT NULL, origin TEXT NOT NULL,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
+        CREATE INDEX changes_at ON changes (at);
+        """,
+    )
+)
+
+MIGRATIONS.append(
+    # 12: what names this store (a random id, set when it is first opened; never copied): a snapshot of the
+    # catalog is used only by the store it was taken from
+    "CREATE TABLE hub_identity (id TEXT NOT NULL);"
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from tests.common import snapshot_after_hand_edit
 from tests.conftest import ROOT, Server
 from tests.e2e.test_import_live import import_file, wait_until
 from tests.e2e.test_ogc import get
@@ -30,6 +31,7 @@ def broken(tmp_path_factory):
         conn.execute("UPDATE compounds SET management_mode = 'MAGIC' WHERE id = 7")
         conn.execute("UPDATE compounds SET households = 'lots' WHERE id = 8")
         conn.execute("UPDATE occupations SET geom = ? WHERE id = 3", (shapely.to_wkb(BOWTIE),))
+    snapshot_after_hand_edit(db)
     srv = Server(db).start()
     yield srv
     srv.stop()

@@ -16,6 +16,7 @@ from hub.schema import Context, build_schema
 from hub.services import Hub
 from hub.settings import Settings
 from hub.store import Store
+from tests.common import snapshot_after_hand_edit
 from tests.conftest import as_json
 
 BOWTIE = shapely.Polygon([(115.60, 34.37), (115.601, 34.371), (115.601, 34.37), (115.60, 34.371)])
@@ -115,6 +116,7 @@ def write_directly(stores, sql: str, params: tuple[Any, ...]) -> str:
         with sqlite3.connect(target) as conn:
             conn.execute("PRAGMA foreign_keys = OFF")
             conn.execute(sql, params)
+        snapshot_after_hand_edit(target)
         return target
     import psycopg
 
@@ -124,6 +126,7 @@ def write_directly(stores, sql: str, params: tuple[Any, ...]) -> str:
         conn.execute("SET session_replication_role = replica")  # no foreign key checks
         sql = sql.replace("SET geom = ?", "SET geom = ST_GeomFromWKB(?, 4326)")
         conn.execute(placeholders(sql), params)
+    snapshot_after_hand_edit(target)
     return target
 
 

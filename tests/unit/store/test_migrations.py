@@ -1,7 +1,8 @@
 """Migration 6 gives a store made before it the management periods its compounds imply, as the data set has them;
 migration 8 gives an older store the (empty) townships and villages, and a data set may leave them out;
 migration 9 the townships' duty and agricultural guidance (and the group of a technician's token); migration 10
-gives an older store empty campaigns and micro-services (and the unit of an inspector's or volunteer's token)."""
+gives an older store empty campaigns and micro-services (and the unit of an inspector's or volunteer's token);
+migrations 11 (the change log on SQLite) and 12 (the store's identity) follow them."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ UNDO_9 = """
     DROP TABLE duty_shifts; ALTER TABLE tokens DROP COLUMN group_code;
 """
 UNDO_8 = "DROP TABLE villages; DROP TABLE townships;"
+UNDO_11 = "DROP TABLE changes;"
+UNDO_12 = "DROP TABLE hub_identity;"
 
 
 def periods(db: SQLiteDatabase) -> list[tuple]:
@@ -47,7 +50,12 @@ def test_a_store_from_before_the_history_gets_the_periods_of_the_data_set(tmp_pa
     Store(path).open().close()  # the demo set, at the current schema
     conn = sqlite3.connect(path)
     conn.executescript(
-        UNDO_10 + UNDO_9 + UNDO_8 + "DROP TABLE management_periods; DROP TABLE fee_years; PRAGMA user_version = 5;"
+        UNDO_12
+        + UNDO_11
+        + UNDO_10
+        + UNDO_9
+        + UNDO_8
+        + "DROP TABLE management_periods; DROP TABLE fee_years; PRAGMA user_version = 5;"
     )
     conn.close()
 
@@ -84,10 +92,10 @@ def test_a_store_from_before_the_townships_opens_with_none_and_keeps_the_rest(tm
     path = tmp_path / "old.db"
     Store(path).open().close()
     conn = sqlite3.connect(path)
-    conn.executescript(UNDO_10 + UNDO_9 + UNDO_8 + "PRAGMA user_version = 7;")
+    conn.executescript(UNDO_12 + UNDO_11 + UNDO_10 + UNDO_9 + UNDO_8 + "PRAGMA user_version = 7;")
     conn.close()
 
-    store = Store(path).open()  # runs migrations 8 to 10
+    store = Store(path).open()  # runs migrations 8 to 12
     try:
         assert store.db.schema_version >= 10
         assert len(store.data.townships) == 0 and len(store.data.villages) == 0
@@ -117,7 +125,7 @@ def test_a_store_from_before_guidance_keeps_its_tokens_and_gets_the_empty_tables
     conn.executescript("DELETE FROM guidance_visits; DELETE FROM technicians; DELETE FROM guidance_groups;")
     conn.executescript("DELETE FROM weather_events; DELETE FROM duty_rules; DELETE FROM duty_officers;")
     conn.executescript("DELETE FROM duty_lines; DELETE FROM duty_shifts;")
-    conn.executescript(UNDO_10 + UNDO_9 + "PRAGMA user_version = 8;")
+    conn.executescript(UNDO_12 + UNDO_11 + UNDO_10 + UNDO_9 + "PRAGMA user_version = 8;")
     conn.execute(
         "INSERT INTO tokens (id, hash, role, squad_code, label, created_at) VALUES "
         "('0badcafe', 'h', 'officer', 'SQ1', 'old', '2024-01-01T00:00:00+00:00')"
@@ -125,7 +133,7 @@ def test_a_store_from_before_guidance_keeps_its_tokens_and_gets_the_empty_tables
     conn.commit()
     conn.close()
 
-    store = Store(path).open()  # runs migrations 9 and 10
+    store = Store(path).open()  # runs migrations 9 to 12
     try:
         row = store.db.read_one("SELECT role, squad_code, group_code FROM tokens WHERE id = '0badcafe'")
         assert tuple(row) == ("officer", "SQ1", None)
@@ -138,7 +146,7 @@ def test_a_store_from_before_the_campaigns_keeps_its_tokens_and_gets_empty_campa
     path = tmp_path / "old.db"
     Store(path).open().close()
     conn = sqlite3.connect(path)
-    conn.executescript(UNDO_10 + "PRAGMA user_version = 9;")
+    conn.executescript(UNDO_12 + UNDO_11 + UNDO_10 + "PRAGMA user_version = 9;")
     conn.execute(
         "INSERT INTO tokens (id, hash, role, squad_code, label, created_at, group_code) VALUES "
         "('0badbeef', 'h', 'technician', NULL, 'old', '2024-01-01T00:00:00+00:00', 'AG1')"
@@ -146,7 +154,7 @@ def test_a_store_from_before_the_campaigns_keeps_its_tokens_and_gets_empty_campa
     conn.commit()
     conn.close()
 
-    store = Store(path).open()  # runs migration 10
+    store = Store(path).open()  # runs migrations 10 to 12
     try:
         row = store.db.read_one("SELECT role, group_code, unit_code FROM tokens WHERE id = '0badbeef'")
         assert tuple(row) == ("technician", "AG1", None)
