@@ -15,7 +15,8 @@ after a warm-up; figures are medians. Both sides' answers are checked to hold th
 cache the timing then uses).
 
 1. Trivial request ``{ __typename }``: the floor every request pays (HTTP, parsing, validation,
-   execution, encoding). Target: hub ≤ 0.8× PostGraphile's.
+   execution, encoding). Target: hub ≤ 0.8× PostGraphile's. Beside it, for scale, a bare ASGI app on
+   the same uvicorn (``floor_app``: no hub, no GraphQL) answering the same fixed JSON.
 2. ``locate(lon, lat)`` with subdistrict, community, grid, compound and sector names, at a new
    point of the old town each call. Target: hub's locate ≤ 1.0× PostGraphile's *trivial* request.
    PostGraphile's nearest equivalent (five connections filtered with ``intersects`` the point,
@@ -45,6 +46,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -98,6 +100,27 @@ GRID_AREA = (115.57, 34.375, 115.615, 34.405)
 
 
 # --- the inputs, made before any timing -----------------------------------------------------------------------------
+
+
+def floor_app(settings: object) -> Any:
+    """No hub at all: a bare ASGI app on the same uvicorn (httptools, uvloop) that reads the POST and answers
+    ``{ __typename }``'s fixed JSON. What any Python ASGI service pays for a request on this machine."""
+    answer = b'{"data":{"__typename":"Query"}}'
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        more = True
+        while more:
+            more = (await receive()).get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": answer})
+
+    return app
 
 
 def grid_boxes(db: Path, rng: np.random.Generator, n: int, target: int = 900) -> list[list[float]]:
@@ -198,8 +221,10 @@ def main() -> int:
             with (
                 BenchServer(db=db, env={"HUB_SYNC": "full"}) as srv,
                 PostGraphile(pg.url(dsn)) as graphile,
+                BenchServer(app="bench.bench_peers:floor_app") as floor,
                 plain_client(srv.url, timeout=60) as hub,
                 plain_client(graphile.url, timeout=60) as peer,
+                plain_client(floor.url, timeout=60) as bare,
             ):
                 peers = Peers(hub, peer, token)
                 made = versions(graphile.folder)
@@ -213,6 +238,7 @@ def main() -> int:
                         "pg_trivial": lambda: peers.ask(peer, TRIVIAL),
                         "hub_locate": lambda: peers.ask(hub, next(hub_points)),
                         "pg_locate": lambda: peers.ask(peer, next(pg_points)),
+                        "floor": lambda: peers.ask(bare, TRIVIAL),
                     },
                     rounds,
                     warmup,
@@ -225,6 +251,11 @@ def main() -> int:
                     f"hub {m['hub_trivial'] * 1e3:.2f} ms (p90 {p90['hub_trivial'] * 1e3:.2f}), PostGraphile "
                     f"{m['pg_trivial'] * 1e3:.2f} ms (p90 {p90['pg_trivial'] * 1e3:.2f}); medians of {rounds} in "
                     "alternation over HTTP",
+                )
+                print(
+                    f"  for scale, no hub at all: a bare ASGI app on the same uvicorn answering the same fixed JSON "
+                    f"{m['floor'] * 1e3:.2f} ms, {m['floor'] / m['pg_trivial']:.2f}× PostGraphile's trivial request "
+                    f"(the hub's own part of its trivial request: {(m['hub_trivial'] - m['floor']) * 1e3:.2f} ms)"
                 )
                 ok &= report(
                     "locate with five names, a new point each call: hub vs PostGraphile's trivial request",
