@@ -446,6 +446,20 @@ def _around(catalog: Catalog, days: Iterable[date], place: str | None, roster: R
     return [a for d in days for a in assignments(catalog, d, sector=place, roster=roster)]
 
 
+def _last_end(shifts: Iterable[Shift], day: date) -> datetime:
+    """When the last of these shifts worked on ``day`` ends (a shift past midnight ends the next day).
+
+    Every assignment takes its moments from its shift (``_assign``), so none of ``day``'s runs after this.
+
+    >>> night = Shift("N", "夜班", "20:00", "02:00")
+    >>> _last_end([night], date(2024, 6, 1)).isoformat()
+    '2024-06-02T02:00:00+08:00'
+    >>> _last_end([], date(2024, 6, 1)).isoformat()
+    '2024-06-01T00:00:00+08:00'
+    """
+    return max((span(s.start, s.end, day)[1] for s in shifts), default=datetime.combine(day, time(0), tzinfo=LOCAL))
+
+
 def on_duty(catalog: Catalog, sector_code: str, at: datetime, roster: Roster = BRIGADE) -> list[Duty]:
     """The units (with their members on shift) working in a place at a moment.
 
@@ -454,7 +468,9 @@ def on_duty(catalog: Catalog, sector_code: str, at: datetime, roster: Roster = B
     by code. A naive ``at`` is local time.
     """
     local = local_time(at)
-    days = (local.date() - timedelta(days=1), local.date())
+    days: tuple[date, ...] = (local.date() - timedelta(days=1), local.date())
+    if local >= _last_end(roster.shifts(catalog).values(), days[0]):  # the day before's shifts are all over
+        days = days[1:]
     running = [a for a in _around(catalog, days, sector_code, roster) if a.start <= local < a.end]
     by_unit: dict[str, dict[str, Assignment]] = {}
     for a in running:

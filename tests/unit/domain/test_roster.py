@@ -176,6 +176,20 @@ def test_a_night_shift_of_one_day_is_on_duty_after_midnight_until_its_end():
     assert night.sector_code == "NORTH"
 
 
+def test_who_is_on_duty_at_every_half_hour_equals_the_shifts_of_both_days_running_then():
+    # on_duty skips the day before once its last shift (NIGHT, to 02:00) is over; the answer must not change
+    catalog = brigade(leave(1, "A3", JUNE_2), cover(2, "A2", "MIDDLE", "SOUTH", JUNE_2))
+    for sector in ("NORTH", "SOUTH"):
+        for step in range(48):
+            at = local(JUNE_2, step // 2, 30 * (step % 2))
+            both = [a for d in (JUNE_1, JUNE_2) for a in assignments(catalog, d, sector=sector)]
+            expected: dict[str, set[str]] = {}
+            for a in both:
+                if a.start <= at < a.end:
+                    expected.setdefault(a.unit, set()).add(a.member.id)
+            assert {k: set(v) for k, v in on_duty_ids(catalog, sector, at).items()} == expected, (sector, at)
+
+
 def test_on_duty_groups_overlapping_shifts_and_lists_their_distinct_shifts():
     duty = on_duty(brigade(), "SOUTH", local(JUNE_1, 13))
     assert [(d.squad.code, [o.id for o in d.officers]) for d in duty] == [("B", ["B1", "B2"])]
