@@ -457,7 +457,8 @@ def _last_end(shifts: Iterable[Shift], day: date) -> datetime:
     >>> _last_end([], date(2024, 6, 1)).isoformat()
     '2024-06-01T00:00:00+08:00'
     """
-    return max((span(s.start, s.end, day)[1] for s in shifts), default=datetime.combine(day, time(0), tzinfo=LOCAL))
+    ends = (minutes(s.end) + (1440 if minutes(s.end) <= minutes(s.start) else 0) for s in shifts)  # as span's
+    return datetime.combine(day, time(0), tzinfo=LOCAL) + timedelta(minutes=max(ends, default=0))
 
 
 def on_duty(catalog: Catalog, sector_code: str, at: datetime, roster: Roster = BRIGADE) -> list[Duty]:
