@@ -57,22 +57,12 @@ from hub.errors import AccessDenied, InputError, LimitExceeded, NotAssigned, Not
 from hub.geo.geojson import point
 from hub.store import records as r
 from hub.store.catalog import Catalog
+from hub.store.contract import PREMISES_CATEGORIES
 
 KIND = "hazard"
 """The kind of case of a hazard's steps (``CaseStep.kind``)."""
 
-CATEGORIES = (
-    "WAREHOUSE",
-    "CONSTRUCTION_SITE",
-    "GAS",
-    "FACTORY",
-    "SCHOOL",
-    "SUPERMARKET",
-    "RESTAURANT",
-    "CLOTHING_SHOP",
-    "BATH_CENTRE",
-    "OTHER",
-)
+CATEGORIES = PREMISES_CATEGORIES  # the store's contract holds the one list
 CATEGORY_NAMES = {
     "WAREHOUSE": "仓储",
     "CONSTRUCTION_SITE": "建筑工地",
