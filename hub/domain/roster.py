@@ -378,18 +378,34 @@ MEMO_DAYS = 64
 
 def _assign(catalog: Catalog, day: date, roster: Roster, only: Iterable[str] | None = None) -> list[Assignment]:
     """The assignments of a date (of the members ``only`` names, when given), by start and member id."""
-    out = []
+    return _dated(day, _worked(catalog, plan(catalog, day, roster, only), roster))
+
+
+Work = tuple[Any, str, str, Shift]
+"""Who works where, in which shift, on some date: (member, their unit's code, place, shift)."""
+
+
+def _worked(catalog: Catalog, planned: dict[str, tuple[str, str | None]], roster: Roster) -> list[Work]:
+    """A plan's members at work: those off, or given a shift or place the catalog does not know, left out."""
     members, shifts = roster.members(catalog), roster.shifts(catalog)
-    spans: dict[str, tuple[datetime, datetime]] = {}
-    for member_id, (code, place) in plan(catalog, day, roster, only).items():
-        member = members[member_id]
+    out = []
+    for member_id, (code, place) in planned.items():
         shift = shifts.get(code)
-        if shift is None or place is None:
-            continue
-        when = spans.get(code)
+        if shift is not None and place is not None:
+            member = members[member_id]
+            out.append((member, roster.unit_of(member), place, shift))
+    return out
+
+
+def _dated(day: date, work: Iterable[Work]) -> list[Assignment]:
+    """The assignments of ``work`` on a date, with its shifts' local moments, by start and member id."""
+    out = []
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for member, unit, place, shift in work:
+        when = spans.get(shift.code)
         if when is None:
-            when = spans[code] = span(shift.start, shift.end, day)
-        out.append(Assignment(day, member, roster.unit_of(member), place, shift, *when))
+            when = spans[shift.code] = span(shift.start, shift.end, day)
+        out.append(Assignment(day, member, unit, place, shift, *when))
     out.sort(key=lambda a: (a.start, a.member.id))
     return out
 
@@ -424,8 +440,9 @@ def _members_at(catalog: Catalog, place: str, roster: Roster) -> tuple[str, ...]
 def _in_place(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Assignment, ...]:
     """A date's assignments in one place, remembered (dispatch and ``locate`` ask for them on every call).
 
-    Worked out from the members whose unit works there and those the date's exceptions name (only they
-    can work there that day), unless the whole date is known already.
+    Unless the whole date is known already: on a date without exceptions, from who the rules put there on
+    every date at the same point of their cycles (``_rota``); otherwise worked out from the members whose
+    unit works there and those the date's exceptions name (only they can work there that day).
     """
     places: dict[Any, tuple[Assignment, ...]] = catalog.memo.setdefault(("assignments_in", roster.name), {})
     version = roster.version(catalog)
@@ -435,10 +452,48 @@ def _in_place(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[
         if len(places) >= MEMO_DAYS * 8:
             places.clear()
         whole = catalog.memo.get(("assignments", roster.name), {}).get((day, version))
-        if whole is None:
-            named = {m for x in exceptions_on(catalog, day, roster) for m in involved(x, roster)}
-            whole = _assign(catalog, day, roster, [*_members_at(catalog, place, roster), *sorted(named)])
-        hit = places[key] = tuple(a for a in whole if a.place == place)
+        if whole is not None:
+            hit = tuple(a for a in whole if a.place == place)
+        elif named := {m for x in exceptions_on(catalog, day, roster) for m in involved(x, roster)}:
+            found = _assign(catalog, day, roster, [*_members_at(catalog, place, roster), *sorted(named)])
+            hit = tuple(a for a in found if a.place == place)
+        else:
+            hit = tuple(_dated(day, _rota(catalog, day, place, roster)))
+        places[key] = hit
+    return hit
+
+
+def _rota(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Work, ...]:
+    """Who the rules put to work in a place on a date that has no exceptions (remembered until the roster
+    changes).
+
+    A member's rostered shift depends on the date only through where their unit's cycle stands, so every
+    date at the same point of the cycles of the units working there gets the same answer.
+    """
+    rules = roster.rules(catalog)
+
+    def cycles() -> dict[str | None, tuple[tuple[date, int], ...]]:
+        units = roster.units(catalog)
+        out: dict[str | None, set[tuple[date, int]]] = {}
+        for member in roster.members(catalog).values():
+            unit = units.get(roster.unit_of(member))
+            rule = rules.get(roster.unit_of(member))
+            cycle = out.setdefault(roster.home(unit) if unit is not None else None, set())
+            if rule is not None and rule.cycle:
+                cycle.add((rule.anchor, len(rule.cycle)))
+        return {k: tuple(sorted(v)) for k, v in out.items()}
+
+    phase = tuple(
+        (day - anchor).days % n for anchor, n in _remembered(catalog, "cycles_by_place", roster, cycles).get(place, ())
+    )
+    rotas: dict[Any, tuple[Work, ...]] = catalog.memo.setdefault(("rota", roster.name), {})
+    key = (place, phase, roster.version(catalog))
+    hit = rotas.get(key)
+    if hit is None:
+        if len(rotas) >= MEMO_DAYS * 8:
+            rotas.clear()
+        planned = plan(catalog, day, roster, _members_at(catalog, place, roster))
+        hit = rotas[key] = tuple(w for w in _worked(catalog, planned, roster) if w[2] == place)
     return hit
 
 

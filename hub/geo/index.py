@@ -22,6 +22,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,17 @@ FEW = 16
 """Layers this small answer ``contains_point`` by testing every geometry, quicker than asking the tree."""
 
 Filter = Callable[[np.ndarray], np.ndarray]
+
+
+@lru_cache(maxsize=16)
+def _point(lon: float, lat: float) -> Point:
+    """(lon, lat) as a geometry, made once for the several layers asked about one point in turn (``locate``
+    asks seven); geometries are immutable, so the same one serves every caller.
+
+    >>> _point(115.6, 34.37) is _point(115.6, 34.37)
+    True
+    """
+    return Point(lon, lat)
 
 
 class SpatialIndex:
@@ -216,7 +228,7 @@ class SpatialIndex:
         state = self._snapshot()
         if len(state.geoms) <= FEW:  # a handful of shapes (the sectors): test them all, no tree
             return np.flatnonzero(shapely.intersects_xy(state.geoms, lon, lat))
-        point = Point(lon, lat)
+        point = _point(lon, lat)
         found = state.tree.query(point, predicate="intersects")
         if state.dirty.size == 0:
             return np.sort(found)

@@ -36,6 +36,11 @@ COLLECTIONS = (
 """The catalog's records kept outside layers, replaced whole when they differ."""
 ROSTER = ("roster_rules", "roster_exceptions")
 DUTY = ("duty_rules", "duty_exceptions")
+ROSTER_FROM = (*ROSTER, "squads", "officers", "shifts")
+"""What the brigade's rosters are worked out from: a change to any moves ``roster_version`` (answers derived
+from the roster are remembered by it)."""
+DUTY_FROM = (*DUTY, "duty_officers", "duty_lines", "duty_shifts")
+"""What the townships' duty rosters are worked out from (``duty_version``)."""
 
 
 def _differs(old: Any, new: Any) -> bool:
@@ -60,16 +65,18 @@ def merge(catalog: Catalog, fresh: Catalog) -> tuple[tuple[Any, bool], ...]:
         for old in [x for x in layer if layer.key_of(x) not in seen]:
             layer.delete(layer.key_of(old))
             written.append((old, True))
+    roster_moved = any(getattr(catalog, n) != getattr(fresh, n) for n in ROSTER_FROM)
+    duty_moved = any(getattr(catalog, n) != getattr(fresh, n) for n in DUTY_FROM)
     changed = False
     for name in COLLECTIONS:
         if getattr(catalog, name) != getattr(fresh, name):
             setattr(catalog, name, getattr(fresh, name))
             changed = True
-    if any(getattr(catalog, n) != getattr(fresh, n) for n in ROSTER):
+    if roster_moved:
         for name in ROSTER:
             setattr(catalog, name, getattr(fresh, name))
         catalog.roster_version += 1
-    if any(getattr(catalog, n) != getattr(fresh, n) for n in DUTY):
+    if duty_moved:
         for name in DUTY:
             setattr(catalog, name, getattr(fresh, name))
         catalog.duty_version += 1

@@ -8,7 +8,7 @@ NORTH and squad B sector SOUTH, each with one officer on EARLY (07–15), MIDDLE
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +31,7 @@ from hub.errors import Conflict, InputError, NotFound
 from hub.store import Store
 from hub.store.catalog import Catalog
 from hub.store.records import Officer, RosterException, RosterRule, Shift, Squad
+from hub.store.resync import merge
 
 NIGHT = Shift("NIGHT", "夜班", "20:00", "02:00")
 EARLY = Shift("EARLY", "早班", "07:00", "15:00")
@@ -188,6 +189,25 @@ def test_who_is_on_duty_at_every_half_hour_equals_the_shifts_of_both_days_runnin
                 if a.start <= at < a.end:
                     expected.setdefault(a.unit, set()).add(a.member.id)
             assert {k: set(v) for k, v in on_duty_ids(catalog, sector, at).items()} == expected, (sector, at)
+
+
+def test_a_places_assignments_on_each_date_of_two_cycles_equal_the_whole_dates_assignments_there():
+    # a place's assignments are taken from who the rules put there at the same point of the cycles; with two
+    # squads on cycles of 5 and 3 days from different anchors and exceptions on some dates, every date of two
+    # whole periods (30 days, asked in an order that meets each point of the cycles again) must equal the
+    # whole date worked out from scratch in another catalog
+    rules = (ROTATION, RosterRule("B", date(2024, 5, 20), ("NIGHT", "OFF", "EARLY"), (("B1", 0), ("B2", 1), ("B3", 2))))
+    exceptions = (
+        leave(1, "A1", date(2024, 6, 3)),
+        cover(2, "B3", "MIDDLE", "NORTH", date(2024, 6, 9)),
+        swap(3, "A2", "B1", date(2024, 6, 17)),
+    )
+    days = [date(2024, 6, 1) + timedelta(days=(7 * i) % 30) for i in range(30)]
+    by_place, whole = brigade(*exceptions, rules=rules), brigade(*exceptions, rules=rules)
+    for day in days:
+        for sector in ("NORTH", "SOUTH"):
+            expected = [a for a in assignments(whole, day) if a.sector_code == sector]
+            assert assignments(by_place, day, sector=sector) == expected, (day, sector)
 
 
 def test_on_duty_groups_overlapping_shifts_and_lists_their_distinct_shifts():
@@ -396,3 +416,12 @@ def test_the_demo_brigade_covers_every_sector_from_seven_to_two_and_nobody_is_ou
         assert len(assignments(catalog, JUNE_1)) == 66
     finally:
         store.close()
+
+
+def test_an_officer_added_by_an_import_is_on_duty_at_once_though_the_day_was_worked_out_before():
+    catalog = brigade()
+    assert on_duty_ids(catalog, "NORTH", local(JUNE_1, 9)) == {"A": ["A1"]}  # the day is remembered now
+    fresh = brigade()
+    fresh.officers["A4"] = Officer("A4", "A", "officer A4", "", "CITY_MANAGEMENT", "OFFICER", "EARLY")
+    merge(catalog, fresh)  # what reading the store again after an import does
+    assert on_duty_ids(catalog, "NORTH", local(JUNE_1, 9)) == {"A": ["A1", "A4"]}
