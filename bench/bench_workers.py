@@ -23,7 +23,7 @@ ratio of two things measured in this run:
 (d) Change propagation: a case reported on worker A until it reaches a subscriber of
     ``incidentEvents`` on worker B (two processes, one database): median and p99 after A acknowledged it.
 
-    python bench/bench_workers.py [--seconds 15] [--writes 200] [--read-rounds 3] [--only-reads]
+    python bench/bench_workers.py [--seconds 15] [--writes 200] [--read-rounds 3] [--only-reads | --only-writes]
 """
 
 from __future__ import annotations
@@ -572,6 +572,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--read-rounds", type=int, default=3, help="rounds of (a), each variant once a round")
     parser.add_argument("--only-reads", action="store_true", help="run (a) alone")
+    parser.add_argument("--only-writes", action="store_true", help="run (c) alone")
     args = parser.parse_args()
     pg.ensure_postgis()
     wrk = ensure_wrk()
@@ -583,6 +584,8 @@ def main() -> int:
         for db in (url, str(lite)):
             subprocess.run([sys.executable, "-m", "hub", "init", "--db", db], cwd=ROOT, check=True, capture_output=True)
         print(f"(load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())})", flush=True)
+        if args.only_writes:
+            return 0 if writes(cluster, url, lite, args.rounds) else 1
         ok = reads(url, wrk, args.seconds, folder, args.read_rounds)
         print(f"(load average after (a): {', '.join(f'{x:.1f}' for x in os.getloadavg())})", flush=True)
         if args.only_reads:

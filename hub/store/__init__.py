@@ -260,7 +260,11 @@ class Store:
             self._seq = max(self._seq, seq)
             self._changed(outcome.written)
 
-        return self.db.write(work, after=refresh)[0]
+        try:
+            return self.db.write(work, after=refresh)[0]
+        finally:
+            if feed is not None:
+                feed.settled()
 
     def _catch_up(self, conn: Any) -> None:
         """Inside a write transaction: bring the catalog up to every write committed so far, this worker's or

@@ -69,12 +69,6 @@ def _postgres(conn: Any) -> bool:
     return getattr(getattr(conn, "dialect", None), "name", "sqlite") == "postgresql"
 
 
-def _notify(conn: Any, seq: int) -> None:
-    from hub.store.feed import CHANNEL
-
-    conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(seq)))
-
-
 def _tx(conn: Any) -> str:
     # PostgreSQL names the transaction; on SQLite a random number does: with its time, it tells this history
     # from a copy's
@@ -90,25 +84,26 @@ def record(conn: Any, written: Written, origin: str) -> int:
         rows += [tables.TABLES[type(rec)].name, tables.key_text(rec), "delete" if deleted else "upsert", origin]
     if not rows:
         return 0
-    tx = _tx(conn)
-    values = ", ".join(f"({tx}, ?, ?, ?, ?)" for _ in written)
-    seqs = conn.execute(f"INSERT INTO changes (tx, tbl, key, op, origin) VALUES {values} RETURNING seq", rows)
-    last = max(int(r[0]) for r in seqs.fetchall())
-    if _postgres(conn):
-        _notify(conn, last)
-    return last
+    return _logged(conn, ", ".join(f"({_tx(conn)}, ?, ?, ?, ?)" for _ in written), rows)
 
 
 def record_resync(conn: Any, origin: str) -> int:
     """Add a resync to the log (an import wrote many records, inside its transaction); its seq. On PostgreSQL
     the followers are notified (on commit) and read the catalog again."""
-    (seq,) = conn.execute(
-        f"INSERT INTO changes (tx, tbl, key, op, origin) VALUES ({_tx(conn)}, '*', '*', ?, ?) RETURNING seq",
-        (RESYNC, origin),
-    ).fetchall()[0]
+    return _logged(conn, f"({_tx(conn)}, '*', '*', ?, ?)", [RESYNC, origin])
+
+
+def _logged(conn: Any, values: str, params: list[Any]) -> int:
+    """Insert change-log rows (``values``: their SQL, ``params`` its parameters); the last sequence number.
+
+    On PostgreSQL the same statement notifies the followers with it (one round trip, delivered on commit)."""
+    insert = f"INSERT INTO changes (tx, tbl, key, op, origin) VALUES {values} RETURNING seq"
     if _postgres(conn):
-        _notify(conn, int(seq))
-    return int(seq)
+        from hub.store.feed import CHANNEL
+
+        sql = f"WITH logged AS ({insert}) SELECT max(seq), pg_notify(?, max(seq)::text) FROM logged"
+        return int(conn.execute(sql, [*params, CHANNEL]).fetchall()[0][0])
+    return max(int(r[0]) for r in conn.execute(insert, params).fetchall())
 
 
 def fetch(conn: Any, after: int, limit: int = BATCH) -> Batch:

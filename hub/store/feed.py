@@ -62,6 +62,12 @@ class Feed:
         self.seq = 0
         """Every change up to here is in the catalog."""
         self.lock = threading.Lock()
+        self._writing: int | None = None
+        """The sequence number of this worker's write being committed: its notice is not news to the follower,
+        the writer applies it itself (``applied``)."""
+        self._look = threading.Event()
+        """Set when a write of this worker ended without applying its changes (its commit's outcome unknown):
+        the follower looks at the feed at once."""
         self.connected = threading.Event()
         """Set while the follower is listening (tests and health checks)."""
         self._stop = threading.Event()
@@ -79,7 +85,9 @@ class Feed:
 
     def record(self, conn: PgConnection, written: Written) -> int:
         """Add the transaction's changes to the feed and notify the followers (on commit); the last seq."""
-        return changes.record(conn, written, self.origin)
+        seq = changes.record(conn, written, self.origin)
+        self._writing = seq or None
+        return seq
 
     def record_resync(self, conn: PgConnection) -> int:
         """Add a resync to the feed (an import wrote many records) and notify the followers; its seq."""
@@ -101,6 +109,7 @@ class Feed:
         """A write of this worker committed as ``seq``: put its records in the catalog (unless the
         follower already has) and publish them."""
         with self.lock:
+            self._writing = None
             if seq and seq <= self.seq:
                 return
             catalog = self.catalog()
@@ -108,6 +117,13 @@ class Feed:
                 catalog.apply(record, deleted=deleted)
             self.seq = max(self.seq, seq)
             self.publish(written)
+
+    def settled(self) -> None:
+        """A write of this worker ended, committed or not: if its changes were not applied (``applied``), the
+        follower looks at the feed now rather than trusting that the write's notice needs nothing."""
+        if self._writing is not None:
+            self._writing = None
+            self._look.set()
 
     def apply(self, batch: Batch) -> None:
         """Apply a batch's changes past ``seq``, one transaction at a time, in sequence order."""
@@ -140,8 +156,13 @@ class Feed:
                     self.connected.set()
                     log.info("following the change feed of %s from seq %d", self.db, self.seq)
                     delay = 0.1
-                elif not self._notified(conn) and time.monotonic() - looked < POLL_S:
+                elif (
+                    not self._news(self._notices(conn))
+                    and not self._look.is_set()
+                    and time.monotonic() - looked < POLL_S
+                ):
                     continue
+                self._look.clear()
                 looked = time.monotonic()
                 self._catch_up_from(conn)
             except psycopg.Error as exc:
@@ -160,9 +181,17 @@ class Feed:
             conn.close()
 
     @staticmethod
-    def _notified(conn: psycopg.Connection[Any]) -> bool:
-        """Wait up to ``WAKE_S`` for a notice; whether one came."""
-        return any(True for _ in conn.notifies(timeout=WAKE_S, stop_after=1))
+    def _notices(conn: psycopg.Connection[Any]) -> list[int | None]:
+        """Wait up to ``WAKE_S`` for notices; the sequence number each names (None where it names none)."""
+        return [_seq_of(n.payload) for n in conn.notifies(timeout=WAKE_S, stop_after=1)]
+
+    def _news(self, notices: list[int | None]) -> bool:
+        """Whether these notices may bring changes this worker has not applied: not when each names one
+        already applied or being committed by this worker (its own writes, which it puts in the catalog
+        itself before it answers). Notices come in commit order, which is sequence order, so every later
+        change brings a notice of its own."""
+        writing = self._writing
+        return any(seq is None or (seq > self.seq and seq != writing) for seq in notices)
 
     def _catch_up_from(self, conn: psycopg.Connection[Any]) -> None:
         while not self._stop.is_set():
@@ -172,3 +201,12 @@ class Feed:
             self.apply(batch)
             if len(batch.changes) < changes.BATCH:
                 return
+
+
+def _seq_of(payload: str) -> int | None:
+    """The sequence number a notice names (``hub.store.changes``), None when it names none.
+
+    >>> _seq_of("42"), _seq_of("")
+    (42, None)
+    """
+    return int(payload) if payload.isdigit() else None

@@ -3,8 +3,9 @@
 :class:`PostgresDatabase` has the interface of :class:`~hub.store.sqlite.SQLiteDatabase` (``open``,
 ``write``, ``read``, ``snapshot``, ``schema_version``), so the rest of the store runs unchanged on
 either: SQL is written once, in SQLite's words, and :class:`PgConnection` translates it
-(``hub.store.dialect``). Connections come from a psycopg pool; each sets ``synchronous_commit=on``,
-so a write is acknowledged only once its commit is on the server's disk.
+(``hub.store.dialect``). Reads take connections from a psycopg pool; writes, one at a time in a
+process, run on a connection of their own. Each sets ``synchronous_commit=on``, so a write is
+acknowledged only once its commit is on the server's disk.
 
 Writes are serialised across every worker by a transaction-level advisory lock
 (:data:`WRITE_LOCK`), taken first thing in each write transaction and released by its commit:
@@ -148,6 +149,8 @@ class PostgresDatabase:
         self.pool_size = pool_size
         self._pool: ConnectionPool[Any] | None = None
         self._write_lock = threading.Lock()
+        self._writer: psycopg.Connection[Any] | None = None
+        """The connection this process writes on (under ``_write_lock``), kept open between writes."""
 
     def __str__(self) -> str:
         return redact(self.url)
@@ -174,7 +177,11 @@ class PostgresDatabase:
             name="hub",
         )
         self._pool.open(wait=True, timeout=30)
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     @staticmethod
@@ -190,6 +197,8 @@ class PostgresDatabase:
             ) from exc
 
     def close(self) -> None:
+        with self._write_lock:
+            self._drop_writer()
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -242,26 +251,26 @@ class PostgresDatabase:
         one after another. ``fn`` may run more than once: again after a lost connection (nothing was
         committed) or a serialisation failure.
         """
-        pool = self._pool
-        if pool is None:
+        if self._pool is None:
             raise StoreError("the database is not open")
         deadline = time.monotonic() + self.reconnect_s
         with self._write_lock:
             for attempt in range(1, 1_000_000):
                 committing = False
                 try:
-                    with pool.connection(timeout=self.reconnect_s) as raw:
-                        try:
-                            if exclusive:
-                                raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                            result = fn(PgConnection(raw))
-                            committing = True
-                            raw.commit()
-                        except BaseException:
-                            if not raw.closed and not committing:
-                                raw.rollback()
-                            raise
+                    raw = self._writer_connection()
+                    try:
+                        if exclusive:
+                            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                        result = fn(PgConnection(raw))
+                        committing = True
+                        raw.commit()
+                    except BaseException:
+                        if not raw.closed and not committing:
+                            raw.rollback()
+                        raise
                 except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                    self._drop_writer()
                     if committing:
                         raise StoreError(
                             "the database connection was lost while committing: the write may or may not be "
@@ -278,6 +287,7 @@ class PostgresDatabase:
                     continue
                 except Exception as exc:
                     if _unavailable(exc) and time.monotonic() <= deadline:
+                        self._drop_writer()
                         time.sleep(min(0.05 * attempt, 1.0))
                         continue
                     raise
@@ -285,6 +295,25 @@ class PostgresDatabase:
                     after(result)
                 return result
         raise AssertionError("unreachable")
+
+    def _writer_connection(self) -> psycopg.Connection[Any]:
+        """The connection writes run on (the caller holds ``_write_lock``), connected again once it was lost.
+
+        Writes are one at a time in a process, so one connection serves them all, without the pool's
+        check on every borrow (a round trip): a connection found dead is replaced by the retry in ``write``.
+        """
+        if self._pool is None:
+            raise StoreError("the database is not open")
+        raw = self._writer
+        if raw is None or raw.closed or raw.broken:
+            self._drop_writer()
+            raw = self._writer = self.connect()
+        return raw
+
+    def _drop_writer(self) -> None:
+        raw, self._writer = self._writer, None
+        if raw is not None:
+            raw.close()
 
     # -- reading ---------------------------------------------------------------------------------
 

@@ -148,3 +148,41 @@ def test_init_copy_and_serve_refusals_on_the_command_line(tmp_path, pg_cluster):
     assert '"compounds": 619' in out.output
     refused = runner.invoke(main, ["serve", "--db", lite, "--workers", "2"])
     assert refused.exit_code != 0 and "needs a PostgreSQL store" in refused.output
+
+
+def test_a_workers_own_write_reaches_its_catalog_and_listeners_once_and_its_follower_reads_nothing_for_it(
+    two_workers, monkeypatch
+):
+    a, _ = two_workers
+    assert wait_for(a.feed.connected.is_set)
+    time.sleep(0.2)  # past the follower's first look after connecting
+    looks = []
+    follow = a.feed._catch_up_from
+    monkeypatch.setattr(a.feed, "_catch_up_from", lambda conn: (looks.append(1), follow(conn)))
+    heard = []
+    a.on_change(heard.append)
+    ids = [report(a, str(uuid.uuid4()), n=10 + i).result["id"] for i in range(5)]
+    time.sleep(1.0)  # two of the follower's waits for notices
+    assert all(a.data.occupations.get(i) is not None for i in ids)
+    assert len(heard) == 5  # published once each
+    assert looks == []  # the notices named changes this worker had applied itself
+
+
+def test_a_write_not_applied_after_its_commit_is_found_by_the_follower_at_once(two_workers, monkeypatch):
+    a, _ = two_workers
+    assert wait_for(a.feed.connected.is_set)
+    monkeypatch.setattr(a.feed, "applied", lambda seq, written: None)  # as if the answer to the commit was lost
+    new = report(a, str(uuid.uuid4()), n=20).result["id"]
+    assert wait_for(lambda: a.data.occupations.get(new) is not None, seconds=2.0)  # well before the 5 s poll
+
+
+def test_a_write_after_its_connection_was_killed_goes_through_on_a_new_one(two_workers):
+    a, b = two_workers
+    report(a, str(uuid.uuid4()), n=30)
+    killed = b.db.read_one(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND query NOT LIKE 'LISTEN%'"
+    )[0]
+    assert killed >= 1
+    new = report(a, str(uuid.uuid4()), n=31).result["id"]
+    assert a.db.read_one("SELECT count(*) FROM occupations WHERE id = ?", (new,))[0] == 1
