@@ -26,10 +26,10 @@ their own unit wherever they work. Edits are checked in :mod:`hub.domain.roster_
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -399,15 +399,27 @@ def _worked(catalog: Catalog, planned: dict[str, tuple[str, str | None]], roster
 
 def _dated(day: date, work: Iterable[Work]) -> list[Assignment]:
     """The assignments of ``work`` on a date, with its shifts' local moments, by start and member id."""
-    out = []
-    spans: dict[str, tuple[datetime, datetime]] = {}
-    for member, unit, place, shift in work:
-        when = spans.get(shift.code)
-        if when is None:
-            when = spans[shift.code] = span(shift.start, shift.end, day)
-        out.append(Assignment(day, member, unit, place, shift, *when))
+    out = [
+        Assignment(day, member, unit, place, shift, start, end)
+        for (member, unit, place, shift), start, end in _timed(day, work)
+    ]
     out.sort(key=lambda a: (a.start, a.member.id))
     return out
+
+
+def _timed(day: date, work: Iterable[Work]) -> Iterator[tuple[Work, datetime, datetime]]:
+    """Each of ``work`` with the local moments its shift starts and ends on a date."""
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for w in work:
+        shift = w[3]
+        when = spans.get(shift.code)
+        if when is None:
+            when = spans[shift.code] = _span(shift.start, shift.end, day)
+        yield w, *when
+
+
+_span = lru_cache(maxsize=512)(span)
+"""``span`` remembered: every call for a date asks for the moments of the same few shifts."""
 
 
 def _day(catalog: Catalog, day: date, roster: Roster) -> tuple[Assignment, ...]:
@@ -438,12 +450,8 @@ def _members_at(catalog: Catalog, place: str, roster: Roster) -> tuple[str, ...]
 
 
 def _in_place(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Assignment, ...]:
-    """A date's assignments in one place, remembered (dispatch and ``locate`` ask for them on every call).
-
-    Unless the whole date is known already: on a date without exceptions, from who the rules put there on
-    every date at the same point of their cycles (``_rota``); otherwise worked out from the members whose
-    unit works there and those the date's exceptions name (only they can work there that day).
-    """
+    """A date's assignments in one place, remembered (dispatch asks for them on every call): from the whole
+    date's if that is known already, else from who works there that day (``_work_in``)."""
     places: dict[Any, tuple[Assignment, ...]] = catalog.memo.setdefault(("assignments_in", roster.name), {})
     version = roster.version(catalog)
     key = (day, place, version)
@@ -452,15 +460,23 @@ def _in_place(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[
         if len(places) >= MEMO_DAYS * 8:
             places.clear()
         whole = catalog.memo.get(("assignments", roster.name), {}).get((day, version))
-        if whole is not None:
-            hit = tuple(a for a in whole if a.place == place)
-        elif named := {m for x in exceptions_on(catalog, day, roster) for m in involved(x, roster)}:
-            found = _assign(catalog, day, roster, [*_members_at(catalog, place, roster), *sorted(named)])
-            hit = tuple(a for a in found if a.place == place)
-        else:
-            hit = tuple(_dated(day, _rota(catalog, day, place, roster)))
-        places[key] = hit
+        found = _dated(day, _work_in(catalog, day, place, roster)) if whole is None else whole
+        hit = places[key] = tuple(a for a in found if a.place == place)
     return hit
+
+
+def _work_in(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Work, ...]:
+    """Who works in a place on a date, their shifts not yet dated.
+
+    On a date without exceptions, who the rules put there at that point of their cycles (``_rota``);
+    otherwise worked out from the members whose unit works there and those the date's exceptions name
+    (only they can work there that day).
+    """
+    named = {m for x in exceptions_on(catalog, day, roster) for m in involved(x, roster)}
+    if not named:
+        return _rota(catalog, day, place, roster)
+    planned = plan(catalog, day, roster, [*_members_at(catalog, place, roster), *sorted(named)])
+    return tuple(w for w in _worked(catalog, planned, roster) if w[2] == place)
 
 
 def _rota(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Work, ...]:
@@ -527,10 +543,11 @@ def on_duty(catalog: Catalog, sector_code: str, at: datetime, roster: Roster = B
     days: tuple[date, ...] = (local.date() - timedelta(days=1), local.date())
     if local >= _last_end(roster.shifts(catalog).values(), days[0]):  # the day before's shifts are all over
         days = days[1:]
-    running = [a for a in _around(catalog, days, sector_code, roster) if a.start <= local < a.end]
-    by_unit: dict[str, dict[str, Assignment]] = {}
-    for a in running:
-        by_unit.setdefault(a.unit, {}).setdefault(a.member.id, a)
+    by_unit: dict[str, dict[str, Work]] = {}
+    for day in days:  # the day before's first: a member's night shift still running comes before a new one
+        for work, start, end in _timed(day, _work_in(catalog, check_day(day), sector_code, roster)):
+            if start <= local < end:
+                by_unit.setdefault(work[1], {}).setdefault(work[0].id, work)
     units = roster.units(catalog)
     duties = []
     for code in sorted(by_unit):
@@ -538,10 +555,8 @@ def on_duty(catalog: Catalog, sector_code: str, at: datetime, roster: Roster = B
         if unit is None:
             continue
         chosen = [by_unit[code][k] for k in sorted(by_unit[code])]
-        shifts = {a.shift.code: a.shift for a in chosen}
-        duties.append(
-            Duty(unit, sector_code, tuple(a.member for a in chosen), tuple(shifts[c] for c in sorted(shifts)))
-        )
+        shifts = {w[3].code: w[3] for w in chosen}
+        duties.append(Duty(unit, sector_code, tuple(w[0] for w in chosen), tuple(shifts[c] for c in sorted(shifts))))
     return duties
 
 
