@@ -486,6 +486,7 @@ def _rota(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Work
     A member's rostered shift depends on the date only through where their unit's cycle stands, so every
     date at the same point of the cycles of the units working there gets the same answer.
     """
+    version = roster.version(catalog)  # first: whatever is read after it is at least this version
     rules = roster.rules(catalog)
 
     def cycles() -> dict[str | None, tuple[tuple[date, int], ...]]:
@@ -503,13 +504,15 @@ def _rota(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Work
         (day - anchor).days % n for anchor, n in _remembered(catalog, "cycles_by_place", roster, cycles).get(place, ())
     )
     rotas: dict[Any, tuple[Work, ...]] = catalog.memo.setdefault(("rota", roster.name), {})
-    key = (place, phase, roster.version(catalog))
+    key = (place, phase, version)
     hit = rotas.get(key)
     if hit is None:
         if len(rotas) >= MEMO_DAYS * 8:
             rotas.clear()
         planned = plan(catalog, day, roster, _members_at(catalog, place, roster))
-        hit = rotas[key] = tuple(w for w in _worked(catalog, planned, roster) if w[2] == place)
+        hit = tuple(w for w in _worked(catalog, planned, roster) if w[2] == place)
+        if roster.version(catalog) == version:  # the roster did not change meanwhile: phase and plan agree
+            rotas[key] = hit
     return hit
 
 

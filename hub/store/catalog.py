@@ -382,20 +382,20 @@ class Catalog:
             self.roster_rules[record.squad_code] = record
             self.roster_version += 1
         elif isinstance(record, r.RosterException):
-            self.roster_version += 1
             if deleted:
                 self.roster_exceptions.pop(record.id, None)
             else:
                 self.roster_exceptions[record.id] = record
+            self.roster_version += 1  # after: a reader that sees the new version sees the exception
         elif isinstance(record, r.DutyRule):
             self.duty_rules[record.township_code] = record
             self.duty_version += 1
         elif isinstance(record, r.DutyException):
-            self.duty_version += 1
             if deleted:
                 self.duty_exceptions.pop(record.id, None)
             else:
                 self.duty_exceptions[record.id] = record
+            self.duty_version += 1  # after: a reader that sees the new version sees the exception
         elif type(record) in self._kept_by_type:
             kept = self._kept_by_type[type(record)]
             key = tables.TABLES[type(record)].key

@@ -157,7 +157,8 @@ class Feed:
                     log.info("following the change feed of %s from seq %d", self.db, self.seq)
                     delay = 0.1
                 elif (
-                    not self._news(self._notices(conn))
+                    not self._look.is_set()
+                    and not self._news(self._notices(conn))
                     and not self._look.is_set()
                     and time.monotonic() - looked < POLL_S
                 ):

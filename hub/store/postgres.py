@@ -115,11 +115,17 @@ class PgConnection:
             "WHERE table_schema = current_schema() AND is_identity = 'YES'"
         ).fetchall()
         for table, column in found:
-            self.raw.execute(
-                f'SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max("{column}"), 0) + 1, false) '
-                f'FROM "{table}"',
-                (table, column),
-            )
+            # never backwards: the change log's sequence numbers must keep rising even when the log was purged
+            # (followers take any number at or below the one they reached as applied)
+            sequence = self._one("SELECT pg_get_serial_sequence(%s, %s)", (table, column))[0]
+            last, called = self._one(f"SELECT last_value, is_called FROM {sequence}")
+            top = self._one(f'SELECT coalesce(max("{column}"), 0) FROM "{table}"')[0]
+            self.raw.execute("SELECT setval(%s, %s, false)", (sequence, max(top + 1, last + 1 if called else last)))
+
+    def _one(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        row = self.raw.execute(sql, params).fetchone()
+        assert row is not None, sql  # each of these queries answers one row
+        return row
 
 
 def configure(raw: psycopg.Connection[Any]) -> None:
@@ -197,11 +203,11 @@ class PostgresDatabase:
             ) from exc
 
     def close(self) -> None:
-        with self._write_lock:
+        with self._write_lock:  # a write that takes the lock after this finds the database closed
+            pool, self._pool = self._pool, None
             self._drop_writer()
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        if pool is not None:
+            pool.close()
 
     def __enter__(self) -> PostgresDatabase:
         return self.open()
@@ -210,9 +216,13 @@ class PostgresDatabase:
         self.close()
 
     def connect(self, **kwargs: Any) -> psycopg.Connection[Any]:
-        """A connection of its own, outside the pool (the change feed's listener)."""
+        """A connection of its own, outside the pool (the writer's, the change feed's listener)."""
         conn = psycopg.connect(self.url, connect_timeout=10, **kwargs)
-        configure(conn)
+        try:
+            configure(conn)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     @property

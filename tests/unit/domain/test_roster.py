@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from hub.domain import roster
 from hub.domain.roster import (
     LOCAL,
     Assignment,
@@ -425,3 +426,25 @@ def test_an_officer_added_by_an_import_is_on_duty_at_once_though_the_day_was_wor
     fresh.officers["A4"] = Officer("A4", "A", "officer A4", "", "CITY_MANAGEMENT", "OFFICER", "EARLY")
     merge(catalog, fresh)  # what reading the store again after an import does
     assert on_duty_ids(catalog, "NORTH", local(JUNE_1, 9)) == {"A": ["A1", "A4"]}
+
+
+def test_a_rule_changed_while_a_places_rota_is_worked_out_leaves_no_wrong_rota_for_later_dates(monkeypatch):
+    # the follower thread may apply a rule between the moment a reader takes the cycles' phase and the moment it
+    # remembers the rota: the rota worked out then must not be remembered as the new rule's
+    old = RosterRule("A", JUNE_1, ("EARLY", "OFF"), (("A1", 0),))  # A1 works EARLY on June 1, 3, 5, ...
+    new = RosterRule("A", JUNE_2, ("EARLY", "OFF"), (("A1", 0),))  # and now on June 2, 4, 6, ...
+    catalog = brigade(rules=(old,))
+    remembered = roster._remembered
+
+    def racing(catalog_: Catalog, name: str, r: roster.Roster, work_out: Any) -> Any:
+        found = remembered(catalog_, name, r, work_out)
+        if name == "cycles_by_place" and catalog_.roster_rules["A"] is old:
+            catalog_.apply(new)  # the change lands right here
+        return found
+
+    monkeypatch.setattr(roster, "_remembered", racing)
+    on_duty(catalog, "NORTH", local(JUNE_1, 9))
+    monkeypatch.setattr(roster, "_remembered", remembered)
+    for day in range(2, 9):
+        at = local(date(2024, 6, day), 9)
+        assert on_duty_ids(catalog, "NORTH", at) == on_duty_ids(brigade(rules=(new,)), "NORTH", at), day

@@ -186,3 +186,39 @@ def test_a_write_after_its_connection_was_killed_goes_through_on_a_new_one(two_w
     assert killed >= 1
     new = report(a, str(uuid.uuid4()), n=31).result["id"]
     assert a.db.read_one("SELECT count(*) FROM occupations WHERE id = ?", (new,))[0] == 1
+
+
+def test_a_write_that_starts_while_the_database_closes_is_refused_and_leaves_no_connection_open(pg_cluster):
+    db = PostgresDatabase(pg_cluster.new_database()).open()
+    db.write(lambda conn: conn.execute("SELECT 1"))
+    pool = db._pool
+    real_close = pool.close
+    refused = []
+
+    def closing(*args, **kwargs):  # another thread's write takes the write lock while the pool closes
+        try:
+            db.write(lambda conn: conn.execute("SELECT 1"))
+        except StoreError as exc:
+            refused.append(str(exc))
+        real_close(*args, **kwargs)
+
+    pool.close = closing
+    db.close()
+    assert refused == ["the database is not open"]
+    assert db._writer is None
+
+
+def test_an_import_after_the_change_log_was_purged_never_moves_its_sequence_back(two_workers):
+    # an import sets every identity sequence past its table's largest key; once a quiet week's purge has emptied
+    # the change log, that would send its sequence back below what every worker has applied, and they would
+    # take every later change for one already applied
+    a, b = two_workers
+    assert wait_for(a.feed.connected.is_set) and wait_for(b.feed.connected.is_set)
+    for i in range(3):
+        report(a, str(uuid.uuid4()), n=40 + i)
+    assert wait_for(lambda: b.seq == a.seq)
+    a.db.write(lambda conn: conn.execute("DELETE FROM changes"), exclusive=False)  # what the purge does
+    a.bulk(lambda conn: (conn.sync_identities(), True))  # as an import ends (hub.store.importer)
+    new = report(a, str(uuid.uuid4()), n=50).result["id"]
+    assert a.data.occupations.get(new) is not None  # the writer's own write is in its catalog
+    assert wait_for(lambda: b.data.occupations.get(new) is not None)  # and reaches the other worker
