@@ -83,8 +83,13 @@ def _row_class(names: tuple[str, ...]) -> type:
 
 
 def _rows(cursor: Any) -> Callable[[Sequence[Any]], Any]:
-    cls = _row_class(tuple(c.name for c in cursor.description or ()))
-    return cls
+    """The row class of a result, from its column names as the server sent them (``cursor.description`` would
+    build a column object each, on every statement)."""
+    res = cursor.pgresult
+    if res is None:
+        return _row_class(())
+    encoding = cursor.connection.info.encoding
+    return _row_class(tuple((res.fname(i) or b"").decode(encoding) for i in range(res.nfields)))
 
 
 class PgConnection:
