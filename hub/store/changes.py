@@ -79,26 +79,36 @@ def record(conn: Any, written: Written, origin: str) -> int:
     """Add a transaction's changes to the log (inside it); the last sequence number, 0 if none.
 
     On PostgreSQL the followers are notified too (delivered on commit)."""
-    rows: list[Any] = []
-    for rec, deleted in written:
-        rows += [tables.TABLES[type(rec)].name, tables.key_text(rec), "delete" if deleted else "upsert", origin]
-    if not rows:
-        return 0
-    return _logged(conn, ", ".join(f"({_tx(conn)}, ?, ?, ?, ?)" for _ in written), rows)
+    rows = [
+        (tables.TABLES[type(rec)].name, tables.key_text(rec), "delete" if deleted else "upsert", origin)
+        for rec, deleted in written
+    ]
+    tx = _tx(conn)  # one for the whole transaction: followers apply and publish a transaction's records together
+    last = 0
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        part = rows[start : start + ROWS_PER_INSERT]
+        values = ", ".join(f"({tx}, ?, ?, ?, ?)" for _ in part)
+        last = _logged(conn, values, [v for row in part for v in row], notify=start + ROWS_PER_INSERT >= len(rows))
+    return last
 
 
 def record_resync(conn: Any, origin: str) -> int:
     """Add a resync to the log (an import wrote many records, inside its transaction); its seq. On PostgreSQL
     the followers are notified (on commit) and read the catalog again."""
-    return _logged(conn, f"({_tx(conn)}, '*', '*', ?, ?)", [RESYNC, origin])
+    return _logged(conn, f"({_tx(conn)}, '*', '*', ?, ?)", [RESYNC, origin], notify=True)
 
 
-def _logged(conn: Any, values: str, params: list[Any]) -> int:
+ROWS_PER_INSERT = 1000
+"""Change-log rows per statement: four parameters each, well inside SQLite's 32,766 and PostgreSQL's 65,535."""
+
+
+def _logged(conn: Any, values: str, params: list[Any], *, notify: bool) -> int:
     """Insert change-log rows (``values``: their SQL, ``params`` its parameters); the last sequence number.
 
-    On PostgreSQL the same statement notifies the followers with it (one round trip, delivered on commit)."""
+    On PostgreSQL, with ``notify``, the same statement notifies the followers with it (one round trip, delivered
+    on commit)."""
     insert = f"INSERT INTO changes (tx, tbl, key, op, origin) VALUES {values} RETURNING seq"
-    if _postgres(conn):
+    if notify and _postgres(conn):
         from hub.store.feed import CHANNEL
 
         sql = f"WITH logged AS ({insert}) SELECT max(seq), pg_notify(?, max(seq)::text) FROM logged"

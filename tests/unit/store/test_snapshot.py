@@ -406,3 +406,23 @@ def test_an_import_after_the_snapshot_makes_the_next_start_read_every_row_and_wr
         assert stale.data.technicians[renamed.id].name == "王技术员"
     finally:
         stale.close()
+
+
+def test_a_write_of_ten_thousand_records_is_logged_as_one_transaction_and_seen_after_a_restart(target, caplog):
+    # more change-log rows than one statement may carry parameters for (SQLite: 32,766; four a row)
+    store = Store(target).open()
+    before = store.seq
+
+    def apply(uow):
+        return {"ids": [uow.add(occupation(10_000 + n)).id for n in range(10_000)]}
+
+    ids = store.submit(operation="bench", client_id=None, actor="officer:t", payload={}, apply=apply).result["ids"]
+    assert store.seq - before == 10_000
+    txs = store.db.read("SELECT DISTINCT tx FROM changes WHERE seq > ?", (before,))
+    assert len(txs) == 1  # one transaction: a follower applies and publishes its records together
+    store.close()
+    again = reopened(target, caplog)
+    try:
+        assert all(again.data.occupations.get(i) is not None for i in ids)
+    finally:
+        again.close()
