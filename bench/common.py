@@ -70,6 +70,16 @@ class BenchServer:
                 time.sleep(0.2)
         raise RuntimeError("the server did not start")
 
+    def wait_warm(self, timeout: float = 900) -> None:
+        """Wait until the server has built everything it builds after starting (``/healthz``'s ``warm``), so
+        a measure of its memory is not one of the warm-up's."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if httpx.get(f"{self.url}/healthz", timeout=10).json().get("warm"):
+                return
+            time.sleep(0.2)
+        raise RuntimeError("the server did not finish warming up")
+
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()
         self.proc.wait(10)

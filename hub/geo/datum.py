@@ -154,7 +154,7 @@ def gcj02_to_bd09(lon: Any, lat: Any) -> Pair:
     (0,)
     """
     x, y = _arrays(lon, lat)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # huge input gives inf, refused by the range check after
         z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * X_PI)
         theta = np.arctan2(y, x) + 0.000003 * np.cos(x * X_PI)
     return _out(z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006)
@@ -171,7 +171,7 @@ def bd09_to_gcj02(lon: Any, lat: Any) -> Pair:
     x, y = _arrays(lon, lat)
     x -= 0.0065
     y -= 0.006
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # huge input gives inf, refused by the range check after
         z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * X_PI)
         theta = np.arctan2(y, x) - 0.000003 * np.cos(x * X_PI)
     return _out(z * np.cos(theta), z * np.sin(theta))
