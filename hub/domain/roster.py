@@ -436,6 +436,11 @@ def _day(catalog: Catalog, day: date, roster: Roster) -> tuple[Assignment, ...]:
 
 def _members_at(catalog: Catalog, place: str, roster: Roster) -> tuple[str, ...]:
     """The members whose unit works in a place (remembered until the roster changes)."""
+    return _by_place(catalog, roster).get(place, ())
+
+
+def _by_place(catalog: Catalog, roster: Roster) -> dict[str | None, tuple[str, ...]]:
+    """Place → the members whose unit works there (remembered until the roster changes)."""
 
     def by_place() -> dict[str | None, tuple[str, ...]]:
         units = roster.units(catalog)
@@ -445,7 +450,7 @@ def _members_at(catalog: Catalog, place: str, roster: Roster) -> tuple[str, ...]
             out.setdefault(roster.home(unit) if unit is not None else None, []).append(member.id)
         return {k: tuple(v) for k, v in out.items()}
 
-    found: tuple[str, ...] = _remembered(catalog, "members_by_place", roster, by_place).get(place, ())
+    found: dict[str | None, tuple[str, ...]] = _remembered(catalog, "members_by_place", roster, by_place)
     return found
 
 
@@ -475,8 +480,12 @@ def _work_in(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[W
     named = {m for x in exceptions_on(catalog, day, roster) for m in involved(x, roster)}
     if not named:
         return _rota(catalog, day, place, roster)
-    planned = plan(catalog, day, roster, [*_members_at(catalog, place, roster), *sorted(named)])
-    return tuple(w for w in _worked(catalog, planned, roster) if w[2] == place)
+    return _planned_in(catalog, day, place, roster, [*_members_at(catalog, place, roster), *sorted(named)])
+
+
+def _planned_in(catalog: Catalog, day: date, place: str, roster: Roster, only: list[str]) -> tuple[Work, ...]:
+    """Who of the members ``only`` names works in a place on a date (``plan``, with the date's exceptions)."""
+    return tuple(w for w in _worked(catalog, plan(catalog, day, roster, only), roster) if w[2] == place)
 
 
 def _rota(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Work, ...]:
@@ -490,15 +499,13 @@ def _rota(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Work
     rules = roster.rules(catalog)
 
     def cycles() -> dict[str | None, tuple[tuple[date, int], ...]]:
-        units = roster.units(catalog)
-        out: dict[str | None, set[tuple[date, int]]] = {}
-        for member in roster.members(catalog).values():
-            unit = units.get(roster.unit_of(member))
-            rule = rules.get(roster.unit_of(member))
-            cycle = out.setdefault(roster.home(unit) if unit is not None else None, set())
-            if rule is not None and rule.cycle:
-                cycle.add((rule.anchor, len(rule.cycle)))
-        return {k: tuple(sorted(v)) for k, v in out.items()}
+        """Place → the (anchor, length) of the cycles of the units working there."""
+        members = roster.members(catalog)
+        out = {}
+        for at, ids in _by_place(catalog, roster).items():
+            ruled = [rules[u] for u in {roster.unit_of(members[m]) for m in ids} if u in rules and rules[u].cycle]
+            out[at] = tuple(sorted({(rule.anchor, len(rule.cycle)) for rule in ruled}))
+        return out
 
     phase = tuple(
         (day - anchor).days % n for anchor, n in _remembered(catalog, "cycles_by_place", roster, cycles).get(place, ())
@@ -509,8 +516,7 @@ def _rota(catalog: Catalog, day: date, place: str, roster: Roster) -> tuple[Work
     if hit is None:
         if len(rotas) >= MEMO_DAYS * 8:
             rotas.clear()
-        planned = plan(catalog, day, roster, _members_at(catalog, place, roster))
-        hit = tuple(w for w in _worked(catalog, planned, roster) if w[2] == place)
+        hit = _planned_in(catalog, day, place, roster, list(_members_at(catalog, place, roster)))
         if roster.version(catalog) == version:  # the roster did not change meanwhile: phase and plan agree
             rotas[key] = hit
     return hit
@@ -523,7 +529,7 @@ def _around(catalog: Catalog, days: Iterable[date], place: str | None, roster: R
 def _last_end(shifts: Iterable[Shift], day: date) -> datetime:
     """When the last of these shifts worked on ``day`` ends (a shift past midnight ends the next day).
 
-    Every assignment takes its moments from its shift (``_assign``), so none of ``day``'s runs after this.
+    Every assignment takes its moments from its shift (``_timed``), so none of ``day``'s runs after this.
 
     >>> night = Shift("N", "夜班", "20:00", "02:00")
     >>> _last_end([night], date(2024, 6, 1)).isoformat()
