@@ -266,10 +266,8 @@ class PostgresDatabase:
         one after another. ``fn`` may run more than once: again after a lost connection (nothing was
         committed) or a serialisation failure.
         """
-        if self._pool is None:
-            raise StoreError("the database is not open")
         deadline = time.monotonic() + self.reconnect_s
-        with self._write_lock:
+        with self._write_lock:  # the writer's connection refuses when the database is not open
             for attempt in range(1, 1_000_000):
                 committing = False
                 try:
